@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './errors.js';
+export * from './placement.js';
+export * from './messages.js';
+export * from './subjects.js';

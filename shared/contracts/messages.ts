@@ -1,0 +1,335 @@
+import { z } from 'zod';
+import {
+  EpochMs,
+  Id,
+  PreferenceVector,
+  QoeFigures,
+  ResourceDemand,
+  SlaClasses,
+  SliceProfile,
+} from './common.js';
+import { ErrorCode } from './errors.js';
+import { AppliedPlacement, NetworkView, PlacementPlan } from './placement.js';
+
+/** Free text of a request: bounded so one message cannot exhaust an agent. */
+export const RequestText = z.string().trim().min(1, 'text must not be empty').max(20_000);
+
+// ---------------------------------------------------------------- intake
+
+export const SliceRequest = z
+  .object({
+    type: z.literal('slice.request.v1'),
+    sliceId: Id,
+    text: RequestText,
+    sla: SlaClasses.optional(),
+    demand: ResourceDemand.optional(),
+    lifetimeMs: z.number().int().positive().optional(),
+    submittedAt: EpochMs,
+  })
+  .strict();
+export type SliceRequest = z.infer<typeof SliceRequest>;
+
+export const SliceChange = z
+  .object({
+    type: z.literal('slice.change.v1'),
+    sliceId: Id,
+    /** Stable id of this change so redelivery is recognised. */
+    changeId: Id,
+    text: RequestText.optional(),
+    sla: SlaClasses.optional(),
+    demand: ResourceDemand.optional(),
+    submittedAt: EpochMs,
+  })
+  .strict();
+export type SliceChange = z.infer<typeof SliceChange>;
+
+export const SliceTermination = z
+  .object({
+    type: z.literal('slice.terminate.v1'),
+    sliceId: Id,
+    reason: z.string().max(500).optional(),
+    submittedAt: EpochMs,
+  })
+  .strict();
+export type SliceTermination = z.infer<typeof SliceTermination>;
+
+// ---------------------------------------------------------------- interpreter
+
+export const InferenceRequest = z
+  .object({
+    type: z.literal('interpreter.infer.request.v1'),
+    sliceId: Id,
+    text: RequestText,
+    sla: SlaClasses.optional(),
+  })
+  .strict();
+export type InferenceRequest = z.infer<typeof InferenceRequest>;
+
+export const RetrievedNeighbour = z
+  .object({
+    id: z.string().min(1).max(256),
+    source: z.enum(['knowledge', 'memory']),
+    similarity: z.number(),
+    weight: z.number(),
+  })
+  .strict();
+export type RetrievedNeighbour = z.infer<typeof RetrievedNeighbour>;
+
+export const InferenceReply = z
+  .object({
+    type: z.literal('interpreter.infer.reply.v1'),
+    sliceId: Id,
+    preference: PreferenceVector,
+    profile: SliceProfile,
+    confidence: z.number().min(0).max(1),
+    rationale: z.string().max(2_000),
+    neighbours: z.array(RetrievedNeighbour),
+    reasoner: z.string().min(1).max(64),
+    degraded: z.boolean(),
+  })
+  .strict();
+export type InferenceReply = z.infer<typeof InferenceReply>;
+
+// ---------------------------------------------------------------- orchestrator
+
+export const PlacementRequest = z
+  .object({
+    type: z.literal('orchestrator.place.request.v1'),
+    sliceId: Id,
+    profile: SliceProfile,
+    preference: PreferenceVector,
+    demand: ResourceDemand,
+    view: NetworkView,
+    /** Overrides the orchestrator's configured method for this one request. */
+    method: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type PlacementRequest = z.infer<typeof PlacementRequest>;
+
+export const PlacementReply = z.discriminatedUnion('outcome', [
+  z
+    .object({
+      type: z.literal('orchestrator.place.reply.v1'),
+      sliceId: Id,
+      outcome: z.literal('planned'),
+      plan: PlacementPlan,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('orchestrator.place.reply.v1'),
+      sliceId: Id,
+      outcome: z.literal('rejected'),
+      reason: z.string().min(1).max(1_000),
+      method: z.string().min(1).max(64),
+    })
+    .strict(),
+]);
+export type PlacementReply = z.infer<typeof PlacementReply>;
+
+// ---------------------------------------------------------------- infrastructure
+
+export const ViewRequest = z.object({ type: z.literal('infra.view.request.v1') }).strict();
+export type ViewRequest = z.infer<typeof ViewRequest>;
+
+export const ViewReply = z
+  .object({ type: z.literal('infra.view.reply.v1'), view: NetworkView })
+  .strict();
+export type ViewReply = z.infer<typeof ViewReply>;
+
+export const ApplyRequest = z
+  .object({
+    type: z.literal('infra.apply.request.v1'),
+    sliceId: Id,
+    profile: SliceProfile,
+    demand: ResourceDemand,
+    plan: PlacementPlan,
+  })
+  .strict();
+export type ApplyRequest = z.infer<typeof ApplyRequest>;
+
+export const ApplyReply = z.discriminatedUnion('outcome', [
+  z
+    .object({
+      type: z.literal('infra.apply.reply.v1'),
+      sliceId: Id,
+      outcome: z.literal('applied'),
+      placement: AppliedPlacement,
+      observed: QoeFigures,
+      viewVersion: z.number().int().nonnegative(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('infra.apply.reply.v1'),
+      sliceId: Id,
+      outcome: z.literal('refused'),
+      reason: z.enum(['stale-view', 'capacity', 'unknown-node']),
+      message: z.string().max(1_000),
+      viewVersion: z.number().int().nonnegative(),
+    })
+    .strict(),
+]);
+export type ApplyReply = z.infer<typeof ApplyReply>;
+
+export const ReleaseRequest = z
+  .object({ type: z.literal('infra.release.request.v1'), sliceId: Id })
+  .strict();
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+
+export const ReleaseReply = z
+  .object({
+    type: z.literal('infra.release.reply.v1'),
+    sliceId: Id,
+    /** false when nothing was held for the slice (release is idempotent). */
+    released: z.boolean(),
+    viewVersion: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ReleaseReply = z.infer<typeof ReleaseReply>;
+
+// ---------------------------------------------------------------- telemetry
+
+export const KpiSample = z
+  .object({
+    type: z.literal('kpi.sample.v1'),
+    sliceId: Id,
+    at: EpochMs,
+    latencyMs: z.number().nonnegative(),
+    cost: z.number().nonnegative(),
+    reliabilityCost: z.number().nonnegative(),
+    cpu: z.number().nonnegative(),
+    mem: z.number().nonnegative(),
+    /** Traffic factor applied to the demand (1 = nominal). */
+    load: z.number().positive(),
+  })
+  .strict();
+export type KpiSample = z.infer<typeof KpiSample>;
+
+export const SlaViolation = z
+  .object({
+    type: z.literal('sla.violation.v1'),
+    sliceId: Id,
+    at: EpochMs,
+    dimension: z.enum(['latency', 'reliability', 'cost', 'capacity']),
+    observed: z.number(),
+    limit: z.number(),
+  })
+  .strict();
+export type SlaViolation = z.infer<typeof SlaViolation>;
+
+// ---------------------------------------------------------------- lifecycle
+
+export const SLICE_STATES = [
+  'requested',
+  'interpreting',
+  'planning',
+  'deploying',
+  'active',
+  'adapting',
+  'terminating',
+  'released',
+  'rejected',
+  'failed',
+] as const;
+export const SliceState = z.enum(SLICE_STATES);
+export type SliceState = z.infer<typeof SliceState>;
+export const TERMINAL_SLICE_STATES: readonly SliceState[] = ['released', 'rejected', 'failed'];
+
+export const SliceHistoryEntry = z
+  .object({ state: SliceState, at: EpochMs, note: z.string().max(1_000).optional() })
+  .strict();
+export type SliceHistoryEntry = z.infer<typeof SliceHistoryEntry>;
+
+/** Everything the slice-manager knows about one slice; what get/list return. */
+export const SliceRecord = z
+  .object({
+    sliceId: Id,
+    state: SliceState,
+    text: z.string(),
+    sla: SlaClasses.optional(),
+    demand: ResourceDemand.optional(),
+    preference: PreferenceVector.optional(),
+    profile: SliceProfile.optional(),
+    plan: PlacementPlan.optional(),
+    placement: AppliedPlacement.optional(),
+    observed: QoeFigures.optional(),
+    served: z.boolean().optional(),
+    reason: z.string().optional(),
+    error: z.string().optional(),
+    traceId: z.string().optional(),
+    history: z.array(SliceHistoryEntry),
+  })
+  .strict();
+export type SliceRecord = z.infer<typeof SliceRecord>;
+
+export const SliceEvent = z
+  .object({
+    type: z.literal('slice.event.v1'),
+    sliceId: Id,
+    at: EpochMs,
+    from: SliceState.nullable(),
+    to: SliceState,
+    cause: z.string().max(128),
+    record: SliceRecord,
+  })
+  .strict();
+export type SliceEvent = z.infer<typeof SliceEvent>;
+
+export const SliceGetRequest = z.object({ type: z.literal('slice.get.request.v1'), sliceId: Id }).strict();
+export type SliceGetRequest = z.infer<typeof SliceGetRequest>;
+export const SliceGetReply = z
+  .object({ type: z.literal('slice.get.reply.v1'), slice: SliceRecord })
+  .strict();
+export type SliceGetReply = z.infer<typeof SliceGetReply>;
+
+export const SliceListRequest = z
+  .object({ type: z.literal('slice.list.request.v1'), state: SliceState.optional() })
+  .strict();
+export type SliceListRequest = z.infer<typeof SliceListRequest>;
+export const SliceListReply = z
+  .object({ type: z.literal('slice.list.reply.v1'), slices: z.array(SliceRecord) })
+  .strict();
+export type SliceListReply = z.infer<typeof SliceListReply>;
+
+// ---------------------------------------------------------------- memory
+
+/** A finished (or adapted) slice as the memory-curator learns from it. */
+export const SliceOutcome = z
+  .object({
+    type: z.literal('slice.outcome.v1'),
+    sliceId: Id,
+    at: EpochMs,
+    text: RequestText,
+    preference: PreferenceVector,
+    profile: SliceProfile,
+    served: z.boolean(),
+    observed: QoeFigures.optional(),
+  })
+  .strict();
+export type SliceOutcome = z.infer<typeof SliceOutcome>;
+
+// ---------------------------------------------------------------- runtime
+
+export const Heartbeat = z
+  .object({
+    type: z.literal('heartbeat.v1'),
+    role: Id,
+    instanceId: Id,
+    at: EpochMs,
+    state: z.enum(['initialized', 'running', 'stopping', 'stopped', 'failed']),
+  })
+  .strict();
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/** Typed error reply: what a requester gets instead of a crash or a silent drop. */
+export const ErrorReply = z
+  .object({
+    type: z.literal('error.v1'),
+    code: ErrorCode,
+    message: z.string(),
+    retryable: z.boolean(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type ErrorReply = z.infer<typeof ErrorReply>;
