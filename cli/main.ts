@@ -21,7 +21,9 @@ try {
   if (isSliceMeshError(error)) {
     process.stderr.write(`slicemesh: ${error.code}: ${error.message}\n`);
   } else {
-    process.stderr.write(`slicemesh: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `slicemesh: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exitCode = 1;
 }

@@ -42,7 +42,8 @@ export const PreferenceVector = z
   })
   .strict()
   .refine(
-    (v) => Math.abs(v.latency + v.reliability + v.economics + v.throughput - 1) <= SIMPLEX_TOLERANCE,
+    (v) =>
+      Math.abs(v.latency + v.reliability + v.economics + v.throughput - 1) <= SIMPLEX_TOLERANCE,
     { message: 'preference weights must sum to 1' },
   );
 export type PreferenceVector = z.infer<typeof PreferenceVector>;

@@ -156,6 +156,12 @@ export const ApplyReply = z.discriminatedUnion('outcome', [
       outcome: z.literal('applied'),
       placement: AppliedPlacement,
       observed: QoeFigures,
+      /** True when every QoE constraint of the slice holds (latency, sharing, cost limits). */
+      served: z.boolean(),
+      /** The constraints that do not hold, e.g. `latency`, `reliability`, `cost`. */
+      violations: z.array(z.enum(['latency', 'reliability', 'cost'])),
+      /** Other slices whose constraints this placement broke (e.g. by sharing a node). */
+      affectedSliceIds: z.array(Id),
       viewVersion: z.number().int().nonnegative(),
     })
     .strict(),
@@ -276,7 +282,9 @@ export const SliceEvent = z
   .strict();
 export type SliceEvent = z.infer<typeof SliceEvent>;
 
-export const SliceGetRequest = z.object({ type: z.literal('slice.get.request.v1'), sliceId: Id }).strict();
+export const SliceGetRequest = z
+  .object({ type: z.literal('slice.get.request.v1'), sliceId: Id })
+  .strict();
 export type SliceGetRequest = z.infer<typeof SliceGetRequest>;
 export const SliceGetReply = z
   .object({ type: z.literal('slice.get.reply.v1'), slice: SliceRecord })

@@ -97,7 +97,8 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
       s('heartbeat', assertToken(role, 'role'), assertToken(instanceId, 'instance id')),
     heartbeatsAll: () => s('heartbeat', '>'),
     custom: (...tokens) => {
-      if (tokens.length === 0) throw new SliceMeshError('invalid-message', 'custom subject needs at least one token');
+      if (tokens.length === 0)
+        throw new SliceMeshError('invalid-message', 'custom subject needs at least one token');
       return s('x', ...tokens.map((t) => assertToken(t)));
     },
     intakeStream: `${upper}_SLICE_INTAKE`,
