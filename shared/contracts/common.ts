@@ -51,6 +51,8 @@ export type PreferenceVector = z.infer<typeof PreferenceVector>;
 /** Explicit SLA classes a requester may give; each one overrides the inferred class. */
 export const SlaClasses = z
   .object({
+    /** A requester who knows the service type may state it; it then overrides the inferred one. */
+    serviceType: ServiceType.optional(),
     latency: LatencyClass.optional(),
     reliability: ReliabilityClass.optional(),
     cost: CostClass.optional(),
