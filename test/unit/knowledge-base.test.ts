@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PREFERENCE_DIMENSIONS,
+  SERVICE_TYPES,
+  SIMPLEX_TOLERANCE,
+  type PreferenceVector,
+} from '../../shared/contracts/common.js';
+import {
+  countBy,
+  dominantOf,
+  jaccard,
+  loadEvaluation,
+  loadKnowledge,
+  normalise,
+  ruleViolations,
+  wordSet,
+  type KnowledgeEntry,
+} from '../../scripts/check-knowledge.js';
+
+// Both files are parsed with the zod schemas in scripts/check-knowledge.ts (built on the shared
+// contract enums and PreferenceVector); loading throws, naming the line, if any line is invalid.
+const knowledge = loadKnowledge();
+const evaluation = loadEvaluation();
+
+function entry(preference: PreferenceVector, classes: Partial<KnowledgeEntry> = {}): KnowledgeEntry {
+  return {
+    id: 'kb-9999',
+    text: 'synthetic entry for a rule check',
+    serviceType: 'URLLC',
+    latency: 'high',
+    reliability: 'high',
+    cost: 'general',
+    preference,
+    ...classes,
+  };
+}
+
+describe('labelling rules', () => {
+  it('accept a consistent entry and name each rule a broken one violates', () => {
+    expect(ruleViolations(entry({ latency: 0.5, reliability: 0.3, economics: 0.1, throughput: 0.1 }))).toEqual([]);
+    expect(
+      ruleViolations(entry({ latency: 0.1, reliability: 0.3, economics: 0.1, throughput: 0.5 })),
+    ).toEqual([
+      'latency high: latency in top two and ≥ 0.25',
+      'URLLC: latency or reliability dominant',
+      'throughput dominant: eMBB only',
+    ]);
+    expect(
+      ruleViolations(
+        entry(
+          { latency: 0.1, reliability: 0.1, economics: 0.1, throughput: 0.7 },
+          { serviceType: 'eMBB', latency: 'best-effort', reliability: 'best-effort', cost: 'cost-sensitive' },
+        ),
+      ),
+    ).toEqual(['cost-sensitive: economics ≥ 0.25']);
+    expect(
+      ruleViolations(entry({ latency: 0.4, reliability: 0.4, economics: 0.1, throughput: 0.1 })),
+    ).toEqual(['a single dominant dimension', 'URLLC: latency or reliability dominant']);
+  });
+});
+
+describe('knowledge base (scenarios/knowledge/intents.jsonl)', () => {
+  it('holds at least 330 entries with unique ids and unique texts', () => {
+    expect(knowledge.length).toBeGreaterThanOrEqual(330);
+    expect(new Set(knowledge.map((e) => e.id)).size).toBe(knowledge.length);
+    expect(new Set(knowledge.map((e) => normalise(e.text))).size).toBe(knowledge.length);
+  });
+
+  it('has preference weights summing to 1', () => {
+    for (const { id, preference: p } of knowledge) {
+      const sum = p.latency + p.reliability + p.economics + p.throughput;
+      expect(Math.abs(sum - 1), id).toBeLessThanOrEqual(SIMPLEX_TOLERANCE);
+    }
+  });
+
+  it('keeps classes and preference vectors consistent with the labelling rules', () => {
+    const broken = knowledge
+      .map((e) => ({ id: e.id, rules: ruleViolations(e) }))
+      .filter((result) => result.rules.length > 0);
+    expect(broken).toEqual([]);
+  });
+
+  it('is roughly balanced across service types', () => {
+    const counts = countBy(knowledge, (e) => e.serviceType);
+    for (const type of SERVICE_TYPES) {
+      expect(counts[type] ?? 0, type).toBeGreaterThanOrEqual(Math.floor(knowledge.length * 0.3));
+    }
+  });
+
+  it('uses every dominant dimension and every class value', () => {
+    const dominants = countBy(knowledge, (e) => dominantOf(e.preference));
+    for (const dim of PREFERENCE_DIMENSIONS) {
+      expect(dominants[dim] ?? 0, dim).toBeGreaterThanOrEqual(30);
+    }
+    expect(new Set(knowledge.map((e) => e.latency)).size).toBe(3);
+    expect(new Set(knowledge.map((e) => e.reliability)).size).toBe(3);
+    expect(new Set(knowledge.map((e) => e.cost)).size).toBe(2);
+  });
+
+  it('contains no near-copies (word-set Jaccard similarity below 0.6)', () => {
+    const sets = knowledge.map((e) => ({ id: e.id, words: wordSet(e.text) }));
+    const pairs: string[] = [];
+    sets.forEach((a, i) => {
+      for (const b of sets.slice(i + 1)) {
+        if (jaccard(a.words, b.words) >= 0.6) pairs.push(`${a.id}~${b.id}`);
+      }
+    });
+    expect(pairs).toEqual([]);
+  });
+});
+
+describe('evaluation set (scenarios/knowledge/intents-eval.jsonl)', () => {
+  it('holds at least 120 entries with unique texts', () => {
+    expect(evaluation.length).toBeGreaterThanOrEqual(120);
+    expect(new Set(evaluation.map((e) => normalise(e.text))).size).toBe(evaluation.length);
+  });
+
+  it('shares no text with the knowledge base, not even as a substring', () => {
+    const kbTexts = knowledge.map((e) => normalise(e.text));
+    const leaked = evaluation
+      .map((e) => normalise(e.text))
+      .filter((text) => kbTexts.some((kb) => kb.includes(text) || text.includes(kb)));
+    expect(leaked).toEqual([]);
+  });
+
+  it('is not a near-paraphrase of any knowledge-base text (word-set Jaccard below 0.5)', () => {
+    const kbSets = knowledge.map((e) => ({ id: e.id, words: wordSet(e.text) }));
+    const close = evaluation.flatMap((e) => {
+      const words = wordSet(e.text);
+      return kbSets.filter((kb) => jaccard(words, kb.words) >= 0.5).map((kb) => `${kb.id}: ${e.text}`);
+    });
+    expect(close).toEqual([]);
+  });
+
+  it('represents every dominant dimension ≥ 15 times and every service type ≥ 30 times', () => {
+    const dominants = countBy(evaluation, (e) => e.dominant);
+    for (const dim of PREFERENCE_DIMENSIONS) {
+      expect(dominants[dim] ?? 0, dim).toBeGreaterThanOrEqual(15);
+    }
+    const types = countBy(evaluation, (e) => e.serviceType);
+    for (const type of SERVICE_TYPES) expect(types[type] ?? 0, type).toBeGreaterThanOrEqual(30);
+  });
+
+  it('labels URLLC requests only with latency or reliability as the dominant dimension', () => {
+    const odd = evaluation.filter(
+      (e) => e.serviceType === 'URLLC' && e.dominant !== 'latency' && e.dominant !== 'reliability',
+    );
+    expect(odd).toEqual([]);
+  });
+
+  it('includes crossovers: non-URLLC requests dominated by latency or reliability', () => {
+    const crossovers = evaluation.filter(
+      (e) => e.serviceType !== 'URLLC' && (e.dominant === 'latency' || e.dominant === 'reliability'),
+    );
+    expect(crossovers.length).toBeGreaterThanOrEqual(10);
+  });
+});
