@@ -261,6 +261,8 @@ export const SliceRecord = z
     placement: AppliedPlacement.optional(),
     observed: QoeFigures.optional(),
     served: z.boolean().optional(),
+    /** The QoE constraints the applied placement does not meet (empty when served). */
+    violations: z.array(z.enum(['latency', 'reliability', 'cost'])).optional(),
     reason: z.string().optional(),
     error: z.string().optional(),
     traceId: z.string().optional(),
