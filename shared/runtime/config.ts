@@ -1,0 +1,192 @@
+/**
+ * The one module that reads the environment. Every setting is declared once,
+ * below, with the variable it comes from, its zod schema (which also supplies
+ * the default) and a one-line description used by the docs.
+ *
+ * To add a setting: add one `setting(...)` line to the matching section (or a
+ * new section) in `SECTIONS`; the typed `SliceMeshConfig` follows
+ * automatically. Empty variables count as unset, so `NATS_URL=` in a compose
+ * file means "use the embedded server".
+ */
+import { z } from 'zod';
+import { SliceMeshError } from '../contracts/errors.js';
+import { DEFAULT_NAMESPACE, assertToken } from '../contracts/subjects.js';
+
+/** One environment variable, its schema (with default) and what it means. */
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  readonly envVar: string;
+  readonly schema: S;
+  readonly description: string;
+}
+
+function setting<S extends z.ZodType>(envVar: string, schema: S, description: string): Setting<S> {
+  return { envVar, schema, description };
+}
+
+const url = z.url({ protocol: /^(nats|tls|ws|wss|http|https)$/ });
+const positiveInt = z.coerce.number().int().positive();
+const token = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((v) => {
+    try {
+      assertToken(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'use letters, digits, "_" or "-"');
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every setting, grouped by the part of the mesh that uses it. */
+export const SECTIONS = {
+  nats: {
+    url: setting(
+      'NATS_URL',
+      url.optional(),
+      'NATS server URL; unset → an embedded nats-server is started',
+    ),
+  },
+  chroma: {
+    url: setting(
+      'CHROMA_URL',
+      url.optional(),
+      'Chroma server URL; unset → an embedded `chroma run` is started',
+    ),
+  },
+  mesh: {
+    namespace: setting(
+      'SLICEMESH_NAMESPACE',
+      token.default(DEFAULT_NAMESPACE),
+      'prefix of every subject, stream and bucket (isolates meshes sharing one NATS)',
+    ),
+    dataDir: setting(
+      'SLICEMESH_DATA_DIR',
+      z.string().min(1).default('.data'),
+      'where embedded services keep their data',
+    ),
+    seed: setting(
+      'SLICEMESH_SEED',
+      z.coerce.number().int().nonnegative().default(1),
+      'seed of every stochastic component',
+    ),
+    heartbeatMs: setting(
+      'SLICEMESH_HEARTBEAT_MS',
+      positiveInt.default(5_000),
+      'interval between agent heartbeats (ms)',
+    ),
+  },
+  log: {
+    level: setting(
+      'SLICEMESH_LOG_LEVEL',
+      z.enum(LOG_LEVELS).default('info'),
+      'lowest log level written to stderr',
+    ),
+  },
+  tracing: {
+    otlpEndpoint: setting(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      z.url({ protocol: /^https?$/ }).optional(),
+      'OTLP/HTTP collector base URL (e.g. Jaeger at http://localhost:4318); spans go to <url>/v1/traces',
+    ),
+    traceDir: setting(
+      'SLICEMESH_TRACE_DIR',
+      z.string().min(1).default('traces'),
+      'directory of OTLP JSON trace files (open them in Jaeger UI → Search → JSON File)',
+    ),
+  },
+  llm: {
+    reasoner: setting(
+      'SLICEMESH_REASONER',
+      z.enum(['offline', 'openai']).default('offline'),
+      'interpreter reasoning step: deterministic offline reasoner or an OpenAI-compatible LLM',
+    ),
+    apiKey: setting(
+      'OPENAI_API_KEY',
+      z.string().min(1).optional(),
+      'API key of the OpenAI-compatible endpoint',
+    ),
+    baseUrl: setting(
+      'SLICEMESH_LLM_BASE_URL',
+      z.url({ protocol: /^https?$/ }).optional(),
+      'base URL of an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server…)',
+    ),
+    model: setting(
+      'SLICEMESH_LLM_MODEL',
+      z.string().min(1).optional(),
+      'chat model name for the LLM reasoner',
+    ),
+  },
+  embeddings: {
+    provider: setting(
+      'SLICEMESH_EMBEDDINGS',
+      z.enum(['wink', 'transformers', 'openai']).default('wink'),
+      'embedding provider of the interpreter and memory-curator',
+    ),
+  },
+  orchestrator: {
+    method: setting(
+      'SLICEMESH_ORCHESTRATOR_METHOD',
+      z.string().min(1).max(64).default('qappo'),
+      'placement method of the orchestrator (qappo or a baseline)',
+    ),
+  },
+  model: {
+    dir: setting(
+      'SLICEMESH_MODEL_DIR',
+      z.string().min(1).default('models'),
+      'where trained policies and caches are stored',
+    ),
+  },
+} as const satisfies Record<string, Record<string, Setting>>;
+
+type Sections = typeof SECTIONS;
+
+/** The typed, validated configuration handed down to every component. */
+export type SliceMeshConfig = {
+  readonly [S in keyof Sections]: {
+    readonly [K in keyof Sections[S]]: Sections[S][K] extends Setting<infer Z>
+      ? z.output<Z>
+      : never;
+  };
+};
+
+/** Every setting as a flat list (for docs and `--help` output). */
+export function listSettings(): { section: string; key: string; setting: Setting }[] {
+  const out: { section: string; key: string; setting: Setting }[] = [];
+  for (const [section, settings] of Object.entries(SECTIONS)) {
+    for (const [key, s] of Object.entries(settings as Record<string, Setting>))
+      out.push({ section, key, setting: s });
+  }
+  return out;
+}
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`).
+ * Throws `SliceMeshError('config')` naming the offending variable.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env,
+): SliceMeshConfig {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const { section, key, setting: s } of listSettings()) {
+    const raw = env[s.envVar];
+    const value = raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+    const parsed = s.schema.safeParse(value);
+    if (!parsed.success) {
+      const reason = parsed.error.issues.map((i) => i.message).join('; ');
+      throw new SliceMeshError(
+        'config',
+        `${s.envVar}=${JSON.stringify(raw)} is invalid: ${reason}`,
+        {
+          details: { variable: s.envVar },
+        },
+      );
+    }
+    (result[section] ??= {})[key] = parsed.data;
+  }
+  return result as SliceMeshConfig;
+}

@@ -1,0 +1,163 @@
+/**
+ * Decides where the mesh's servers are: the URLs from the configuration, or
+ * embedded servers started here. While a mesh runs, `<dataDir>/mesh.json`
+ * tells other CLI commands (`request`, `status`, …) how to reach it.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SliceMeshError } from '../../contracts/errors.js';
+import type { SliceMeshConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { type ChromaServer, startChromaServer } from './chroma.js';
+import { type NatsServer, startNatsServer } from './nats.js';
+import { isPidAlive } from './supervise.js';
+
+export const MESH_FILE = 'mesh.json';
+
+export const MeshFile = z.object({
+  natsUrl: z.string().min(1),
+  chromaUrl: z.string().min(1).nullable(),
+  namespace: z.string().min(1),
+  pid: z.number().int().positive(),
+  startedAt: z.number().int().nonnegative().optional(),
+});
+export type MeshFile = z.infer<typeof MeshFile>;
+
+/** Path of the mesh file in `dataDir`. */
+export function meshFilePath(dataDir: string): string {
+  return resolve(dataDir, MESH_FILE);
+}
+
+/**
+ * Reads `<dataDir>/mesh.json` of a running mesh. Returns null when there is
+ * none, or when the process that wrote it is gone (a stale file).
+ */
+export function readMeshFile(dataDir: string): MeshFile | null {
+  let text: string;
+  try {
+    text = readFileSync(meshFilePath(dataDir), 'utf8');
+  } catch {
+    return null;
+  }
+  let parsed: ReturnType<typeof MeshFile.safeParse>;
+  try {
+    parsed = MeshFile.safeParse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (!parsed.success || !isPidAlive(parsed.data.pid)) return null;
+  return parsed.data;
+}
+
+/** Atomically writes the mesh file; returns a function that removes it (only if still ours). */
+export function writeMeshFile(dataDir: string, mesh: MeshFile): () => void {
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const path = meshFilePath(dataDir);
+  const temp = join(resolve(dataDir), `.${MESH_FILE}.${process.pid}.tmp`);
+  writeFileSync(temp, `${JSON.stringify(mesh, null, 2)}\n`);
+  renameSync(temp, path);
+  return () => {
+    try {
+      const current = MeshFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+      if (current.success && current.data.pid !== mesh.pid) return;
+    } catch {
+      // unreadable: ours to remove
+    }
+    rmSync(path, { force: true });
+  };
+}
+
+export interface ResolvedServices {
+  readonly natsUrl: string;
+  /** null when Chroma was not asked for. */
+  readonly chromaUrl: string | null;
+  /** The servers started here (absent when a URL came from the config). */
+  readonly embedded: { nats?: NatsServer; chroma?: ChromaServer };
+  /** Stops the embedded servers (and removes the mesh file if one was written). */
+  stop(): Promise<void>;
+}
+
+export interface ResolveOptions {
+  logger?: Logger;
+  /** Start/resolve Chroma too (default true). */
+  chroma?: boolean;
+  /** Write `<dataDir>/mesh.json` until stop() (what `up` does). */
+  writeMeshFile?: boolean;
+}
+
+/**
+ * Returns the NATS/Chroma URLs from `config`, starting embedded servers under
+ * `config.mesh.dataDir` for those not configured.
+ */
+export async function resolveServices(
+  config: SliceMeshConfig,
+  options: ResolveOptions = {},
+): Promise<ResolvedServices> {
+  const dataDir = config.mesh.dataDir;
+  const log = options.logger;
+  if (options.writeMeshFile) {
+    const running = readMeshFile(dataDir);
+    if (running && running.pid !== process.pid) {
+      throw new SliceMeshError(
+        'config',
+        `a mesh is already running from ${meshFilePath(dataDir)} (pid ${running.pid}, NATS ${running.natsUrl}); ` +
+          'stop it first or use another SLICEMESH_DATA_DIR',
+      );
+    }
+  }
+  const embedded: { nats?: NatsServer; chroma?: ChromaServer } = {};
+  const stopEmbedded = async () => {
+    // Chroma first: it does not depend on NATS, and NATS should outlive clients.
+    await embedded.chroma?.stop();
+    await embedded.nats?.stop();
+  };
+  try {
+    let natsUrl = config.nats.url;
+    if (!natsUrl) {
+      embedded.nats = await startNatsServer({ dataDir });
+      natsUrl = embedded.nats.url;
+      log?.info('embedded nats-server started', {
+        url: natsUrl,
+        pid: embedded.nats.process.pid,
+        storeDir: embedded.nats.storeDir,
+      });
+    }
+    let chromaUrl: string | null = null;
+    if (options.chroma !== false) {
+      chromaUrl = config.chroma.url ?? null;
+      if (!chromaUrl) {
+        embedded.chroma = await startChromaServer({ dataDir });
+        chromaUrl = embedded.chroma.url;
+        log?.info('embedded chroma started', {
+          url: chromaUrl,
+          pid: embedded.chroma.process.pid,
+          path: resolve(dataDir, 'chroma'),
+        });
+      }
+    }
+    const removeMeshFile = options.writeMeshFile
+      ? writeMeshFile(dataDir, {
+          natsUrl,
+          chromaUrl,
+          namespace: config.mesh.namespace,
+          pid: process.pid,
+          startedAt: Date.now(),
+        })
+      : () => undefined;
+    let stopped: Promise<void> | undefined;
+    return {
+      natsUrl,
+      chromaUrl,
+      embedded,
+      stop: () =>
+        (stopped ??= (async () => {
+          removeMeshFile();
+          await stopEmbedded();
+        })()),
+    };
+  } catch (error) {
+    await stopEmbedded();
+    throw error;
+  }
+}
