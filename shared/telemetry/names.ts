@@ -1,0 +1,54 @@
+/**
+ * Span and attribute names used across the mesh. Keep names here so traces
+ * stay searchable in Jaeger and agents do not invent near-duplicates.
+ * Roles add their own span names to `SPAN` with a one-line edit.
+ */
+
+/** Span names (low cardinality: ids go into attributes, never into names). */
+export const SPAN = {
+  // Bus layer (the subject or stream is appended: `bus.request slicemesh.svc.orchestrator.place`).
+  busPublish: 'bus.publish',
+  busRequest: 'bus.request',
+  busServe: 'bus.serve',
+  busReceive: 'bus.receive',
+  busJsPublish: 'bus.js.publish',
+  busConsume: 'bus.consume',
+  // Slice lifecycle and the agents' own work.
+  sliceLifecycle: 'slice.lifecycle',
+  sliceTransition: 'slice.transition',
+  interpreterInfer: 'interpreter.infer',
+  interpreterEmbed: 'interpreter.embed',
+  interpreterRetrieve: 'interpreter.retrieve',
+  interpreterReason: 'interpreter.reason',
+  interpreterValidate: 'interpreter.validate',
+  orchestratorPlace: 'orchestrator.place',
+  infraView: 'infrastructure.view',
+  infraApply: 'infrastructure.apply',
+  infraRelease: 'infrastructure.release',
+  telemetryKpi: 'telemetry.kpi',
+  telemetryViolation: 'telemetry.violation',
+  memoryCurate: 'memory.curate',
+} as const;
+export type SpanName = (typeof SPAN)[keyof typeof SPAN];
+
+/** Attribute keys: `slicemesh.*` for the domain, OpenTelemetry messaging conventions for the bus. */
+export const ATTR = {
+  sliceId: 'slicemesh.slice.id',
+  sliceState: 'slicemesh.slice.state',
+  method: 'slicemesh.method',
+  role: 'slicemesh.role',
+  instanceId: 'slicemesh.instance.id',
+  messageType: 'slicemesh.message.type',
+  errorCode: 'slicemesh.error.code',
+  reasoner: 'slicemesh.reasoner',
+  namespace: 'slicemesh.namespace',
+  messagingSystem: 'messaging.system',
+  messagingDestination: 'messaging.destination.name',
+  messagingOperation: 'messaging.operation.type',
+  messagingConsumerGroup: 'messaging.consumer.group.name',
+  messagingBodySize: 'messaging.message.body.size',
+  messagingMessageId: 'messaging.message.id',
+  messagingDeliveryCount: 'messaging.nats.delivery.count',
+  messagingStreamSeq: 'messaging.nats.stream.sequence',
+} as const;
+export type AttrName = (typeof ATTR)[keyof typeof ATTR];
