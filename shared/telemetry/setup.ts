@@ -4,6 +4,7 @@
  * caller passes (tests use InMemorySpanExporter).
  */
 import {
+  ProxyTracerProvider,
   context as otelContext,
   type Tracer,
   type TracerProvider,
