@@ -107,31 +107,49 @@ export function ruleViolations(entry: KnowledgeEntry): string[] {
     if (!ok) found.push(rule);
   };
   for (const dim of PREFERENCE_DIMENSIONS) {
-    check(Math.abs(p[dim] * 100 - Math.round(p[dim] * 100)) < 1e-9, `${dim} has at most 2 decimals`);
+    check(
+      Math.abs(p[dim] * 100 - Math.round(p[dim] * 100)) < 1e-9,
+      `${dim} has at most 2 decimals`,
+    );
   }
   check(dominant !== 'tie', 'a single dominant dimension');
   if (entry.latency === 'high') {
-    check(rankOf(p, 'latency') <= 1 && p.latency >= 0.25, 'latency high: latency in top two and ≥ 0.25');
+    check(
+      rankOf(p, 'latency') <= 1 && p.latency >= 0.25,
+      'latency high: latency in top two and ≥ 0.25',
+    );
   }
   if (entry.latency === 'best-effort') {
-    check(p.latency <= 0.2 && dominant !== 'latency', 'latency best-effort: latency ≤ 0.20, not dominant');
+    check(
+      p.latency <= 0.2 && dominant !== 'latency',
+      'latency best-effort: latency ≤ 0.20, not dominant',
+    );
   }
-  if (entry.reliability === 'high') check(p.reliability >= 0.2, 'reliability high: reliability ≥ 0.20');
+  if (entry.reliability === 'high')
+    check(p.reliability >= 0.2, 'reliability high: reliability ≥ 0.20');
   if (entry.reliability === 'best-effort') {
     check(
       p.reliability <= 0.2 && dominant !== 'reliability',
       'reliability best-effort: reliability ≤ 0.20, not dominant',
     );
   }
-  if (entry.cost === 'cost-sensitive') check(p.economics >= 0.25, 'cost-sensitive: economics ≥ 0.25');
+  if (entry.cost === 'cost-sensitive')
+    check(p.economics >= 0.25, 'cost-sensitive: economics ≥ 0.25');
   if (entry.cost === 'general') check(p.economics <= 0.2, 'general: economics ≤ 0.20');
   if (entry.serviceType === 'URLLC') {
     check(entry.latency !== 'best-effort', 'URLLC: latency not best-effort');
-    check(entry.latency === 'high' || entry.reliability === 'high', 'URLLC: latency or reliability high');
-    check(dominant === 'latency' || dominant === 'reliability', 'URLLC: latency or reliability dominant');
+    check(
+      entry.latency === 'high' || entry.reliability === 'high',
+      'URLLC: latency or reliability high',
+    );
+    check(
+      dominant === 'latency' || dominant === 'reliability',
+      'URLLC: latency or reliability dominant',
+    );
   }
   if (entry.serviceType === 'mMTC') check(entry.latency !== 'high', 'mMTC: latency not high');
-  if (dominant === 'throughput') check(entry.serviceType === 'eMBB', 'throughput dominant: eMBB only');
+  if (dominant === 'throughput')
+    check(entry.serviceType === 'eMBB', 'throughput dominant: eMBB only');
   return found;
 }
 
@@ -159,12 +177,20 @@ function crossTable<T extends { serviceType: string }>(
 }
 
 /** The class and dimension mix of both files as Markdown. */
-export function summarise(knowledge: readonly KnowledgeEntry[], evaluation: readonly EvalEntry[]): string {
+export function summarise(
+  knowledge: readonly KnowledgeEntry[],
+  evaluation: readonly EvalEntry[],
+): string {
   return [
     `Knowledge base: ${knowledge.length} entries`,
     crossTable(knowledge, PREFERENCE_DIMENSIONS, (e) => dominantOf(e.preference), 'dominant'),
     crossTable(knowledge, ['high', 'medium', 'best-effort'], (e) => e.latency, 'latency class'),
-    crossTable(knowledge, ['high', 'medium', 'best-effort'], (e) => e.reliability, 'reliability class'),
+    crossTable(
+      knowledge,
+      ['high', 'medium', 'best-effort'],
+      (e) => e.reliability,
+      'reliability class',
+    ),
     crossTable(knowledge, ['cost-sensitive', 'general'], (e) => e.cost, 'cost class'),
     `Evaluation set: ${evaluation.length} entries`,
     crossTable(evaluation, PREFERENCE_DIMENSIONS, (e) => e.dominant, 'dominant'),

@@ -22,7 +22,10 @@ import {
 const knowledge = loadKnowledge();
 const evaluation = loadEvaluation();
 
-function entry(preference: PreferenceVector, classes: Partial<KnowledgeEntry> = {}): KnowledgeEntry {
+function entry(
+  preference: PreferenceVector,
+  classes: Partial<KnowledgeEntry> = {},
+): KnowledgeEntry {
   return {
     id: 'kb-9999',
     text: 'synthetic entry for a rule check',
@@ -37,7 +40,9 @@ function entry(preference: PreferenceVector, classes: Partial<KnowledgeEntry> = 
 
 describe('labelling rules', () => {
   it('accept a consistent entry and name each rule a broken one violates', () => {
-    expect(ruleViolations(entry({ latency: 0.5, reliability: 0.3, economics: 0.1, throughput: 0.1 }))).toEqual([]);
+    expect(
+      ruleViolations(entry({ latency: 0.5, reliability: 0.3, economics: 0.1, throughput: 0.1 })),
+    ).toEqual([]);
     expect(
       ruleViolations(entry({ latency: 0.1, reliability: 0.3, economics: 0.1, throughput: 0.5 })),
     ).toEqual([
@@ -49,7 +54,12 @@ describe('labelling rules', () => {
       ruleViolations(
         entry(
           { latency: 0.1, reliability: 0.1, economics: 0.1, throughput: 0.7 },
-          { serviceType: 'eMBB', latency: 'best-effort', reliability: 'best-effort', cost: 'cost-sensitive' },
+          {
+            serviceType: 'eMBB',
+            latency: 'best-effort',
+            reliability: 'best-effort',
+            cost: 'cost-sensitive',
+          },
         ),
       ),
     ).toEqual(['cost-sensitive: economics ≥ 0.25']);
@@ -123,11 +133,13 @@ describe('evaluation set (scenarios/knowledge/intents-eval.jsonl)', () => {
     expect(leaked).toEqual([]);
   });
 
-  it('is not a near-paraphrase of any knowledge-base text (word-set Jaccard below 0.5)', () => {
+  it('is not a near-paraphrase of any knowledge-base text (word-set Jaccard below 0.4)', () => {
     const kbSets = knowledge.map((e) => ({ id: e.id, words: wordSet(e.text) }));
     const close = evaluation.flatMap((e) => {
       const words = wordSet(e.text);
-      return kbSets.filter((kb) => jaccard(words, kb.words) >= 0.5).map((kb) => `${kb.id}: ${e.text}`);
+      return kbSets
+        .filter((kb) => jaccard(words, kb.words) >= 0.4)
+        .map((kb) => `${kb.id}: ${e.text}`);
     });
     expect(close).toEqual([]);
   });
@@ -150,7 +162,8 @@ describe('evaluation set (scenarios/knowledge/intents-eval.jsonl)', () => {
 
   it('includes crossovers: non-URLLC requests dominated by latency or reliability', () => {
     const crossovers = evaluation.filter(
-      (e) => e.serviceType !== 'URLLC' && (e.dominant === 'latency' || e.dominant === 'reliability'),
+      (e) =>
+        e.serviceType !== 'URLLC' && (e.dominant === 'latency' || e.dominant === 'reliability'),
     );
     expect(crossovers.length).toBeGreaterThanOrEqual(10);
   });
