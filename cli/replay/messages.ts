@@ -1,0 +1,90 @@
+/**
+ * Scenario events → wire messages. A surge becomes a `SliceChange` carrying
+ * the scaled demand; lifetimes are scaled by the time factor so a replay at
+ * speed 10 also ends its slices ten times sooner.
+ */
+import type { SliceChange, SliceRequest, SliceTermination } from '../../shared/contracts/index.js';
+import {
+  toWallMs,
+  type Scenario,
+  type ScenarioEvent,
+  type Speed,
+} from '../../shared/scenario/index.js';
+
+export type OutgoingMessage =
+  | { readonly kind: 'request'; readonly message: SliceRequest }
+  | { readonly kind: 'change'; readonly message: SliceChange }
+  | { readonly kind: 'terminate'; readonly message: SliceTermination };
+
+/** Change id of the change (or surge) at `index` in the scenario: stable across runs of the same file. */
+export function changeIdFor(event: ScenarioEvent): string {
+  return `${event.kind}-${event.index}`;
+}
+
+/** The message that carries `event`, stamped with `submittedAt` (epoch ms). */
+export function toMessage(
+  event: ScenarioEvent,
+  speed: Speed,
+  submittedAt: number,
+): OutgoingMessage {
+  switch (event.kind) {
+    case 'request': {
+      const message: SliceRequest = {
+        type: 'slice.request.v1',
+        sliceId: event.sliceId,
+        text: event.text,
+        demand: event.demand,
+        submittedAt,
+        ...(event.sla !== undefined ? { sla: event.sla } : {}),
+        ...(event.lifetimeMs !== undefined
+          ? {
+              lifetimeMs: Math.max(
+                1,
+                Math.round(speed === 'max' ? event.lifetimeMs : toWallMs(event.lifetimeMs, speed)),
+              ),
+            }
+          : {}),
+      };
+      return { kind: 'request', message };
+    }
+    case 'change':
+      return {
+        kind: 'change',
+        message: {
+          type: 'slice.change.v1',
+          sliceId: event.sliceId,
+          changeId: changeIdFor(event),
+          submittedAt,
+          ...(event.text !== undefined ? { text: event.text } : {}),
+          ...(event.sla !== undefined ? { sla: event.sla } : {}),
+          ...(event.demand !== undefined ? { demand: event.demand } : {}),
+        },
+      };
+    case 'surge':
+      return {
+        kind: 'change',
+        message: {
+          type: 'slice.change.v1',
+          sliceId: event.sliceId,
+          changeId: changeIdFor(event),
+          demand: event.demand,
+          submittedAt,
+        },
+      };
+    case 'terminate':
+      return {
+        kind: 'terminate',
+        message: {
+          type: 'slice.terminate.v1',
+          sliceId: event.sliceId,
+          submittedAt,
+          reason: event.reason ?? `scenario event ${event.index}`,
+        },
+      };
+  }
+}
+
+/** Slice ids in the order the scenario requests them. */
+export function requestedSliceIds(scenario: Scenario): string[] {
+  return scenario.events.filter((e) => e.kind === 'request').map((e) => e.sliceId);
+}

@@ -1,0 +1,288 @@
+/**
+ * Replays a scenario against a mesh: publishes its events in time, follows
+ * the slices through their events until each has settled, and returns the
+ * result. The mesh is injected (`startMesh`), so tests drive the runner with
+ * an in-memory mesh and a manual clock; the CLI hands in the real one.
+ *
+ * The scenario is parsed and checked before the mesh is started: a file with
+ * any problem publishes nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { SliceMeshError, type SliceEvent, type SliceRecord } from '../../shared/contracts/index.js';
+import { systemClock, type Clock } from '../../shared/runtime/clock.js';
+import {
+  formatDuration,
+  loadScenarioFile,
+  toWallMs,
+  type Scenario,
+  type ScenarioEvent,
+  type Speed,
+} from '../../shared/scenario/index.js';
+import { changeIdFor, toMessage, type OutgoingMessage } from './messages.js';
+import { sliceResult, type ReplayResult } from './result.js';
+import { summarise } from './summary.js';
+import { SliceTracker } from './tracker.js';
+
+/** Per-run options the mesh hands to the agents it starts (the infrastructure needs seed and fluctuation). */
+export interface MeshRunOptions {
+  /** Fresh per run, so runs sharing a NATS server never see each other's messages. */
+  readonly namespace: string;
+  readonly seed: number;
+  /** Orchestrator placement method. */
+  readonly method: string;
+  readonly fluctuation?: { readonly amplitude: number };
+  readonly scenario: string;
+}
+
+/** What the runner needs of a running mesh. */
+export interface ReplayMesh {
+  /** Publishes one intake message; resolves once the bus has accepted it. */
+  publish(message: OutgoingMessage): Promise<void>;
+  /** Delivers this run's slice events to `handler`; resolves once the subscription is live. */
+  subscribe(handler: (event: SliceEvent) => void): Promise<() => void>;
+  /** The slice-manager's current records (for the final result); optional. */
+  fetchRecords?(): Promise<readonly SliceRecord[]>;
+  /** The OTLP JSON file this run's spans are written to, if any. */
+  readonly traceFile?: string;
+  /** Stops whatever `startMesh` started. */
+  close(): Promise<void>;
+}
+
+export type StartMesh = (run: MeshRunOptions) => Promise<ReplayMesh>;
+
+/** Waits `ms`; must reject or resolve early when `signal` aborts. */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export interface ReplayOptions {
+  /** A scenario file to load, or an already parsed scenario. */
+  readonly file?: string;
+  readonly scenario?: Scenario;
+  readonly startMesh: StartMesh;
+  /** Overrides the scenario's method. */
+  readonly method?: string;
+  /** Used when neither `method` nor the scenario names one. */
+  readonly defaultMethod?: string;
+  /** Overrides the scenario's speed. */
+  readonly speed?: Speed;
+  /** Longest wait for slices to settle (per event at `max` speed, and at the end). Default 60 s. */
+  readonly settleTimeoutMs?: number;
+  /** Default `replay-<name>-<random>`. */
+  readonly namespace?: string;
+  readonly clock?: Clock;
+  readonly sleep?: Sleep;
+  /** Progress lines (the CLI writes them to stderr). */
+  readonly progress?: (line: string) => void;
+}
+
+/** The replay's result plus what the report says about the run. */
+export interface ReplayRun {
+  readonly result: ReplayResult;
+  readonly scenario: Scenario;
+  readonly namespace: string;
+  readonly speed: Speed;
+  readonly traceFile?: string;
+  /** Epoch ms when the first event was due and when the last slice settled. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+export const DEFAULT_SETTLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_METHOD = 'qappo';
+
+const defaultSleep: Sleep = (ms, signal) => sleepTimer(ms, undefined, { signal });
+
+/** `replay-<name>-<6 hex>`: a namespace no earlier run used. */
+export function replayNamespace(name: string): string {
+  const slug = name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  return `replay-${slug}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Runs one replay. Throws `SliceMeshError('scenario')` for a bad file (before
+ * anything starts) and `SliceMeshError('timeout')` naming the slices that did
+ * not settle; the latter carries the partial run in `details.partial`.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
+  const scenario = options.scenario ?? (await loadScenario(options.file));
+  const method = options.method ?? scenario.method ?? options.defaultMethod ?? DEFAULT_METHOD;
+  const speed = options.speed ?? scenario.speed;
+  const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
+  const namespace = options.namespace ?? replayNamespace(scenario.name);
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? defaultSleep;
+  const progress = options.progress ?? (() => undefined);
+
+  const mesh = await options.startMesh({
+    namespace,
+    seed: scenario.seed,
+    method,
+    scenario: scenario.name,
+    ...(scenario.fluctuation ? { fluctuation: scenario.fluctuation } : {}),
+  });
+  const tracker = new SliceTracker();
+  let startedAt = clock.now();
+  const stamp = () => `[${((clock.now() - startedAt) / 1000).toFixed(2).padStart(7)}s]`;
+  let unsubscribe: (() => void) | undefined;
+  try {
+    const lastState = new Map<string, string>();
+    unsubscribe = await mesh.subscribe((event) => {
+      if (!tracker.observe(event)) return;
+      const before = lastState.get(event.sliceId);
+      if (before !== event.to) {
+        lastState.set(event.sliceId, event.to);
+        const note = event.record.history.at(-1)?.note;
+        progress(
+          `${stamp()}   ${event.sliceId}: ${event.from ?? '∅'} → ${event.to}${note ? ` (${note})` : ''}`,
+        );
+      }
+    });
+
+    progress(
+      `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}, namespace ${namespace}`,
+    );
+    startedAt = clock.now();
+    const finish = (endedAt: number): ReplayRun => ({
+      result: buildResult(scenario, method, tracker),
+      scenario,
+      namespace,
+      speed,
+      startedAt,
+      endedAt,
+      ...(mesh.traceFile !== undefined ? { traceFile: mesh.traceFile } : {}),
+    });
+
+    for (const event of scenario.events) {
+      if (speed !== 'max') {
+        const due = startedAt + toWallMs(event.atMs, speed);
+        const wait = due - clock.now();
+        if (wait > 0) await sleepQuietly(sleep, wait);
+      }
+      expect(tracker, event);
+      const outgoing = toMessage(event, speed, clock.now());
+      await mesh.publish(outgoing);
+      progress(`${stamp()} → ${describeEvent(event)}`);
+      // At max speed each event waits for the previous one to take effect, so
+      // the mesh sees the scenario in order, one slice decision at a time.
+      if (
+        speed === 'max' &&
+        !(await waitFor(tracker, () => tracker.isSettled(event.sliceId), settleTimeoutMs, sleep))
+      ) {
+        throw unsettledError(tracker, false, settleTimeoutMs, finish(clock.now()));
+      }
+    }
+
+    progress(`${stamp()} all events published; waiting for slices to settle`);
+    if (!(await waitFor(tracker, () => tracker.allSettled(true), settleTimeoutMs, sleep))) {
+      throw unsettledError(tracker, true, settleTimeoutMs, finish(clock.now()));
+    }
+    if (mesh.fetchRecords) {
+      for (const record of await mesh.fetchRecords()) tracker.observeRecord(record);
+    }
+    const run = finish(clock.now());
+    progress(
+      `${stamp()} done: ${run.result.summary.served}/${run.result.summary.requests} slices served`,
+    );
+    return run;
+  } finally {
+    unsubscribe?.();
+    await mesh.close();
+  }
+}
+
+async function loadScenario(file: string | undefined): Promise<Scenario> {
+  if (file === undefined)
+    throw new SliceMeshError('scenario', 'runReplay needs a scenario file or a parsed scenario');
+  return loadScenarioFile(file);
+}
+
+function expect(tracker: SliceTracker, event: ScenarioEvent): void {
+  switch (event.kind) {
+    case 'request':
+      tracker.expectRequest(event.sliceId, event.lifetimeMs !== undefined);
+      break;
+    case 'change':
+    case 'surge':
+      tracker.expectChange(event.sliceId, changeIdFor(event));
+      break;
+    case 'terminate':
+      tracker.expectTermination(event.sliceId);
+      break;
+  }
+}
+
+function describeEvent(event: ScenarioEvent): string {
+  const at = `(at ${formatDuration(event.atMs)}, line ${event.position.line})`;
+  switch (event.kind) {
+    case 'request':
+      return `request ${event.sliceId} ${at}`;
+    case 'change':
+      return `change ${event.sliceId} ${at}`;
+    case 'surge':
+      return `surge ${event.sliceId} ×${event.factor} → cpu ${event.demand.cpu}, mem ${event.demand.mem} ${at}`;
+    case 'terminate':
+      return `terminate ${event.sliceId} ${at}`;
+  }
+}
+
+function buildResult(scenario: Scenario, method: string, tracker: SliceTracker): ReplayResult {
+  const records = tracker.records();
+  const slices = [...records].map(([id, record]) => sliceResult(id, record));
+  return { scenario: scenario.name, method, summary: summarise(slices), slices };
+}
+
+async function sleepQuietly(sleep: Sleep, ms: number): Promise<void> {
+  await sleep(ms, new AbortController().signal);
+}
+
+/** Resolves true as soon as `done()` holds, false if it still does not after `timeoutMs`. */
+function waitFor(
+  tracker: SliceTracker,
+  done: () => boolean,
+  timeoutMs: number,
+  sleep: Sleep,
+): Promise<boolean> {
+  if (done()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const abort = new AbortController();
+    let finished = false;
+    const finish = (value: boolean) => {
+      if (finished) return;
+      finished = true;
+      off();
+      abort.abort();
+      resolve(value);
+    };
+    const off = tracker.onChange(() => {
+      if (done()) finish(true);
+    });
+    sleep(timeoutMs, abort.signal).then(
+      () => finish(done()),
+      () => undefined,
+    );
+  });
+}
+
+function unsettledError(
+  tracker: SliceTracker,
+  includeLifetime: boolean,
+  timeoutMs: number,
+  partial: ReplayRun,
+): SliceMeshError {
+  const slices = tracker.unsettled(includeLifetime);
+  const list = slices
+    .map(
+      (s) =>
+        `${s.sliceId} (${s.state}${s.waitingFor.length > 0 ? `, waiting for ${s.waitingFor.join(', ')}` : ''})`,
+    )
+    .join(', ');
+  const count = slices.length === 1 ? '1 slice' : `${slices.length} slices`;
+  return new SliceMeshError(
+    'timeout',
+    `${count} did not settle within ${formatDuration(timeoutMs)}: ${list}`,
+    {
+      retryable: false,
+      details: { unsettled: slices, partial },
+    },
+  );
+}

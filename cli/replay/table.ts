@@ -1,0 +1,100 @@
+/** Plain-text rendering of a replay result: one row per slice, then the totals. */
+import type { PreferenceVector, SliceProfile } from '../../shared/contracts/index.js';
+import type { ReplayResult, ReplaySliceResult } from './result.js';
+
+type Align = 'left' | 'right';
+interface Column {
+  readonly title: string;
+  readonly align: Align;
+  readonly cell: (slice: ReplaySliceResult) => string;
+}
+
+const NONE = '-';
+
+/** `0.45/0.30/0.15/0.10` in the order latency/reliability/economics/throughput. */
+export function formatPreference(p: PreferenceVector | null): string {
+  if (!p) return NONE;
+  return [p.latency, p.reliability, p.economics, p.throughput].map((w) => w.toFixed(2)).join('/');
+}
+
+/** `URLLC high/high/general` (latency/reliability/cost classes). */
+export function formatProfile(p: SliceProfile | null): string {
+  return p ? `${p.serviceType} ${p.latency}/${p.reliability}/${p.cost}` : NONE;
+}
+
+export function formatPlacement(slice: ReplaySliceResult): string {
+  const p = slice.placement;
+  if (!p) return NONE;
+  const vnfs = p.vnfNodeIds.length > 0 ? ` → ${p.vnfNodeIds.join(',')}` : '';
+  return `${p.site}:${p.containerId}${vnfs}`;
+}
+
+/** The note of the slice's last transition: the reason of a rejection, the outcome of a placement. */
+export function lastNote(slice: ReplaySliceResult): string {
+  for (let i = slice.history.length - 1; i >= 0; i--) {
+    const note = slice.history[i]?.note;
+    if (note) return note;
+  }
+  return '';
+}
+
+const num = (v: number | null, digits: number) => (v === null ? NONE : v.toFixed(digits));
+
+const COLUMNS: readonly Column[] = [
+  { title: 'slice', align: 'left', cell: (s) => s.id },
+  { title: 'state', align: 'left', cell: (s) => s.finalState },
+  { title: 'served', align: 'left', cell: (s) => (s.served ? 'yes' : 'no') },
+  { title: 'latency ms', align: 'right', cell: (s) => num(s.latencyMs, 1) },
+  { title: 'cost', align: 'right', cell: (s) => num(s.cost, 1) },
+  { title: 'rel. cost', align: 'right', cell: (s) => num(s.reliabilityCost, 1) },
+  { title: 'preference L/R/E/T', align: 'left', cell: (s) => formatPreference(s.preference) },
+  { title: 'profile', align: 'left', cell: (s) => formatProfile(s.profile) },
+  { title: 'placement', align: 'left', cell: formatPlacement },
+  { title: 'why', align: 'left', cell: (s) => truncate(lastNote(s), 70) },
+];
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+function pad(text: string, width: number, align: Align): string {
+  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+}
+
+/** The per-slice table and the totals line, ready to print. */
+export function renderTable(result: ReplayResult): string {
+  const rows = result.slices.map((s) => COLUMNS.map((c) => c.cell(s)));
+  const widths = COLUMNS.map((c, i) =>
+    Math.max(c.title.length, ...rows.map((r) => (r[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => pad(cell, widths[i] ?? 0, COLUMNS[i]?.align ?? 'left'))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    line(COLUMNS.map((c) => c.title)),
+    line(widths.map((w) => '─'.repeat(w))),
+    ...rows.map(line),
+    '',
+    renderTotals(result),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+/** `20 requests · 16 served · availability 80.0% · avg latency 41.2 ms · avg cost 30.1 · avg reliability cost 0.8` */
+export function renderTotals(result: ReplayResult): string {
+  const s = result.summary;
+  return [
+    `${result.scenario} (${result.method}):`,
+    `${s.requests} requests`,
+    `${s.served} served`,
+    `availability ${(s.availability * 100).toFixed(1)}%`,
+    `avg latency ${num(s.avgLatencyMs, 1)} ms`,
+    `avg cost ${num(s.avgCost, 2)}`,
+    `avg reliability cost ${num(s.avgReliabilityCost, 2)}`,
+  ]
+    .join(' · ')
+    .replace(': ·', ':');
+}

@@ -1,0 +1,128 @@
+/**
+ * Resource demands of a scenario's slices: explicit ones are kept; missing
+ * ones are drawn from the scenario seed, one independent stream per slice id
+ * (so adding a slice never changes another slice's demand). Surges are
+ * resolved here too, against the slice's demand at that point of the
+ * scenario.
+ */
+import type { z } from 'zod';
+import type { ResourceDemand, ServiceType } from '../contracts/index.js';
+import { deriveSeed, createRng } from '../random.js';
+import type { EventEntry } from './schema.js';
+import type { SemanticIssue } from './semantics.js';
+import type { ScenarioEvent, SourcePosition } from './types.js';
+
+/** Inclusive integer ranges a slice's CPU and memory demand is drawn from. */
+export interface DemandRange {
+  readonly cpu: readonly [number, number];
+  readonly mem: readonly [number, number];
+}
+
+/**
+ * The case study's demand ranges (paper §IV-B: "one demands 2∼5 CPU and 2∼4
+ * memory units, while another requires 3∼6 units of both").
+ */
+export const DEMAND_RANGES: Readonly<Record<ServiceType, DemandRange>> = {
+  URLLC: { cpu: [2, 5], mem: [2, 4] },
+  eMBB: { cpu: [3, 6], mem: [3, 6] },
+  mMTC: { cpu: [2, 5], mem: [2, 4] },
+};
+
+/** Used when the file does not state the service type (the interpreter infers it later). */
+export const UNTYPED_DEMAND_RANGE: DemandRange = { cpu: [2, 6], mem: [2, 6] };
+
+/** The largest demand the wire contract accepts per resource. */
+const MAX_DEMAND = 1000;
+
+/** Draws a slice's demand from the scenario seed; same seed and id → same demand. */
+export function drawDemand(
+  seed: number,
+  sliceId: string,
+  serviceType?: ServiceType,
+): ResourceDemand {
+  const range = serviceType ? DEMAND_RANGES[serviceType] : UNTYPED_DEMAND_RANGE;
+  const rng = createRng(deriveSeed(seed, 'scenario-demand', sliceId));
+  return { cpu: rng.int(range.cpu[0], range.cpu[1]), mem: rng.int(range.mem[0], range.mem[1]) };
+}
+
+/** `demand × factor`, rounded to 1/1000 of a unit so float noise does not leak into messages. */
+export function scaleDemand(demand: ResourceDemand, factor: number): ResourceDemand {
+  const round = (v: number) => Math.round(v * factor * 1000) / 1000;
+  return { cpu: round(demand.cpu), mem: round(demand.mem) };
+}
+
+interface Entry {
+  readonly entry: z.output<typeof EventEntry>;
+  readonly index: number;
+  readonly position: SourcePosition;
+}
+
+/** Turns checked entries into scenario events with every demand resolved. */
+export function resolveDemands(
+  seed: number,
+  entries: readonly Entry[],
+): { events: ScenarioEvent[]; issues: SemanticIssue[] } {
+  const current = new Map<string, ResourceDemand>();
+  const events: ScenarioEvent[] = [];
+  const issues: SemanticIssue[] = [];
+
+  for (const { entry, index, position } of entries) {
+    const base = { index, atMs: entry.at, position };
+    if (entry.request) {
+      const r = entry.request;
+      const demand = r.demand ?? drawDemand(seed, r.id, r.sla?.serviceType);
+      current.set(r.id, demand);
+      events.push({
+        ...base,
+        kind: 'request',
+        sliceId: r.id,
+        text: r.text,
+        demand,
+        demandSource: r.demand ? 'explicit' : 'seed',
+        ...(r.sla !== undefined ? { sla: r.sla } : {}),
+        ...(r.lifetime !== undefined ? { lifetimeMs: r.lifetime } : {}),
+      });
+    } else if (entry.change) {
+      const c = entry.change;
+      if (c.demand) current.set(c.id, c.demand);
+      events.push({
+        ...base,
+        kind: 'change',
+        sliceId: c.id,
+        ...(c.text !== undefined ? { text: c.text } : {}),
+        ...(c.sla !== undefined ? { sla: c.sla } : {}),
+        ...(c.demand !== undefined ? { demand: c.demand } : {}),
+      });
+    } else if (entry.surge) {
+      const s = entry.surge;
+      // The semantic checks guarantee the slice was requested earlier.
+      const before = current.get(s.id) as ResourceDemand;
+      const demand = scaleDemand(before, s.factor);
+      if (demand.cpu > MAX_DEMAND || demand.mem > MAX_DEMAND) {
+        issues.push({
+          path: ['events', index, 'surge', 'factor'],
+          message: `surge takes the demand of "${s.id}" to cpu ${demand.cpu}, mem ${demand.mem}, above the limit of ${MAX_DEMAND} per resource`,
+        });
+        continue;
+      }
+      if (demand.cpu <= 0 || demand.mem <= 0) {
+        issues.push({
+          path: ['events', index, 'surge', 'factor'],
+          message: `surge takes the demand of "${s.id}" to zero; use a larger factor or terminate the slice`,
+        });
+        continue;
+      }
+      current.set(s.id, demand);
+      events.push({ ...base, kind: 'surge', sliceId: s.id, factor: s.factor, demand });
+    } else if (entry.terminate) {
+      const t = entry.terminate;
+      events.push({
+        ...base,
+        kind: 'terminate',
+        sliceId: t.id,
+        ...(t.reason !== undefined ? { reason: t.reason } : {}),
+      });
+    }
+  }
+  return { events, issues };
+}
