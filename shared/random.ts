@@ -70,6 +70,14 @@ export function normaliseSeed(seed: number | string): number {
   return mix32((seed >>> 0) ^ mix32(Math.floor(seed / 0x100000000)));
 }
 
+/**
+ * Allocation-free hash of two 32-bit integers into one well-mixed 32-bit value:
+ * for per-item draws in hot loops where creating a generator would be too slow.
+ */
+export function hashPair(a: number, b: number): number {
+  return mix32(mix32(a >>> 0) ^ Math.imul((b >>> 0) ^ 0x85ebca6b, 0xc2b2ae35));
+}
+
 /** Combines a seed with labels into a new 32-bit seed (order-sensitive). */
 export function deriveSeed(seed: number | string, ...labels: (string | number)[]): number {
   let h = normaliseSeed(seed);
