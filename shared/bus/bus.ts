@@ -1,0 +1,460 @@
+/**
+ * connectBus(): the typed NATS bus every agent talks through. Validation,
+ * typed errors, counters and trace propagation live here so agent code only
+ * sees parsed messages and SliceMeshErrors.
+ */
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type Msg, type NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  context as otelContext,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { z } from 'zod';
+import { SliceMeshError, isSliceMeshError } from '../contracts/errors.js';
+import { createSubjects } from '../contracts/subjects.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import { recordError } from '../telemetry/instrument.js';
+import { ATTR, SPAN } from '../telemetry/names.js';
+import { traceIdOf } from '../telemetry/propagation.js';
+import { ensureContextManager, noopTracer } from '../telemetry/setup.js';
+import { CounterSet } from './counters.js';
+import { type JsDeps, consume, ensureStream, jsPublish } from './jetstream.js';
+import { openBucket, typedKv } from './kv.js';
+import { messageAttributes, startHandlerSpan, startSendSpan } from './tracing.js';
+import type {
+  Bus,
+  MessageContext,
+  ServeHandler,
+  Subscription,
+  SubscribeOptions,
+  Handler,
+  ConsumerHandle,
+} from './types.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodeMessage,
+  encodeMessage,
+  errorFromReply,
+  errorReply,
+  fromNatsError,
+} from './wire.js';
+
+export interface BusOptions {
+  /** NATS URL, e.g. `nats://127.0.0.1:4222` (comma-separated for several). */
+  url: string;
+  /** Subject prefix (SLICEMESH_NAMESPACE). */
+  namespace: string;
+  /** Client name, e.g. the role and instance id. */
+  name: string;
+  tracer?: Tracer;
+  logger?: Logger;
+  /** Largest inbound payload accepted by handlers (default 512 KiB). */
+  maxPayloadBytes?: number;
+  /** Give up the first connection attempt after this long (default 10 s); reconnects are unlimited. */
+  connectTimeoutMs?: number;
+}
+
+/** How many refusals per subject and code are logged at warn before dropping to debug. */
+const LOUD_REFUSALS = 3;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const NON_RECORDING_SPAN: Span = trace.wrapSpanContext({
+  traceId: '0'.repeat(32),
+  spanId: '0'.repeat(16),
+  traceFlags: 0,
+});
+
+/** Connects to NATS and returns the typed bus. Throws `unavailable` when NATS cannot be reached. */
+export async function connectBus(options: BusOptions): Promise<Bus> {
+  ensureContextManager();
+  const subjects = createSubjects(options.namespace);
+  const tracer = options.tracer ?? noopTracer();
+  const logger = (options.logger ?? silentLogger).child({ bus: options.name });
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const servers = options.url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 100,
+      timeout: options.connectTimeoutMs ?? 10_000,
+    });
+  } catch (error) {
+    throw new SliceMeshError(
+      'unavailable',
+      `cannot connect to NATS at ${options.url}: ${error instanceof Error ? error.message : String(error)}. ` +
+        'Is the server running? Unset NATS_URL to let `slicemesh up` start an embedded one.',
+      { cause: error },
+    );
+  }
+  watchStatus(nc, logger);
+
+  const counters = new CounterSet();
+  const js = jetstream(nc);
+  let jsmPromise: Promise<JetStreamManager> | undefined;
+  const jsm = () =>
+    (jsmPromise ??= jetstreamManager(nc).catch((error: unknown) => {
+      jsmPromise = undefined;
+      throw new SliceMeshError(
+        'unavailable',
+        `JetStream is not available on ${options.url} (start nats-server with -js)`,
+        {
+          cause: error,
+        },
+      );
+    }));
+
+  const noteInvalid = (key: string, error: SliceMeshError, subject: string) => {
+    const count = counters.snapshot().invalid[key]?.[error.code] ?? 0;
+    const fields = { subject, code: error.code, count, reason: error.message.slice(0, 300) };
+    if (count <= LOUD_REFUSALS) logger.warn('refused an invalid message', fields);
+    else logger.debug('refused an invalid message', fields);
+  };
+
+  const jsDeps: JsDeps = { nc, js, jsm, tracer, logger, counters, maxPayloadBytes, noteInvalid };
+  const subscriptions = new Set<Subscription>();
+  const consumers = new Set<ConsumerHandle>();
+
+  /** Shared plumbing of subscribe() and serve(): one NATS subscription, in-flight tracking, stop(). */
+  const listen = (
+    subject: string,
+    options: SubscribeOptions,
+    onMessage: (m: Msg) => Promise<void>,
+  ): Subscription => {
+    const inFlight = new Set<Promise<void>>();
+    const sub = nc.subscribe(subject, {
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
+      callback: (error, m) => {
+        if (error) {
+          logger.warn('subscription error', { subject, error });
+          return;
+        }
+        const task = onMessage(m).catch((e: unknown) =>
+          logger.error('message handling failed', { subject, error: e }),
+        );
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+      },
+    });
+    let stopped: Promise<void> | undefined;
+    const handle: Subscription = {
+      subject,
+      stop: () =>
+        (stopped ??= (async () => {
+          subscriptions.delete(handle);
+          try {
+            if (!nc.isClosed()) await sub.drain();
+          } catch {
+            // closing anyway
+          }
+          await Promise.allSettled([...inFlight]);
+        })()),
+    };
+    subscriptions.add(handle);
+    return handle;
+  };
+
+  const handlerSpan = (enabled: boolean, kind: SpanKind, name: string, pattern: string, m: Msg) =>
+    enabled
+      ? startHandlerSpan(tracer, kind, name, pattern, m.subject, m.headers, {
+          [ATTR.messagingBodySize]: m.data.length,
+        })
+      : { span: NON_RECORDING_SPAN, context: ROOT_CONTEXT };
+
+  const bus: Bus = {
+    namespace: subjects.namespace,
+    subjects,
+    name: options.name,
+    tracer,
+    logger,
+    connection: nc,
+
+    publish(subject, schema, msg, publishOptions = {}) {
+      const data = encodeMessage(schema, msg, `message to ${subject}`);
+      const headers = publishOptions.headers ?? natsHeaders();
+      if (publishOptions.trace === false) {
+        nc.publish(subject, data, { headers });
+        return;
+      }
+      const { span } = startSendSpan(
+        tracer,
+        SpanKind.PRODUCER,
+        SPAN.busPublish,
+        subject,
+        msg,
+        headers,
+        'send',
+      );
+      try {
+        nc.publish(subject, data, { headers });
+      } catch (error) {
+        const err = fromNatsError(error, subject);
+        recordError(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+
+    subscribe<S extends z.ZodType>(
+      subject: string,
+      schema: S,
+      handler: Handler<z.output<S>>,
+      subOptions: SubscribeOptions = {},
+    ) {
+      const limit = subOptions.maxPayloadBytes ?? maxPayloadBytes;
+      const traced = subOptions.trace !== false;
+      return listen(subject, subOptions, async (m) => {
+        const { span, context } = handlerSpan(
+          traced,
+          SpanKind.CONSUMER,
+          SPAN.busReceive,
+          subject,
+          m,
+        );
+        try {
+          const decoded = decodeMessage(schema, m.data, limit);
+          if (!decoded.ok) {
+            counters.invalid(subject, decoded.error.code);
+            noteInvalid(subject, decoded.error, m.subject);
+            recordError(span, decoded.error);
+            // Someone waits for an answer: tell them why, rather than letting them time out.
+            if (m.reply) respondError(m, decoded.error);
+            return;
+          }
+          span.setAttributes(messageAttributes(decoded.value));
+          const ctx = messageContext(m, span, context);
+          try {
+            await otelContext.with(context, () => handler(decoded.value, ctx));
+          } catch (error) {
+            const err = isSliceMeshError(error)
+              ? error
+              : new SliceMeshError('internal', String(error), { cause: error });
+            counters.handlerError(subject, err.code);
+            recordError(span, error);
+            logger.warn('subscription handler failed', { subject: m.subject, error });
+          }
+        } finally {
+          span.end();
+        }
+      });
+    },
+
+    async request(subject, requestSchema, msg, replySchema, requestOptions = {}) {
+      const timeout = requestOptions.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const data = encodeMessage(requestSchema, msg, `request to ${subject}`);
+      const headers = requestOptions.headers ?? natsHeaders();
+      const { span } = startSendSpan(
+        tracer,
+        SpanKind.CLIENT,
+        SPAN.busRequest,
+        subject,
+        msg,
+        headers,
+        'send',
+      );
+      try {
+        let reply: Msg;
+        try {
+          reply = await nc.request(subject, data, { timeout, headers });
+        } catch (error) {
+          throw fromNatsError(error, subject, timeout);
+        }
+        const remoteError = errorFromReply(reply.data, reply.headers, subject);
+        if (remoteError) throw remoteError;
+        const decoded = decodeMessage(replySchema, reply.data, Number.POSITIVE_INFINITY);
+        if (!decoded.ok) {
+          counters.invalid(`reply:${subject}`, decoded.error.code);
+          throw new SliceMeshError(
+            decoded.error.code,
+            `reply from ${subject}: ${decoded.error.message}`,
+            {
+              details: { subject },
+            },
+          );
+        }
+        return decoded.value;
+      } catch (error) {
+        recordError(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+
+    serve<Q extends z.ZodType, R extends z.ZodType>(
+      subject: string,
+      requestSchema: Q,
+      replySchema: R,
+      handler: ServeHandler<z.output<Q>, z.input<R>>,
+      serveOptions: SubscribeOptions = {},
+    ) {
+      const limit = serveOptions.maxPayloadBytes ?? maxPayloadBytes;
+      const traced = serveOptions.trace !== false;
+      return listen(subject, serveOptions, async (m) => {
+        const { span, context } = handlerSpan(traced, SpanKind.SERVER, SPAN.busServe, subject, m);
+        try {
+          const decoded = decodeMessage(requestSchema, m.data, limit);
+          if (!decoded.ok) {
+            counters.invalid(subject, decoded.error.code);
+            noteInvalid(subject, decoded.error, m.subject);
+            recordError(span, decoded.error);
+            respondError(m, decoded.error);
+            return;
+          }
+          span.setAttributes(messageAttributes(decoded.value));
+          const ctx = messageContext(m, span, context);
+          let reply: Uint8Array;
+          try {
+            const value = await otelContext.with(context, () => handler(decoded.value, ctx));
+            reply = encodeMessage(replySchema, value, `reply on ${subject}`);
+          } catch (error) {
+            recordError(span, error);
+            let err: SliceMeshError;
+            if (isSliceMeshError(error)) {
+              err = error;
+              logger.debug('request refused by its handler', {
+                subject: m.subject,
+                code: err.code,
+                reason: err.message,
+              });
+            } else {
+              // Not an expected outcome: log the details here, send none of them.
+              err = new SliceMeshError('internal', `internal error in the ${subject} service`);
+              logger.error('request handler crashed', { subject: m.subject, error });
+            }
+            counters.handlerError(subject, err.code);
+            respondError(m, err);
+            return;
+          }
+          m.respond(reply);
+        } finally {
+          span.end();
+        }
+      });
+    },
+
+    ensureStreams: async () => {
+      await ensureStream(jsDeps, { name: subjects.intakeStream, subjects: [subjects.intakeAll()] });
+      await ensureStream(jsDeps, {
+        name: subjects.eventStream,
+        subjects: [subjects.sliceEventsAll()],
+      });
+      try {
+        await openBucket(js, await jsm(), subjects.snapshotBucket, SNAPSHOT_HISTORY);
+      } catch (error) {
+        throw fromNatsError(error, `KV ${subjects.snapshotBucket}`);
+      }
+    },
+    ensureStream: (spec) => ensureStream(jsDeps, spec),
+    jsPublish: (subject, schema, msg, jsOptions) =>
+      jsPublish(jsDeps, subject, schema, msg, jsOptions),
+    consume: async (stream, durable, filterSubject, schema, handler, consumeOptions) => {
+      const handle = await consume(
+        jsDeps,
+        stream,
+        durable,
+        filterSubject,
+        schema,
+        handler,
+        consumeOptions,
+      );
+      consumers.add(handle);
+      return {
+        stream: handle.stream,
+        durable: handle.durable,
+        stop: async (graceMs?: number) => {
+          consumers.delete(handle);
+          await handle.stop(graceMs);
+        },
+      };
+    },
+    kv: async (bucket, schema, kvOptions = {}) => {
+      let kv;
+      try {
+        kv = await openBucket(js, await jsm(), bucket, kvOptions.history ?? SNAPSHOT_HISTORY);
+      } catch (error) {
+        throw fromNatsError(error, `KV ${bucket}`);
+      }
+      return typedKv(kv, bucket, schema);
+    },
+
+    counters: () => counters.snapshot(),
+    flush: async () => {
+      try {
+        await nc.flush();
+      } catch (error) {
+        throw fromNatsError(error, 'flush');
+      }
+    },
+    drain: () =>
+      (draining ??= (async () => {
+        await Promise.allSettled([...consumers].map((c) => c.stop()));
+        await Promise.allSettled([...subscriptions].map((s) => s.stop()));
+        if (!nc.isClosed()) {
+          try {
+            await nc.drain();
+          } catch {
+            await nc.close();
+          }
+        }
+      })()),
+    closed: async () => {
+      await nc.closed();
+    },
+  };
+  let draining: Promise<void> | undefined;
+  return bus;
+
+  function respondError(m: Msg, error: SliceMeshError) {
+    const { data, headers } = errorReply(error);
+    try {
+      m.respond(data, { headers });
+    } catch (respondFailure) {
+      logger.warn('could not send an error reply', { subject: m.subject, error: respondFailure });
+    }
+  }
+}
+
+/** Snapshots keep a few revisions so a bad write can be inspected. */
+const SNAPSHOT_HISTORY = 5;
+
+function messageContext(m: Msg, span: Span, context: MessageContext['context']): MessageContext {
+  return { subject: m.subject, headers: m.headers, context, span, traceId: traceIdOf(context) };
+}
+
+/** Logs disconnects and reconnects; nats.js reconnects by itself. */
+function watchStatus(nc: NatsConnection, logger: Logger): void {
+  void (async () => {
+    try {
+      for await (const status of nc.status()) {
+        switch (status.type) {
+          case 'disconnect':
+            logger.warn('NATS disconnected, reconnecting', { server: status.server });
+            break;
+          case 'reconnect':
+            logger.info('NATS reconnected', { server: status.server });
+            break;
+          case 'error':
+            logger.warn('NATS error', { error: status.error });
+            break;
+          default:
+            break;
+        }
+      }
+    } catch {
+      // status iterator ends with the connection
+    }
+  })();
+}

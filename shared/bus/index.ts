@@ -1,0 +1,5 @@
+export { type BusOptions, connectBus } from './bus.js';
+export { totalOf } from './counters.js';
+export { retryDelayMs } from './jetstream.js';
+export * from './types.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, HEADER, errorFromReply, errorReply } from './wire.js';

@@ -1,0 +1,92 @@
+/** KV buckets whose values are checked by a schema on the way in and out. */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { z } from 'zod';
+import { SliceMeshError, isSliceMeshError } from '../contracts/errors.js';
+import type { TypedKv } from './types.js';
+import { decodeMessage, encodeMessage, fromNatsError } from './wire.js';
+
+const NO_SIZE_LIMIT = Number.POSITIVE_INFINITY;
+
+/** True when `error` is JetStream's "stream not found". */
+export function isStreamNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
+}
+
+/** Opens `bucket`, creating it (file storage) when it does not exist yet. */
+export async function openBucket(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  bucket: string,
+  history: number,
+): Promise<KV> {
+  const kvm = new Kvm(js);
+  try {
+    await jsm.streams.info(`KV_${bucket}`);
+    return await kvm.open(bucket);
+  } catch (error) {
+    if (!isStreamNotFound(error)) throw fromNatsError(error, `KV ${bucket}`);
+  }
+  return kvm.create(bucket, { history });
+}
+
+/** Wraps a bucket with schema validation and SliceMeshError mapping. */
+export function typedKv<S extends z.ZodType>(
+  kv: KV,
+  bucket: string,
+  schema: S,
+): TypedKv<z.output<S>> {
+  const what = `value of KV ${bucket}`;
+  const wrap = async <T>(op: string, key: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isSliceMeshError(error)) throw error;
+      if (
+        error instanceof JetStreamApiError &&
+        error.code === JetStreamApiCodes.StreamWrongLastSequence
+      ) {
+        throw new SliceMeshError('stale-view', `KV ${bucket}/${key} changed since it was read`, {
+          cause: error,
+        });
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      if (/invalid key/i.test(message)) {
+        throw new SliceMeshError('invalid-message', `invalid KV key ${JSON.stringify(key)}`, {
+          cause: error,
+        });
+      }
+      throw fromNatsError(error, `KV ${bucket} ${op} ${key}`);
+    }
+  };
+  return {
+    bucket,
+    get: (key) =>
+      wrap('get', key, async () => {
+        const entry = await kv.get(key);
+        if (!entry || entry.operation !== 'PUT') return null;
+        const decoded = decodeMessage(schema, entry.value, NO_SIZE_LIMIT);
+        if (!decoded.ok) {
+          throw new SliceMeshError(
+            'invalid-message',
+            `stored ${what} under ${key}: ${decoded.error.message}`,
+          );
+        }
+        return { value: decoded.value, revision: entry.revision };
+      }),
+    put: (key, value) =>
+      wrap('put', key, () => kv.put(key, encodeMessage(schema, value as z.input<S>, what))),
+    update: (key, value, revision) =>
+      wrap('update', key, () =>
+        kv.update(key, encodeMessage(schema, value as z.input<S>, what), revision),
+      ),
+    delete: (key) => wrap('delete', key, () => kv.delete(key)),
+    keys: () =>
+      wrap('keys', '*', async () => {
+        const out: string[] = [];
+        for await (const key of await kv.keys()) out.push(key);
+        return out.sort();
+      }),
+  };
+}
