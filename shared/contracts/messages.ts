@@ -102,6 +102,14 @@ export const PlacementRequest = z
     view: NetworkView,
     /** Overrides the orchestrator's configured method for this one request. */
     method: z.string().min(1).max(64).optional(),
+    /**
+     * Adaptation: containers and VNF nodes the new plan must not use (e.g. the
+     * congested ones an SLA violation was observed on).
+     */
+    avoid: z
+      .object({ containerIds: z.array(Id), vnfNodeIds: z.array(Id) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type PlacementRequest = z.infer<typeof PlacementRequest>;
@@ -129,7 +137,16 @@ export type PlacementReply = z.infer<typeof PlacementReply>;
 
 // ---------------------------------------------------------------- infrastructure
 
-export const ViewRequest = z.object({ type: z.literal('infra.view.request.v1') }).strict();
+export const ViewRequest = z
+  .object({
+    type: z.literal('infra.view.request.v1'),
+    /**
+     * Re-placement planning: show the network as if this slice's resources were
+     * already free, since the infrastructure swaps them atomically on apply.
+     */
+    excludeSliceId: Id.optional(),
+  })
+  .strict();
 export type ViewRequest = z.infer<typeof ViewRequest>;
 
 export const ViewReply = z
@@ -211,6 +228,21 @@ export const KpiSample = z
   })
   .strict();
 export type KpiSample = z.infer<typeof KpiSample>;
+
+/**
+ * Traffic on a running slice changed (a surge, or seeded fluctuation): the
+ * infrastructure scales the slice's load and its KPIs follow.
+ */
+export const TrafficLoad = z
+  .object({
+    type: z.literal('infra.load.v1'),
+    sliceId: Id,
+    at: EpochMs,
+    /** Load relative to the slice's nominal demand (1 = nominal, 2 = doubled). */
+    factor: z.number().positive().max(100),
+  })
+  .strict();
+export type TrafficLoad = z.infer<typeof TrafficLoad>;
 
 export const SlaViolation = z
   .object({

@@ -52,6 +52,8 @@ export interface Subjects {
   sliceGet(): string;
   sliceList(): string;
   // Plain pub/sub.
+  trafficLoad(sliceId: string): string;
+  trafficLoadAll(): string;
   kpi(sliceId: string): string;
   kpiAll(): string;
   sliceOutcome(sliceId: string): string;
@@ -89,6 +91,8 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraRelease: () => s('svc', 'infrastructure', 'release'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),
+    trafficLoad: (sliceId) => s('infra', 'load', id(sliceId)),
+    trafficLoadAll: () => s('infra', 'load', '*'),
     kpi: (sliceId) => s('kpi', id(sliceId)),
     kpiAll: () => s('kpi', '*'),
     sliceOutcome: (sliceId) => s('slice', 'outcome', id(sliceId)),
