@@ -26,7 +26,7 @@ import {
   ACTION_COUNT,
   ACTION_NAMES,
   ACTION_REJECT,
-  Outcome,
+  type Outcome,
   isFeasible,
   previewAction,
   type Candidates,
