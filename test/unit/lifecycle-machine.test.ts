@@ -1,0 +1,564 @@
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock, createActor, fromPromise, waitFor } from 'xstate';
+import {
+  SliceMeshError,
+  SliceRecord,
+  type ApplyReply,
+  type ApplyRequest,
+  type InferenceReply,
+  type InferenceRequest,
+  type PlacementReply,
+  type PlacementRequest,
+  type ReleaseReply,
+  type ReleaseRequest,
+  type SliceRequest,
+  type SliceState,
+  type ViewReply,
+  type ViewRequest,
+} from '../../shared/contracts/index.js';
+import {
+  createLifecycleMachine,
+  type CallInput,
+  type LifecycleActor,
+} from '../../agents/slice-manager/lifecycle/machine.js';
+import type { LifecycleLimits } from '../../agents/slice-manager/lifecycle/limits.js';
+import {
+  appliedReply,
+  inferenceReply,
+  plannedReply,
+  refusedReply,
+  rejectedPlacement,
+  releaseReply,
+  sliceRequest,
+  viewReply,
+} from '../helpers/slice-doubles.js';
+
+const NEVER = Symbol('never answers');
+
+/** A stand-in for one agent: records every call and answers with `respond`. */
+class FakeService<TReq, TRep> {
+  readonly calls: CallInput<TReq>[] = [];
+  aborted = 0;
+  constructor(
+    public respond: (input: CallInput<TReq>, call: number) => TRep | typeof NEVER | Error,
+  ) {}
+
+  logic() {
+    return fromPromise<TRep, CallInput<TReq>>(({ input, signal }) => {
+      this.calls.push(input);
+      const answer = this.respond(input, this.calls.length);
+      if (answer === NEVER) {
+        return new Promise<TRep>((_, reject) => {
+          signal.addEventListener('abort', () => {
+            this.aborted += 1;
+            reject(new Error('aborted'));
+          });
+        });
+      }
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    });
+  }
+}
+
+interface Fakes {
+  interpret: FakeService<InferenceRequest, InferenceReply>;
+  view: FakeService<ViewRequest, ViewReply>;
+  plan: FakeService<PlacementRequest, PlacementReply>;
+  apply: FakeService<ApplyRequest, ApplyReply>;
+  release: FakeService<ReleaseRequest, ReleaseReply>;
+}
+
+function healthyFakes(sliceId: string): Fakes {
+  return {
+    interpret: new FakeService((input) => inferenceReply(input.request.sliceId)),
+    view: new FakeService(() => viewReply(1)),
+    plan: new FakeService(() => plannedReply(sliceId)),
+    apply: new FakeService(() => appliedReply(sliceId)),
+    release: new FakeService(() => releaseReply(sliceId)),
+  };
+}
+
+const LIMITS: Partial<LifecycleLimits> = {
+  interpretTimeoutMs: 1_000,
+  viewTimeoutMs: 1_000,
+  planTimeoutMs: 1_000,
+  applyTimeoutMs: 1_000,
+  releaseTimeoutMs: 1_000,
+  retryBackoffMs: 100,
+  maxAttempts: 3,
+  maxReplans: 2,
+};
+
+function machineWith(clock: SimulatedClock, fakes: Fakes) {
+  return createLifecycleMachine({ now: () => clock.now() }).provide({
+    actors: {
+      interpret: fakes.interpret.logic(),
+      viewNetwork: fakes.view.logic(),
+      plan: fakes.plan.logic(),
+      apply: fakes.apply.logic(),
+      release: fakes.release.logic(),
+    },
+  });
+}
+
+function start(request: SliceRequest, fakes: Fakes, clock = new SimulatedClock()) {
+  if (clock.now() === 0) clock.set(10_000);
+  const actor = createActor(machineWith(clock, fakes), {
+    input: { request, limits: LIMITS, traceId: 'a'.repeat(32) },
+    clock,
+  });
+  actor.start();
+  return { actor, clock };
+}
+
+function states(actor: LifecycleActor): SliceState[] {
+  return actor.getSnapshot().context.record.history.map((entry) => entry.state);
+}
+
+async function reach(actor: LifecycleActor, state: SliceState) {
+  await waitFor(actor, (snapshot) => snapshot.context.record.state === state, { timeout: 2_000 });
+}
+
+/** Lets pending promise callbacks run (fake replies resolve on the microtask queue). */
+async function settle() {
+  for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('slice lifecycle machine', () => {
+  it('walks a request through interpretation, planning and deployment to active', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor } = start(sliceRequest('s1', { sla: { latency: 'medium' } }), fakes);
+    await reach(actor, 'active');
+
+    expect(states(actor)).toEqual(['requested', 'interpreting', 'planning', 'deploying', 'active']);
+    const record = SliceRecord.parse(actor.getSnapshot().context.record);
+    // The explicit latency class wins over the inferred 'high'; the rest is inferred.
+    expect(record.profile).toEqual({
+      serviceType: 'URLLC',
+      latency: 'medium',
+      reliability: 'high',
+      cost: 'general',
+    });
+    expect(record.preference?.latency).toBe(0.4);
+    expect(record.placement?.containerId).toBe('c-1');
+    expect(record.observed?.latencyMs).toBe(41);
+    expect(record.served).toBe(true);
+    expect(record.violations).toEqual([]);
+    expect(record.traceId).toBe('a'.repeat(32));
+    expect(actor.getSnapshot().context.causes).toEqual([
+      'request',
+      'accepted',
+      'interpreted',
+      'planned',
+      'applied',
+    ]);
+    // The orchestrator saw the overridden profile, the view and the default demand.
+    expect(fakes.plan.calls[0]?.request.profile.latency).toBe('medium');
+    expect(fakes.plan.calls[0]?.request.view.version).toBe(1);
+    expect(fakes.plan.calls[0]?.request.demand).toEqual({ cpu: 3, mem: 3 });
+    expect(fakes.interpret.calls[0]?.request.sla).toEqual({ latency: 'medium' });
+    expect(fakes.interpret.calls[0]?.trace).toBeUndefined();
+    expect(fakes.release.calls).toHaveLength(0);
+  });
+
+  it('records a placement that does not meet the constraints as not served', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = () => appliedReply('s1', { served: false });
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    const record = actor.getSnapshot().context.record;
+    expect(record.served).toBe(false);
+    expect(record.violations).toEqual(['latency']);
+    expect(record.history.at(-1)?.note).toContain('not served (violates latency)');
+  });
+
+  it('adapts to a change: re-interprets the new text, re-plans and re-applies', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = (_, call) => appliedReply('s1', { containerId: `c-${call}` });
+    fakes.interpret.respond = (input) =>
+      input.request.text.includes('monitoring')
+        ? inferenceReply('s1', {
+            preference: { latency: 0.1, reliability: 0.1, economics: 0.7, throughput: 0.1 },
+            profile: {
+              serviceType: 'mMTC',
+              latency: 'best-effort',
+              reliability: 'medium',
+              cost: 'cost-sensitive',
+            },
+          })
+        : inferenceReply('s1');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+
+    actor.send({
+      type: 'slice.change.v1',
+      sliceId: 's1',
+      changeId: 'ch-1',
+      text: 'now only environmental monitoring',
+      demand: { cpu: 2, mem: 2 },
+      submittedAt: 2_000,
+    });
+    await waitFor(actor, (s) => s.context.record.placement?.containerId === 'c-2');
+
+    expect(states(actor).slice(-2)).toEqual(['adapting', 'active']);
+    const record = actor.getSnapshot().context.record;
+    expect(record.text).toBe('now only environmental monitoring');
+    expect(record.profile?.serviceType).toBe('mMTC');
+    expect(record.preference?.economics).toBe(0.7);
+    expect(fakes.interpret.calls).toHaveLength(2);
+    expect(fakes.plan.calls[1]?.request.demand).toEqual({ cpu: 2, mem: 2 });
+    expect(fakes.apply.calls).toHaveLength(2);
+
+    // The same change delivered again is recognised and ignored.
+    actor.send({
+      type: 'slice.change.v1',
+      sliceId: 's1',
+      changeId: 'ch-1',
+      text: 'now only environmental monitoring',
+      submittedAt: 2_000,
+    });
+    await settle();
+    expect(actor.getSnapshot().context.record.state).toBe('active');
+    expect(fakes.apply.calls).toHaveLength(2);
+  });
+
+  it('applies an SLA-only change without calling the interpreter again', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    actor.send({
+      type: 'slice.change.v1',
+      sliceId: 's1',
+      changeId: 'ch-sla',
+      sla: { cost: 'cost-sensitive' },
+      submittedAt: 2_000,
+    });
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'adapted');
+    expect(fakes.interpret.calls).toHaveLength(1);
+    expect(actor.getSnapshot().context.record.profile?.cost).toBe('cost-sensitive');
+    expect(fakes.apply.calls[1]?.request.profile.cost).toBe('cost-sensitive');
+  });
+
+  it('holds a change that arrives before activation and applies it once active', async () => {
+    const fakes = healthyFakes('s1');
+    let releasePlan: (() => void) | undefined;
+    const gate = new Promise<void>((resolve) => (releasePlan = resolve));
+    fakes.plan.respond = () => NEVER;
+    const planLogic = fakes.plan;
+    const machine = createLifecycleMachine({ now: () => 0 }).provide({
+      actors: {
+        interpret: fakes.interpret.logic(),
+        viewNetwork: fakes.view.logic(),
+        plan: fromPromise<PlacementReply, CallInput<PlacementRequest>>(async ({ input }) => {
+          planLogic.calls.push(input);
+          await gate;
+          return plannedReply('s1');
+        }),
+        apply: fakes.apply.logic(),
+        release: fakes.release.logic(),
+      },
+    });
+    const actor = createActor(machine, {
+      input: { request: sliceRequest('s1'), limits: { planTimeoutMs: 60_000 } },
+    });
+    actor.start();
+    await reach(actor, 'planning');
+    actor.send({
+      type: 'slice.change.v1',
+      sliceId: 's1',
+      changeId: 'early',
+      sla: { reliability: 'medium' },
+      submittedAt: 1,
+    });
+    releasePlan?.();
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'adapted');
+    expect(states(actor)).toEqual([
+      'requested',
+      'interpreting',
+      'planning',
+      'deploying',
+      'active',
+      'adapting',
+      'active',
+    ]);
+    expect(actor.getSnapshot().context.record.profile?.reliability).toBe('medium');
+    actor.stop();
+  });
+
+  it('re-plans on an SLA violation and returns to active with the new placement', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = (_, call) => appliedReply('s1', { containerId: `c-${call}` });
+    fakes.view.respond = (_, call) => viewReply(call);
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+
+    actor.send({
+      type: 'sla.violation.v1',
+      sliceId: 's1',
+      at: 3_000,
+      dimension: 'latency',
+      observed: 45,
+      limit: 30,
+    });
+    await waitFor(actor, (s) => s.context.record.placement?.containerId === 'c-2');
+
+    expect(states(actor).slice(-3)).toEqual(['active', 'adapting', 'active']);
+    expect(actor.getSnapshot().context.causes.slice(-2)).toEqual(['violation', 'adapted']);
+    expect(fakes.interpret.calls).toHaveLength(1);
+    // The re-plan used a fresh view, not the one from the first deployment.
+    expect(fakes.plan.calls[1]?.request.view.version).toBe(2);
+  });
+
+  it('keeps the old placement when re-planning after a violation is rejected', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = (_, call) =>
+      call === 1 ? plannedReply('s1') : rejectedPlacement('s1', 'no capacity left');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+
+    actor.send({
+      type: 'sla.violation.v1',
+      sliceId: 's1',
+      at: 3_000,
+      dimension: 'latency',
+      observed: 45,
+      limit: 30,
+    });
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'adaptation-rejected');
+
+    const record = actor.getSnapshot().context.record;
+    expect(record.state).toBe('active');
+    expect(record.placement?.containerId).toBe('c-1');
+    expect(record.history.at(-1)?.note).toContain('no capacity left');
+    expect(record.history.at(-1)?.note).toContain('keeping the current placement');
+    expect(fakes.apply.calls).toHaveLength(1);
+  });
+
+  it('reverts a change whose re-plan is rejected', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = (_, call) => (call === 1 ? plannedReply('s1') : rejectedPlacement('s1'));
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    actor.send({
+      type: 'slice.change.v1',
+      sliceId: 's1',
+      changeId: 'c9',
+      sla: { latency: 'best-effort' },
+      demand: { cpu: 9, mem: 9 },
+      submittedAt: 5,
+    });
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'adaptation-rejected');
+    const record = actor.getSnapshot().context.record;
+    expect(record.sla).toBeUndefined();
+    expect(record.demand).toBeUndefined();
+    expect(record.profile?.latency).toBe('high');
+  });
+
+  it('retries an interpreter that times out and fails after the last attempt', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.interpret.respond = () => NEVER;
+    const { actor, clock } = start(sliceRequest('s1'), fakes);
+    expect(fakes.interpret.calls).toHaveLength(1);
+
+    clock.increment(1_000); // first timeout
+    expect(actor.getSnapshot().matches({ interpreting: 'backoff' })).toBe(true);
+    clock.increment(100); // backoff over: second attempt
+    expect(fakes.interpret.calls).toHaveLength(2);
+    expect(fakes.interpret.calls[1]?.attempt).toBe(2);
+    clock.increment(1_000); // second timeout
+    clock.increment(100); // backoff over: third attempt
+    expect(fakes.interpret.calls).toHaveLength(3);
+    clock.increment(999);
+    expect(actor.getSnapshot().context.record.state).toBe('interpreting');
+    clock.increment(1); // third timeout: out of attempts
+
+    const snapshot = actor.getSnapshot();
+    expect(snapshot.status).toBe('done');
+    expect(states(actor)).toEqual(['requested', 'interpreting', 'failed']);
+    expect(snapshot.context.record.error).toMatch(
+      /interpreter failed after 3 attempt\(s\): interpreter did not answer in time/,
+    );
+    expect(snapshot.context.record.served).toBe(false);
+    // Every abandoned call was cancelled.
+    expect(fakes.interpret.aborted).toBe(3);
+    expect(fakes.release.calls).toHaveLength(0);
+  });
+
+  it('recovers when a retry of a timed-out call succeeds', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.interpret.respond = (input, call) =>
+      call === 1 ? NEVER : inferenceReply(input.request.sliceId);
+    const { actor, clock } = start(sliceRequest('s1'), fakes);
+    clock.increment(1_000);
+    clock.increment(100);
+    await reach(actor, 'active');
+    expect(fakes.interpret.calls).toHaveLength(2);
+  });
+
+  it('fails at once on an error that retrying cannot fix', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.interpret.respond = () =>
+      new SliceMeshError('invalid-message', 'text is not a slice request');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'failed');
+    expect(fakes.interpret.calls).toHaveLength(1);
+    expect(actor.getSnapshot().context.record.error).toContain(
+      'invalid-message: text is not a slice request',
+    );
+  });
+
+  it('ends rejected with the orchestrator reason when no placement is feasible', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = () => rejectedPlacement('s1', 'latency class high cannot be met');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'rejected');
+    const record = actor.getSnapshot().context.record;
+    expect(states(actor)).toEqual(['requested', 'interpreting', 'planning', 'rejected']);
+    expect(record.reason).toBe('qappo: latency class high cannot be met');
+    expect(record.served).toBe(false);
+    expect(fakes.apply.calls).toHaveLength(0);
+    expect(fakes.release.calls).toHaveLength(0);
+  });
+
+  it('re-plans when the infrastructure refuses a plan made on a stale view', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.view.respond = (_, call) => viewReply(call);
+    fakes.plan.respond = (input) => plannedReply('s1', input.request.view.version);
+    fakes.apply.respond = (input) =>
+      input.request.plan.viewVersion < 2 ? refusedReply('s1', 'stale-view', 2) : appliedReply('s1');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+
+    expect(states(actor)).toEqual([
+      'requested',
+      'interpreting',
+      'planning',
+      'deploying',
+      'planning',
+      'deploying',
+      'active',
+    ]);
+    expect(actor.getSnapshot().context.causes[4]).toBe('stale-view');
+    expect(fakes.apply.calls.map((c) => c.request.plan.viewVersion)).toEqual([1, 2]);
+  });
+
+  it('gives up after the re-plan bound and releases whatever may have been applied', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = () => refusedReply('s1', 'stale-view');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'failed');
+    expect(fakes.apply.calls).toHaveLength(3); // first try + maxReplans (2)
+    expect(fakes.release.calls).toHaveLength(1);
+    expect(states(actor).slice(-2)).toEqual(['terminating', 'failed']);
+    expect(actor.getSnapshot().context.record.error).toContain('gave up after 2 re-plan(s)');
+  });
+
+  it('ends rejected when the infrastructure lacks capacity for the plan', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = () => refusedReply('s1', 'capacity');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'rejected');
+    expect(actor.getSnapshot().context.record.reason).toContain('capacity');
+    expect(fakes.release.calls).toHaveLength(1);
+  });
+
+  it('terminates an active slice: releases its resources and ends released', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', reason: 'shift over', submittedAt: 9 });
+    await reach(actor, 'released');
+    expect(states(actor).slice(-3)).toEqual(['active', 'terminating', 'released']);
+    expect(fakes.release.calls.map((c) => c.request.sliceId)).toEqual(['s1']);
+    const record = actor.getSnapshot().context.record;
+    expect(record.history.at(-2)?.note).toBe('shift over');
+    // `served` keeps the outcome of the deployment.
+    expect(record.served).toBe(true);
+    expect(actor.getSnapshot().status).toBe('done');
+  });
+
+  it('terminates during planning: cancels the call and releases nothing', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = () => NEVER;
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'planning');
+    await waitFor(actor, () => fakes.plan.calls.length === 1);
+    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    await reach(actor, 'released');
+    expect(states(actor)).toEqual([
+      'requested',
+      'interpreting',
+      'planning',
+      'terminating',
+      'released',
+    ]);
+    expect(fakes.plan.aborted).toBe(1);
+    expect(fakes.release.calls).toHaveLength(0);
+    expect(actor.getSnapshot().context.record.served).toBeUndefined();
+  });
+
+  it('terminates during deployment and releases, since the apply may have taken effect', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.apply.respond = () => NEVER;
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'deploying');
+    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    await reach(actor, 'released');
+    expect(fakes.apply.aborted).toBe(1);
+    expect(fakes.release.calls).toHaveLength(1);
+  });
+
+  it('ignores violations and repeated terminations where they do not apply', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.release.respond = () => NEVER;
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    await reach(actor, 'terminating');
+    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 10 });
+    actor.send({
+      type: 'sla.violation.v1',
+      sliceId: 's1',
+      at: 3,
+      dimension: 'cost',
+      observed: 50,
+      limit: 40,
+    });
+    await settle();
+    expect(fakes.release.calls).toHaveLength(1);
+    expect(states(actor).at(-1)).toBe('terminating');
+    actor.stop();
+  });
+
+  it('terminates a slice when its lifetime expires', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor, clock } = start(sliceRequest('s1', { lifetimeMs: 5_000 }), fakes);
+    await reach(actor, 'active');
+    clock.increment(4_999);
+    expect(actor.getSnapshot().context.record.state).toBe('active');
+    clock.increment(1);
+    await reach(actor, 'released');
+    expect(actor.getSnapshot().context.causes.slice(-2)).toEqual(['lifetime', 'released']);
+    expect(fakes.release.calls).toHaveLength(1);
+  });
+
+  it('keeps the lifetime deadline across an adaptation', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor, clock } = start(sliceRequest('s1', { lifetimeMs: 5_000 }), fakes);
+    await reach(actor, 'active');
+    clock.increment(3_000);
+    actor.send({
+      type: 'sla.violation.v1',
+      sliceId: 's1',
+      at: 3,
+      dimension: 'latency',
+      observed: 50,
+      limit: 30,
+    });
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'adapted');
+    clock.increment(1_999);
+    expect(actor.getSnapshot().context.record.state).toBe('active');
+    clock.increment(1);
+    await reach(actor, 'released');
+  });
+});
