@@ -19,7 +19,7 @@ import {
   type ScenarioEvent,
   type Speed,
 } from '../../shared/scenario/index.js';
-import { changeIdFor, toMessage, type OutgoingMessage } from './messages.js';
+import { changeIdFor, requestedSliceIds, toMessage, type OutgoingMessage } from './messages.js';
 import { sliceResult, type ReplayResult } from './result.js';
 import { summarise } from './summary.js';
 import { SliceTracker } from './tracker.js';
@@ -226,8 +226,9 @@ function describeEvent(event: ScenarioEvent): string {
 }
 
 function buildResult(scenario: Scenario, method: string, tracker: SliceTracker): ReplayResult {
+  // Every slice the scenario requests counts, even one a failed run never got to publish.
   const records = tracker.records();
-  const slices = [...records].map(([id, record]) => sliceResult(id, record));
+  const slices = requestedSliceIds(scenario).map((id) => sliceResult(id, records.get(id)));
   return { scenario: scenario.name, method, summary: summarise(slices), slices };
 }
 

@@ -259,10 +259,16 @@ function sketchEvent(
       ? (body as Record<string, unknown>).lifetime
       : undefined;
   const lifetime = rawLifetime === undefined ? undefined : parseDuration(rawLifetime);
+  const requestBody = kinds.includes('request') ? record.request : undefined;
+  const requestId =
+    requestBody !== null && typeof requestBody === 'object'
+      ? (requestBody as Record<string, unknown>).id
+      : undefined;
   return {
     index,
     ...(kind !== undefined ? { kind } : {}),
     ...(typeof rawId === 'string' ? { id: rawId } : {}),
+    ...(kind === undefined && typeof requestId === 'string' ? { requestId } : {}),
     ...(at.ok ? { atMs: at.ms } : {}),
     ...(lifetime?.ok ? { lifetimeMs: lifetime.ms } : {}),
     line: locator.at(['events', index]).line,

@@ -13,6 +13,8 @@ export interface EventSketch {
   readonly index: number;
   readonly kind?: EventKind;
   readonly id?: string;
+  /** Id of a request body in an event whose kind is ambiguous: still known, so later events do not cascade. */
+  readonly requestId?: string;
   readonly atMs?: number;
   readonly lifetimeMs?: number;
   /** Line of the event, for "see line N" references. */
@@ -58,6 +60,9 @@ export function checkEventOrder(events: readonly EventSketch[]): SemanticIssue[]
       }
     }
 
+    if (e.kind === undefined && e.requestId !== undefined && !slices.has(e.requestId)) {
+      slices.set(e.requestId, { line: e.line, index: e.index });
+    }
     if (e.kind === undefined || e.id === undefined) continue;
     const idPath = [...base, e.kind, 'id'];
     const seen = slices.get(e.id);

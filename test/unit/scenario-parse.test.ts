@@ -1,0 +1,385 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isSliceMeshError } from '../../shared/contracts/index.js';
+import {
+  checkScenario,
+  drawDemand,
+  loadScenarioFile,
+  parseScenario,
+  type ScenarioIssue,
+} from '../../shared/scenario/index.js';
+
+const EXAMPLE = `name: robotic-cell-morning
+seed: 7
+method: qappo
+speed: max
+events:
+  - at: 0ms
+    request:
+      id: arm-1
+      text: "Please help me to construct a network slice for the wireless control of robotic arms"
+      sla: { latency: high, reliability: high, cost: general }
+      demand: { cpu: 4, mem: 3 }
+      lifetime: 5s
+  - at: 200ms
+    change: { id: arm-1, text: "the arms now also stream HD video for inspection" }
+  - at: 300ms
+    surge: { id: arm-1, factor: 1.5 }
+  - at: 900ms
+    terminate: { id: arm-1 }
+`;
+
+/** The issues of `text`, failing the test if it parses. */
+function issuesOf(text: string): ScenarioIssue[] {
+  const result = checkScenario(text, { source: 't.yaml' });
+  if (result.ok) throw new Error('expected the scenario to be rejected');
+  return result.issues;
+}
+
+/** Builds a scenario whose events are the given YAML lines (indented under `events:`). */
+function withEvents(...lines: string[]): string {
+  return ['name: t', 'seed: 1', 'events:', ...lines].join('\n') + '\n';
+}
+
+describe('scenario parser: valid files', () => {
+  it('parses the documented example with times in ms and the surge resolved to a demand', () => {
+    const scenario = parseScenario(EXAMPLE, { source: 'example.yaml' });
+    expect(scenario).toMatchObject({
+      name: 'robotic-cell-morning',
+      seed: 7,
+      method: 'qappo',
+      speed: 'max',
+    });
+    expect(scenario.events.map((e) => [e.kind, e.atMs, e.position.line])).toEqual([
+      ['request', 0, 6],
+      ['change', 200, 13],
+      ['surge', 300, 15],
+      ['terminate', 900, 17],
+    ]);
+    const [request, , surge] = scenario.events;
+    expect(request).toMatchObject({
+      sliceId: 'arm-1',
+      demand: { cpu: 4, mem: 3 },
+      demandSource: 'explicit',
+      lifetimeMs: 5000,
+      sla: { latency: 'high', reliability: 'high', cost: 'general' },
+    });
+    expect(surge).toMatchObject({ kind: 'surge', factor: 1.5, demand: { cpu: 6, mem: 4.5 } });
+  });
+
+  it('applies defaults: seed 1, speed max, no method', () => {
+    const scenario = parseScenario(
+      'name: x\nevents:\n  - at: 0\n    request: { id: a, text: hello }\n',
+    );
+    expect(scenario.seed).toBe(1);
+    expect(scenario.speed).toBe('max');
+    expect(scenario.method).toBeUndefined();
+  });
+
+  it('draws a missing demand from the seed: same seed same demand, independent of other slices', () => {
+    const one = parseScenario(
+      withEvents('  - at: 0ms', '    request: { id: a, text: x, sla: { serviceType: eMBB } }'),
+    );
+    const two = parseScenario(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: z, text: y }',
+        '  - at: 0ms',
+        '    request: { id: a, text: x, sla: { serviceType: eMBB } }',
+      ),
+    );
+    const a1 = one.events[0];
+    const a2 = two.events[1];
+    expect(a1?.kind === 'request' && a1.demandSource).toBe('seed');
+    expect(a1?.kind === 'request' ? a1.demand : undefined).toEqual(drawDemand(1, 'a', 'eMBB'));
+    expect(a2?.kind === 'request' ? a2.demand : undefined).toEqual(
+      a1?.kind === 'request' ? a1.demand : null,
+    );
+  });
+
+  it('scales a surge from the demand the slice has at that point (after changes and earlier surges)', () => {
+    const scenario = parseScenario(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: a, text: x, demand: { cpu: 2, mem: 2 } }',
+        '  - at: 1s',
+        '    change: { id: a, demand: { cpu: 4, mem: 3 } }',
+        '  - at: 2s',
+        '    surge: { id: a, factor: 2 }',
+        '  - at: 3s',
+        '    surge: { id: a, factor: 0.5 }',
+      ),
+    );
+    const surges = scenario.events.filter((e) => e.kind === 'surge');
+    expect(surges.map((e) => e.demand)).toEqual([
+      { cpu: 8, mem: 6 },
+      { cpu: 4, mem: 3 },
+    ]);
+  });
+
+  it('parses every scenario file shipped in scenarios/', async () => {
+    const dirs = ['scenarios', join('scenarios', 'paper')];
+    const files = dirs.flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(dir, f)),
+    );
+    for (const file of files) {
+      const scenario = await loadScenarioFile(file);
+      expect(scenario.events.length, file).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('scenario parser: errors carry the line and column of the offending node', () => {
+  it('reports YAML syntax errors with their position', () => {
+    const issues = issuesOf('name: t\nseed: 1\nmethod: a: b\nevents: []\n');
+    expect(issues[0]?.line).toBe(3);
+    expect(issues[0]?.message).toMatch(/^YAML syntax: /);
+  });
+
+  it('reports a duplicated key', () => {
+    const issues = issuesOf('name: t\nname: u\nevents: []\n');
+    expect(issues[0]).toMatchObject({ line: 2 });
+    expect(issues[0]?.message).toMatch(/unique/);
+  });
+
+  it('rejects an unknown key at the key itself and lists the allowed keys', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request:',
+        '      id: a',
+        '      text: x',
+        '      lifetme: 5s',
+      ),
+    );
+    expect(issues).toEqual([
+      {
+        line: 8,
+        col: 7,
+        path: 'events[0].request.lifetme',
+        message: 'unknown key "lifetme"; allowed here: id, text, sla, demand, lifetime',
+      },
+    ]);
+  });
+
+  it('rejects an unknown top-level key', () => {
+    const issues = issuesOf(
+      'name: t\nspeeed: 10\nevents:\n  - at: 0ms\n    request: { id: a, text: x }\n',
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 2, col: 1, path: 'speeed' });
+  });
+
+  it('reports a missing required key at the mapping that lacks it', () => {
+    const issues = issuesOf(withEvents('  - at: 0ms', '    request:', '      id: a'));
+    expect(issues).toEqual([
+      { line: 6, col: 7, path: 'events[0].request.text', message: 'missing required key "text"' },
+    ]);
+  });
+
+  it('reports wrong values with the expected ones', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request:',
+        '      id: a',
+        '      text: x',
+        '      sla: { latency: hihg }',
+      ),
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 8, path: 'events[0].request.sla.latency' });
+    expect(issues[0]?.message).toBe('expected one of high, medium, best-effort');
+  });
+
+  it('reports bad durations: no unit, unknown unit, not a duration', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 100',
+        '    request: { id: a, text: x }',
+        '  - at: 2h',
+        '    request: { id: b, text: x }',
+        '  - at: 3s',
+        '    request: { id: c, text: x, lifetime: soon }',
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.path])).toEqual([
+      [4, 'events[0].at'],
+      [6, 'events[1].at'],
+      [9, 'events[2].request.lifetime'],
+    ]);
+    expect(issues[0]?.message).toBe('duration 100 needs a unit: write 100ms, 100s or 100m');
+    expect(issues[1]?.message).toMatch(
+      /invalid duration "2h": use a number and a unit \(ms, s or m\)/,
+    );
+  });
+
+  it('reports events out of time order at the later event', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 1s',
+        '    request: { id: a, text: x }',
+        '  - at: 500ms',
+        '    request: { id: b, text: x }',
+      ),
+    );
+    expect(issues).toEqual([
+      {
+        line: 6,
+        col: 9,
+        path: 'events[1].at',
+        message: 'events are out of order: 500ms comes after 1s (line 4); order events by "at"',
+      },
+    ]);
+  });
+
+  it('reports a duplicated slice id at the second request', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: a, text: x }',
+        '  - at: 1s',
+        '    request: { id: a, text: y }',
+      ),
+    );
+    expect(issues).toEqual([
+      {
+        line: 7,
+        col: 20,
+        path: 'events[1].request.id',
+        message: 'slice id "a" is already requested at line 4; slice ids must be unique',
+      },
+    ]);
+  });
+
+  it('reports a change, surge or termination of an unknown slice, or one before its request', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    change: { id: b, text: later }',
+        '  - at: 0ms',
+        '    request: { id: a, text: x }',
+        '  - at: 1s',
+        '    surge: { id: ghost, factor: 2 }',
+        '  - at: 2s',
+        '    request: { id: b, text: x }',
+        '  - at: 3s',
+        '    terminate: { id: nobody }',
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [5, 'events[0].change.id', 'change of slice "b" comes before its request (line 10)'],
+      [9, 'events[2].surge.id', 'surge of unknown slice "ghost": no request has this id'],
+      [13, 'events[4].terminate.id', 'terminate of unknown slice "nobody": no request has this id'],
+    ]);
+  });
+
+  it('reports events of a slice after its termination or after its lifetime', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: a, text: x }',
+        '  - at: 1s',
+        '    terminate: { id: a }',
+        '  - at: 2s',
+        '    change: { id: a, text: y }',
+        '  - at: 2s',
+        '    request: { id: b, text: x, lifetime: 1s }',
+        '  - at: 3s',
+        '    surge: { id: b, factor: 2 }',
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.message])).toEqual([
+      [9, 'change of slice "a" after it was terminated (line 6)'],
+      [13, 'surge of slice "b" at 3s, but its lifetime ends at 3s (request at line 10)'],
+    ]);
+  });
+
+  it('requires exactly one kind per event and something to change', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: a, text: x }',
+        '    terminate: { id: a }',
+        '  - at: 1s',
+        '    change: { id: a }',
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.message])).toEqual([
+      [
+        4,
+        'an event needs exactly one of request, change, terminate, surge (found: request, terminate)',
+      ],
+      [8, 'a change needs at least one of text, sla or demand'],
+    ]);
+  });
+
+  it('rejects a surge that would exceed the demand limit, at the factor', () => {
+    const issues = issuesOf(
+      withEvents(
+        '  - at: 0ms',
+        '    request: { id: a, text: x, demand: { cpu: 500, mem: 2 } }',
+        '  - at: 1s',
+        '    surge: { id: a, factor: 3 }',
+      ),
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 7, path: 'events[1].surge.factor' });
+  });
+
+  it('collects every problem of a file and sorts them by line', () => {
+    const issues = issuesOf(
+      [
+        'name: bad name',
+        'seed: -1',
+        'events:',
+        '  - at: 100ms',
+        '    request: { id: a, text: x, demand: { cpu: 0, mem: 2 } }',
+        '  - at: 50ms',
+        '    change: { id: b, text: y }',
+      ].join('\n'),
+    );
+    expect(issues.map((i) => [i.line, i.path])).toEqual([
+      [1, 'name'],
+      [2, 'seed'],
+      [5, 'events[0].request.demand.cpu'],
+      [6, 'events[1].at'],
+      [7, 'events[1].change.id'],
+    ]);
+  });
+
+  it('throws one scenario error listing every issue as file:line:col', () => {
+    let error: unknown;
+    try {
+      parseScenario(withEvents('  - at: 5', '    request: { id: a, txt: x }'), {
+        source: 'demo.yaml',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(isSliceMeshError(error)).toBe(true);
+    if (!isSliceMeshError(error)) return;
+    expect(error.code).toBe('scenario');
+    expect(error.message).toContain('demo.yaml: 3 problems; nothing was published');
+    expect(error.message).toContain('demo.yaml:4:9: events[0].at: duration 5 needs a unit');
+    expect(error.message).toContain('demo.yaml:5:23: events[0].request.txt: unknown key "txt"');
+    expect(error.message).toContain(
+      'demo.yaml:5:14: events[0].request.text: missing required key "text"',
+    );
+    expect((error.details?.issues as unknown[]).length).toBe(3);
+  });
+
+  it('reports a missing file as a scenario error', async () => {
+    await expect(loadScenarioFile('scenarios/does-not-exist.yaml')).rejects.toMatchObject({
+      code: 'scenario',
+      message: expect.stringContaining('no such file') as unknown,
+    });
+  });
+
+  it('rejects a document that is not a mapping', () => {
+    expect(issuesOf('- just\n- a list\n')[0]?.message).toMatch(/a scenario is a mapping/);
+  });
+});

@@ -1,0 +1,376 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  isSliceMeshError,
+  type SliceEvent,
+  type SliceRecord,
+  type SliceState,
+} from '../../shared/contracts/index.js';
+import { ManualClock, systemClock, type Clock } from '../../shared/runtime/clock.js';
+import { parseScenario } from '../../shared/scenario/index.js';
+import type { OutgoingMessage } from '../../cli/replay/messages.js';
+import {
+  runReplay,
+  type MeshRunOptions,
+  type ReplayMesh,
+  type Sleep,
+} from '../../cli/replay/runner.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'scenario-replay-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeScenario(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const LINE = `name: line
+seed: 5
+method: ppo
+fluctuation: { amplitude: 0.2 }
+events:
+  - at: 0ms
+    request: { id: a, text: "robot arm control", demand: { cpu: 4, mem: 2 } }
+  - at: 100ms
+    request: { id: b, text: "camera streams", demand: { cpu: 2, mem: 2 }, lifetime: 2s }
+  - at: 300ms
+    surge: { id: a, factor: 2 }
+  - at: 500ms
+    terminate: { id: a }
+  - at: 600ms
+    request: { id: c, text: "sensors" }
+`;
+
+interface FakeOptions {
+  clock?: Clock;
+  /** Slices the fake slice-manager never answers. */
+  silent?: string[];
+  /** Slices it rejects after planning. */
+  reject?: string[];
+  /** Deliver events on a later macrotask instead of synchronously (like a real bus). */
+  async?: boolean;
+}
+
+/** An in-memory mesh whose slice-manager walks each slice through the lifecycle. */
+class FakeMesh implements ReplayMesh {
+  readonly published: { at: number; message: OutgoingMessage; activeAtPublish: string[] }[] = [];
+  readonly records = new Map<string, SliceRecord>();
+  run: MeshRunOptions | undefined;
+  closed = false;
+  readonly traceFile = 'traces/fake.json';
+  #handler: ((event: SliceEvent) => void) | undefined;
+  readonly #clock: Clock;
+
+  constructor(private readonly options: FakeOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  publish(message: OutgoingMessage): Promise<void> {
+    this.published.push({
+      at: this.#clock.now(),
+      message,
+      activeAtPublish: [...this.records.values()]
+        .filter((r) => r.state === 'active')
+        .map((r) => r.sliceId),
+    });
+    const react = () => this.#react(message);
+    if (this.options.async) setImmediate(react);
+    else react();
+    return Promise.resolve();
+  }
+
+  subscribe(handler: (event: SliceEvent) => void): Promise<() => void> {
+    this.#handler = handler;
+    return Promise.resolve(() => {
+      this.#handler = undefined;
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  /** Ends every slice that has a lifetime (what the real slice-manager does when it expires). */
+  expireLifetimes(): void {
+    for (const record of this.records.values()) {
+      if (record.state === 'active' && record.text.includes('camera')) {
+        this.#move(record.sliceId, 'terminating', 'lifetime', 'lifetime expired');
+        this.#move(record.sliceId, 'released', 'released');
+      }
+    }
+  }
+
+  #react(message: OutgoingMessage): void {
+    const id = message.message.sliceId;
+    if (this.options.silent?.includes(id)) return;
+    if (message.kind === 'request') {
+      const m = message.message;
+      this.records.set(id, {
+        sliceId: id,
+        state: 'requested',
+        text: m.text,
+        history: [],
+        demand: m.demand,
+      });
+      this.#move(id, 'requested', 'request');
+      this.#move(id, 'interpreting', 'accepted');
+      this.#move(id, 'planning', 'interpreted', undefined, {
+        preference: { latency: 0.4, reliability: 0.3, economics: 0.2, throughput: 0.1 },
+        profile: { serviceType: 'URLLC', latency: 'high', reliability: 'high', cost: 'general' },
+      });
+      if (this.options.reject?.includes(id)) {
+        this.#move(id, 'rejected', 'rejected', 'no feasible placement: local server full');
+        return;
+      }
+      this.#move(id, 'deploying', 'planned');
+      this.#move(id, 'active', 'applied', 'applied on local', {
+        placement: {
+          site: 'local',
+          containerId: `c-${id}`,
+          vnfNodeIds: [`v-${id}`],
+          appliedAt: this.#clock.now(),
+        },
+        observed: { latencyMs: 20 + (m.demand?.cpu ?? 0), cost: 30, reliabilityCost: 1 },
+        served: id !== 'b',
+        traceId: `trace-${id}`,
+      });
+    } else if (message.kind === 'change') {
+      const m = message.message;
+      const state = this.records.get(id)?.state;
+      if (state !== 'active') return;
+      this.#move(
+        id,
+        'adapting',
+        'change',
+        `change ${m.changeId}: demand`,
+        m.demand ? { demand: m.demand } : {},
+      );
+      this.#move(id, 'active', 'adapted', 'applied on cloud');
+    } else {
+      const state = this.records.get(id)?.state;
+      if (state === 'rejected' || state === 'released') return;
+      this.#move(id, 'terminating', 'terminate', message.message.reason);
+      this.#move(id, 'released', 'released');
+    }
+  }
+
+  #move(
+    id: string,
+    to: SliceState,
+    cause: string,
+    note?: string,
+    patch: Partial<SliceRecord> = {},
+  ): void {
+    const before = this.records.get(id);
+    if (!before) throw new Error(`unknown slice ${id}`);
+    const entry = { state: to, at: this.#clock.now(), ...(note ? { note } : {}) };
+    const record: SliceRecord = {
+      ...before,
+      ...patch,
+      state: to,
+      history: [...before.history, entry],
+    };
+    this.records.set(id, record);
+    const from = before.history.length === 0 ? null : before.state;
+    this.#handler?.({ type: 'slice.event.v1', sliceId: id, at: entry.at, from, to, cause, record });
+  }
+}
+
+/** A sleep that advances a manual clock instead of waiting, and records what was asked. */
+function manualSleep(
+  clock: ManualClock,
+  onSleep: (ms: number) => void = () => undefined,
+): { sleep: Sleep; waits: number[] } {
+  const waits: number[] = [];
+  const sleep: Sleep = (ms) => {
+    waits.push(ms);
+    clock.advance(ms);
+    onSleep(ms);
+    return Promise.resolve();
+  };
+  return { sleep, waits };
+}
+
+describe('runReplay', () => {
+  it('publishes nothing and starts no mesh when the scenario has an error', async () => {
+    const file = writeScenario(
+      'bad.yaml',
+      'name: bad\nevents:\n  - at: 0ms\n    request: { id: a, text: x }\n  - at: 1s\n    change: { id: nope, text: y }\n',
+    );
+    const mesh = new FakeMesh();
+    let started = 0;
+    const error: unknown = await runReplay({
+      file,
+      startMesh: () => {
+        started += 1;
+        return Promise.resolve(mesh);
+      },
+    }).catch((e: unknown) => e);
+    expect(isSliceMeshError(error) && error.code).toBe('scenario');
+    expect(String((error as Error).message)).toContain(
+      'bad.yaml:6:19: events[1].change.id: change of unknown slice "nope"',
+    );
+    expect(started).toBe(0);
+    expect(mesh.published).toHaveLength(0);
+  });
+
+  it('at max speed publishes each event once the previous one has taken effect, and builds the result', async () => {
+    const clock = new ManualClock(1_000_000);
+    const mesh = new FakeMesh({ clock, async: true });
+    const { sleep } = manualSleep(clock, () => mesh.expireLifetimes());
+    const progress: string[] = [];
+    let run: MeshRunOptions | undefined;
+    const { result, namespace, traceFile } = await runReplay({
+      scenario: parseScenario(LINE),
+      startMesh: (options) => {
+        run = options;
+        return Promise.resolve(mesh);
+      },
+      clock,
+      // Only the settle timeouts sleep at max speed; the fake ends lifetimes then.
+      sleep: (ms, signal) =>
+        new Promise((resolve) => setTimeout(resolve, 5)).then(() => sleep(ms, signal)),
+      progress: (line) => progress.push(line),
+    });
+
+    expect(run).toMatchObject({
+      seed: 5,
+      method: 'ppo',
+      fluctuation: { amplitude: 0.2 },
+      scenario: 'line',
+    });
+    expect(namespace).toMatch(/^replay-line-[0-9a-f]{6}$/);
+    expect(run?.namespace).toBe(namespace);
+    expect(traceFile).toBe('traces/fake.json');
+    expect(mesh.closed).toBe(true);
+
+    expect(mesh.published.map((p) => [p.message.kind, p.message.message.sliceId])).toEqual([
+      ['request', 'a'],
+      ['request', 'b'],
+      ['change', 'a'],
+      ['terminate', 'a'],
+      ['request', 'c'],
+    ]);
+    // Each request went out only after the one before was active.
+    expect(mesh.published[1]?.activeAtPublish).toEqual(['a']);
+    expect(mesh.published[2]?.activeAtPublish).toEqual(['a', 'b']);
+
+    const surge = mesh.published[2]?.message;
+    expect(surge?.kind === 'change' && surge.message).toMatchObject({
+      changeId: 'surge-2',
+      demand: { cpu: 8, mem: 4 },
+    });
+    const request = mesh.published[1]?.message;
+    // At max speed lifetimes are not scaled.
+    expect(request?.kind === 'request' && request.message.lifetimeMs).toBe(2000);
+
+    expect(result.scenario).toBe('line');
+    expect(result.method).toBe('ppo');
+    expect(result.slices.map((s) => [s.id, s.finalState, s.served])).toEqual([
+      ['a', 'released', true],
+      ['b', 'released', false],
+      ['c', 'active', true],
+    ]);
+    expect(result.summary).toMatchObject({ requests: 3, served: 2 });
+    expect(result.summary.availability).toBeCloseTo(2 / 3);
+    expect(Object.keys(result.slices[0] ?? {})).toEqual([
+      'id',
+      'finalState',
+      'served',
+      'latencyMs',
+      'cost',
+      'reliabilityCost',
+      'preference',
+      'profile',
+      'placement',
+      'traceId',
+      'history',
+    ]);
+    expect(result.slices[0]?.traceId).toBe('trace-a');
+    expect(progress.some((l) => l.includes('→ surge a ×2 → cpu 8, mem 4'))).toBe(true);
+    expect(progress.some((l) => l.includes('a: adapting → active'))).toBe(true);
+  });
+
+  it('at a time factor publishes each event at at/speed of wall time and scales lifetimes', async () => {
+    const clock = new ManualClock(5_000);
+    const mesh = new FakeMesh({ clock });
+    const { sleep, waits } = manualSleep(clock, () => mesh.expireLifetimes());
+    const { result, startedAt } = await runReplay({
+      scenario: parseScenario(LINE),
+      speed: 4,
+      startMesh: () => Promise.resolve(mesh),
+      clock,
+      sleep,
+    });
+    expect(mesh.published.map((p) => p.at - startedAt)).toEqual([0, 25, 75, 125, 150]);
+    expect(waits.slice(0, 4)).toEqual([25, 50, 50, 25]);
+    const request = mesh.published[1]?.message;
+    expect(request?.kind === 'request' && request.message.lifetimeMs).toBe(500);
+    expect(result.slices.map((s) => s.finalState)).toEqual(['released', 'released', 'active']);
+  });
+
+  it('names the slices that did not settle and still closes the mesh', async () => {
+    const clock = new ManualClock(0);
+    const mesh = new FakeMesh({ clock, silent: ['b'] });
+    const { sleep } = manualSleep(clock);
+    const error: unknown = await runReplay({
+      scenario: parseScenario(LINE),
+      startMesh: () => Promise.resolve(mesh),
+      clock,
+      sleep,
+      settleTimeoutMs: 2_000,
+    }).catch((e: unknown) => e);
+    expect(isSliceMeshError(error) && error.code).toBe('timeout');
+    expect((error as Error).message).toBe(
+      '1 slice did not settle within 2s: b (unseen, waiting for request)',
+    );
+    const partial = (error as { details: { partial: { result: { slices: unknown[] } } } }).details
+      .partial;
+    expect(partial.result.slices).toHaveLength(3);
+    expect(mesh.published).toHaveLength(2);
+    expect(mesh.closed).toBe(true);
+  });
+
+  it('does not wait for events sent to a slice that was rejected', async () => {
+    const clock = new ManualClock(0);
+    const mesh = new FakeMesh({ clock, reject: ['a'] });
+    const { sleep } = manualSleep(clock, () => mesh.expireLifetimes());
+    const { result } = await runReplay({
+      scenario: parseScenario(LINE),
+      startMesh: () => Promise.resolve(mesh),
+      clock,
+      sleep,
+      settleTimeoutMs: 1_000,
+    });
+    expect(result.slices[0]).toMatchObject({
+      id: 'a',
+      finalState: 'rejected',
+      served: false,
+      latencyMs: null,
+      placement: null,
+    });
+    expect(result.summary.requests).toBe(3);
+    expect(mesh.published).toHaveLength(5);
+  });
+
+  it('takes the method from the options, then the scenario, then the default', async () => {
+    const methods: string[] = [];
+    const start = (options: MeshRunOptions) => {
+      methods.push(options.method);
+      return Promise.resolve(new FakeMesh());
+    };
+    const plain = parseScenario('name: p\nevents:\n  - at: 0ms\n    request: { id: a, text: x }\n');
+    const named = parseScenario(
+      'name: p\nmethod: random\nevents:\n  - at: 0ms\n    request: { id: a, text: x }\n',
+    );
+    await runReplay({ scenario: named, method: 'cloud-only', startMesh: start });
+    await runReplay({ scenario: named, startMesh: start });
+    await runReplay({ scenario: plain, defaultMethod: 'first-fit', startMesh: start });
+    await runReplay({ scenario: plain, startMesh: start });
+    expect(methods).toEqual(['cloud-only', 'random', 'first-fit', 'qappo']);
+  });
+});
