@@ -17,6 +17,7 @@ import {
   type ViewRequest,
 } from '../../shared/contracts/index.js';
 import {
+  avoidFor,
   createLifecycleMachine,
   type CallInput,
   type LifecycleActor,
@@ -305,8 +306,17 @@ describe('slice lifecycle machine', () => {
     expect(states(actor).slice(-3)).toEqual(['active', 'adapting', 'active']);
     expect(actor.getSnapshot().context.causes.slice(-2)).toEqual(['violation', 'adapted']);
     expect(fakes.interpret.calls).toHaveLength(1);
-    // The re-plan used a fresh view, not the one from the first deployment.
+    // The re-plan used a fresh view, not the one from the first deployment,
+    // in which the slice's own resources count as free (atomic re-placement)…
     expect(fakes.plan.calls[1]?.request.view.version).toBe(2);
+    expect(fakes.view.calls[0]?.request.excludeSliceId).toBeUndefined();
+    expect(fakes.view.calls[1]?.request.excludeSliceId).toBe('s1');
+    // …and it steers clear of the container and nodes the latency violation was seen on.
+    expect(fakes.plan.calls[0]?.request.avoid).toBeUndefined();
+    expect(fakes.plan.calls[1]?.request.avoid).toEqual({
+      containerIds: ['c-1'],
+      vnfNodeIds: ['vnf-1'],
+    });
   });
 
   it('keeps the old placement when re-planning after a violation is rejected', async () => {
@@ -560,5 +570,37 @@ describe('slice lifecycle machine', () => {
     expect(actor.getSnapshot().context.record.state).toBe('active');
     clock.increment(1);
     await reach(actor, 'released');
+  });
+
+  it('avoids, after a violation, the resources that explain it', () => {
+    const record = SliceRecord.parse({
+      sliceId: 's1',
+      state: 'active',
+      text: 't',
+      history: [],
+      placement: { site: 'local', containerId: 'c-7', vnfNodeIds: ['v-1', 'v-2'], appliedAt: 0 },
+    });
+    const violation = (dimension: 'latency' | 'reliability' | 'cost' | 'capacity') => ({
+      type: 'sla.violation.v1' as const,
+      sliceId: 's1',
+      at: 0,
+      dimension,
+      observed: 2,
+      limit: 1,
+    });
+    expect(avoidFor(violation('latency'), record)).toEqual({
+      containerIds: ['c-7'],
+      vnfNodeIds: ['v-1', 'v-2'],
+    });
+    expect(avoidFor(violation('reliability'), record)).toEqual({
+      containerIds: [],
+      vnfNodeIds: ['v-1', 'v-2'],
+    });
+    expect(avoidFor(violation('capacity'), record)).toEqual({
+      containerIds: ['c-7'],
+      vnfNodeIds: [],
+    });
+    expect(avoidFor(violation('cost'), record)).toBeUndefined();
+    expect(avoidFor(violation('latency'), { ...record, placement: undefined })).toBeUndefined();
   });
 });

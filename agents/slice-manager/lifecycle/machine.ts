@@ -91,6 +91,8 @@ interface Adaptation {
   /** Record fields to put back; empty for a violation, which changes no requirement. */
   backup: Partial<Pick<SliceRecord, 'text' | 'sla' | 'demand' | 'preference' | 'profile'>>;
   inferredBackup: Inferred | undefined;
+  /** Resources the new plan must not use (where a violation was observed). */
+  avoid?: { containerIds: string[]; vnfNodeIds: string[] };
 }
 
 export interface LifecycleContext {
@@ -190,8 +192,12 @@ function inferenceInput(context: LifecycleContext): CallInput<InferenceRequest> 
 }
 
 function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
+  const request: ViewRequest = { type: 'infra.view.request.v1' };
+  // Re-placement: the infrastructure swaps a slice's resources atomically, so
+  // plan on a view in which what the slice holds is already free.
+  if (context.mayHoldResources) request.excludeSliceId = context.record.sliceId;
   return {
-    request: { type: 'infra.view.request.v1' },
+    request,
     trace: context.trace,
     timeoutMs: context.limits.viewTimeoutMs,
     attempt: context.attempts + 1,
@@ -200,15 +206,17 @@ function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
 
 function placementInput(context: LifecycleContext): CallInput<PlacementRequest> {
   const { preference, profile } = interpretation(context);
+  const request: PlacementRequest = {
+    type: 'orchestrator.place.request.v1',
+    sliceId: context.record.sliceId,
+    profile,
+    preference,
+    demand: demandOf(context),
+    view: requireView(context),
+  };
+  if (context.adaptation?.avoid) request.avoid = context.adaptation.avoid;
   return {
-    request: {
-      type: 'orchestrator.place.request.v1',
-      sliceId: context.record.sliceId,
-      profile,
-      preference,
-      demand: demandOf(context),
-      view: requireView(context),
-    },
+    request,
     trace: context.trace,
     timeoutMs: context.limits.planTimeoutMs,
     attempt: context.attempts + 1,
@@ -870,6 +878,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                 reinterpret: false,
                 backup: {},
                 inferredBackup: context.inferred,
+                avoid: avoidFor(event, context.record),
               },
               ...mark(
                 'violation',
@@ -1318,6 +1327,27 @@ export function createLifecycleMachine(options: LifecycleOptions) {
       },
     },
   });
+}
+
+/**
+ * What a re-plan after a violation steers clear of: the container for latency
+ * and capacity (it is overloaded), the shared VNF nodes for latency and
+ * reliability (their delay or sharing breaks the constraint). A cost violation
+ * moves nothing in particular; the orchestrator weighs cost itself.
+ */
+export function avoidFor(
+  violation: SlaViolation,
+  record: SliceRecord,
+): { containerIds: string[]; vnfNodeIds: string[] } | undefined {
+  const placement = record.placement;
+  if (!placement) return undefined;
+  const { dimension } = violation;
+  const containerIds =
+    dimension === 'latency' || dimension === 'capacity' ? [placement.containerId] : [];
+  const vnfNodeIds =
+    dimension === 'latency' || dimension === 'reliability' ? placement.vnfNodeIds : [];
+  if (containerIds.length === 0 && vnfNodeIds.length === 0) return undefined;
+  return { containerIds, vnfNodeIds };
 }
 
 function rejection(reply: PlacementReply): Partial<LifecycleContext> {
