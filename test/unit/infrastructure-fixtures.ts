@@ -1,0 +1,73 @@
+/** Slices and plans for the infrastructure and telemetry unit tests, built with the model's own API. */
+import type {
+  ApplyRequest,
+  PlacementPlan,
+  ResourceDemand,
+  SliceProfile,
+} from '../../shared/contracts/index.js';
+import {
+  SITE_CLOUD,
+  SITE_LOCAL,
+  choiceToPlan,
+  type ModelNode,
+  type NetworkState,
+} from '../../shared/model/index.js';
+
+export const HIGH_URLLC: SliceProfile = {
+  serviceType: 'URLLC',
+  latency: 'high',
+  reliability: 'best-effort',
+  cost: 'general',
+};
+
+export const MEDIUM_URLLC: SliceProfile = {
+  serviceType: 'URLLC',
+  latency: 'medium',
+  reliability: 'best-effort',
+  cost: 'general',
+};
+
+export const DEMAND: ResourceDemand = { cpu: 3, mem: 2 };
+
+export type Where =
+  | { site: 'local'; join?: string }
+  | { site: 'cloud'; join?: string; share?: (string | undefined)[] };
+
+/** The exact wire plan for placing a slice as `where` says, on the current version of `state`. */
+export function planFor(
+  state: NetworkState,
+  sliceId: string,
+  profile: SliceProfile,
+  where: Where,
+  demand: ResourceDemand = DEMAND,
+): PlacementPlan {
+  const join = where.join === undefined ? undefined : state.findContainer(where.join);
+  if (where.join !== undefined && join === undefined) throw new Error(`no container ${where.join}`);
+  const vnfs: (ModelNode | undefined)[] = [];
+  if (where.site === 'cloud') {
+    for (const id of where.share ?? [])
+      vnfs.push(id === undefined ? undefined : state.findVnfNode(id));
+  }
+  return choiceToPlan(
+    state,
+    { id: sliceId, profile, demand },
+    { site: where.site === 'local' ? SITE_LOCAL : SITE_CLOUD, join, vnfs },
+    'test',
+  );
+}
+
+export function applyRequest(
+  state: NetworkState,
+  sliceId: string,
+  profile: SliceProfile,
+  where: Where,
+  demand: ResourceDemand = DEMAND,
+): ApplyRequest {
+  return {
+    type: 'infra.apply.request.v1',
+    sliceId,
+    profile,
+    demand,
+    plan: planFor(state, sliceId, profile, where, demand),
+  };
+}
