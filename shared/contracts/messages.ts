@@ -221,6 +221,8 @@ export const KpiSample = z
     latencyMs: z.number().nonnegative(),
     cost: z.number().nonnegative(),
     reliabilityCost: z.number().nonnegative(),
+    /** Most slices one node of the slice's path carries (judged against the sharing limit). */
+    sharing: z.number().int().nonnegative().optional(),
     cpu: z.number().nonnegative(),
     mem: z.number().nonnegative(),
     /** Traffic factor applied to the demand (1 = nominal). */
@@ -255,6 +257,62 @@ export const SlaViolation = z
   })
   .strict();
 export type SlaViolation = z.infer<typeof SlaViolation>;
+
+/** Asks the telemetry agent for its running totals and per-slice QoE. */
+export const TelemetrySummaryRequest = z
+  .object({ type: z.literal('telemetry.summary.request.v1') })
+  .strict();
+export type TelemetrySummaryRequest = z.infer<typeof TelemetrySummaryRequest>;
+
+/** Mean QoE figures; null while nothing was counted. */
+const MeanQoe = z
+  .object({
+    latencyMs: z.number().nonnegative().nullable(),
+    cost: z.number().nonnegative().nullable(),
+    reliabilityCost: z.number().nonnegative().nullable(),
+  })
+  .strict();
+
+export const SliceQoeSummary = z
+  .object({
+    sliceId: Id,
+    state: z.string().max(32),
+    served: z.boolean(),
+    /** Whether the last KPI sample met every limit of the slice's SLA. */
+    withinSla: z.boolean().optional(),
+    /** Preference-weighted satisfaction of the last KPI sample, 0..1. */
+    qoe: z.number().min(0).max(1).optional(),
+    latencyMs: z.number().nonnegative().optional(),
+    load: z.number().positive().optional(),
+    violations: z.number().int().nonnegative(),
+  })
+  .strict();
+export type SliceQoeSummary = z.infer<typeof SliceQoeSummary>;
+
+/** Running totals of the telemetry agent since it started. */
+export const TelemetrySummary = z
+  .object({
+    type: z.literal('telemetry.summary.v1'),
+    at: EpochMs,
+    /** Slices seen in slice events. */
+    requests: z.number().int().nonnegative(),
+    /** Slices that were active with every QoE constraint met. */
+    served: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    /** served / requests (0 before the first request). */
+    availabilityRatio: z.number().min(0).max(1),
+    /** Slices holding resources (active or adapting). */
+    active: z.number().int().nonnegative(),
+    /** Means over the served slices of their latest observed QoE figures. */
+    averages: MeanQoe,
+    violations: z.number().int().nonnegative(),
+    adaptations: z.number().int().nonnegative(),
+    kpiSamples: z.number().int().nonnegative(),
+    slices: z.array(SliceQoeSummary),
+  })
+  .strict();
+export type TelemetrySummary = z.infer<typeof TelemetrySummary>;
 
 // ---------------------------------------------------------------- lifecycle
 

@@ -49,6 +49,7 @@ export interface Subjects {
   infraView(): string;
   infraApply(): string;
   infraRelease(): string;
+  telemetrySummary(): string;
   sliceGet(): string;
   sliceList(): string;
   // Plain pub/sub.
@@ -89,6 +90,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraView: () => s('svc', 'infrastructure', 'view'),
     infraApply: () => s('svc', 'infrastructure', 'apply'),
     infraRelease: () => s('svc', 'infrastructure', 'release'),
+    telemetrySummary: () => s('svc', 'telemetry', 'summary'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),
     trafficLoad: (sliceId) => s('infra', 'load', id(sliceId)),
