@@ -37,6 +37,10 @@ export type SpanName = (typeof SPAN)[keyof typeof SPAN];
 export const ATTR = {
   sliceId: 'slicemesh.slice.id',
   sliceState: 'slicemesh.slice.state',
+  /** The state a slice transition left (absent on the first). */
+  slicePreviousState: 'slicemesh.slice.previous_state',
+  /** Why a slice transition happened (e.g. `applied`, `stale-view`, `violation`). */
+  sliceCause: 'slicemesh.slice.cause',
   method: 'slicemesh.method',
   role: 'slicemesh.role',
   instanceId: 'slicemesh.instance.id',
