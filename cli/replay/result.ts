@@ -51,7 +51,8 @@ export function sliceResult(id: string, record: SliceRecord | undefined): Replay
   return {
     id,
     finalState: record?.state ?? 'unseen',
-    served: record?.served === true,
+    // A slice that ended rejected or failed holds no placement, so it is not served (as in the eval harness).
+    served: record?.served === true && record.state !== 'rejected' && record.state !== 'failed',
     latencyMs: record?.observed?.latencyMs ?? null,
     cost: record?.observed?.cost ?? null,
     reliabilityCost: record?.observed?.reliabilityCost ?? null,

@@ -9,14 +9,28 @@ function mean(values: readonly number[]): number | null {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** States in which a slice holds no placement at the end (the eval harness's "not placed"). */
+const UNPLACED: ReadonlySet<ReplaySliceResult['finalState']> = new Set([
+  'rejected',
+  'failed',
+  'unseen',
+]);
+
 /**
+ * The figures `slicemesh eval` reports for an episode:
  * - `requests`: every slice the scenario requests;
- * - `served` / `availability`: slices whose placement met every QoE constraint, over `requests`;
- * - averages: over every slice that was placed (has QoE figures), served or not.
+ * - `served` / `availability`: slices whose placement met every QoE constraint, over `requests`
+ *   (a slice that was never placed counts as not served);
+ * - averages: over every placed slice, served or not (null when none was placed). A slice
+ *   released by a termination or its lifetime counts with the figures it last had.
  */
 export function summarise(slices: readonly ReplaySliceResult[]): ReplaySummary {
   const placed = slices.filter(
-    (s) => s.latencyMs !== null && s.cost !== null && s.reliabilityCost !== null,
+    (s) =>
+      !UNPLACED.has(s.finalState) &&
+      s.latencyMs !== null &&
+      s.cost !== null &&
+      s.reliabilityCost !== null,
   );
   const served = slices.filter((s) => s.served).length;
   return {

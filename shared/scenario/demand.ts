@@ -6,7 +6,8 @@
  * scenario.
  */
 import type { z } from 'zod';
-import type { ResourceDemand, ServiceType } from '../contracts/index.js';
+import { SERVICE_TYPES, type ResourceDemand, type ServiceType } from '../contracts/index.js';
+import { DEFAULT_CLASS_MIX } from '../model/generator.js';
 import { deriveSeed, createRng } from '../random.js';
 import type { EventEntry } from './schema.js';
 import type { SemanticIssue } from './semantics.js';
@@ -18,18 +19,33 @@ export interface DemandRange {
   readonly mem: readonly [number, number];
 }
 
-/**
- * The case study's demand ranges (paper §IV-B: "one demands 2∼5 CPU and 2∼4
- * memory units, while another requires 3∼6 units of both").
- */
-export const DEMAND_RANGES: Readonly<Record<ServiceType, DemandRange>> = {
-  URLLC: { cpu: [2, 5], mem: [2, 4] },
-  eMBB: { cpu: [3, 6], mem: [3, 6] },
-  mMTC: { cpu: [2, 5], mem: [2, 4] },
+const fromModel = (t: ServiceType): DemandRange => {
+  const r = DEFAULT_CLASS_MIX.demand[t];
+  return { cpu: [r.cpu.min, r.cpu.max], mem: [r.mem.min, r.mem.max] };
 };
 
-/** Used when the file does not state the service type (the interpreter infers it later). */
-export const UNTYPED_DEMAND_RANGE: DemandRange = { cpu: [2, 6], mem: [2, 6] };
+/**
+ * The case-study model's demand ranges per service type (paper §IV-B: "one
+ * demands 2∼5 CPU and 2∼4 memory units, while another requires 3∼6 units of
+ * both"), so drawn demands look like the ones `slicemesh eval` generates.
+ */
+export const DEMAND_RANGES: Readonly<Record<ServiceType, DemandRange>> = {
+  URLLC: fromModel('URLLC'),
+  eMBB: fromModel('eMBB'),
+  mMTC: fromModel('mMTC'),
+};
+
+/** Used when the file does not state the service type (the interpreter infers it later): the union of all ranges. */
+export const UNTYPED_DEMAND_RANGE: DemandRange = {
+  cpu: [
+    Math.min(...SERVICE_TYPES.map((t) => DEMAND_RANGES[t].cpu[0])),
+    Math.max(...SERVICE_TYPES.map((t) => DEMAND_RANGES[t].cpu[1])),
+  ],
+  mem: [
+    Math.min(...SERVICE_TYPES.map((t) => DEMAND_RANGES[t].mem[0])),
+    Math.max(...SERVICE_TYPES.map((t) => DEMAND_RANGES[t].mem[1])),
+  ],
+};
 
 /** The largest demand the wire contract accepts per resource. */
 const MAX_DEMAND = 1000;
