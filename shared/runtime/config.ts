@@ -134,6 +134,30 @@ export const SECTIONS = {
       'placement method of the orchestrator (qappo or a baseline)',
     ),
   },
+  infrastructure: {
+    kpiIntervalMs: setting(
+      'SLICEMESH_KPI_INTERVAL_MS',
+      z.coerce.number().int().nonnegative().default(1_000),
+      'interval between KPI samples of every active slice (ms); 0 = only on changes',
+    ),
+    fluctuation: setting(
+      'SLICEMESH_TRAFFIC_FLUCTUATION',
+      z.coerce.number().min(0).lt(1).default(0),
+      'seeded traffic fluctuation amplitude in [0, 1): each KPI tick scales a load by 1 ± up to this',
+    ),
+    persist: setting(
+      'SLICEMESH_INFRA_PERSIST',
+      z.stringbool().default(true),
+      'keep the resource state in a JetStream KV key so a restarted infrastructure agent resumes it',
+    ),
+  },
+  telemetry: {
+    prometheusPort: setting(
+      'SLICEMESH_PROMETHEUS_PORT',
+      z.coerce.number().int().min(-1).max(65_535).default(9464),
+      'Prometheus scrape port of the telemetry agent; 0 = any free port (logged), -1 = disabled',
+    ),
+  },
   model: {
     dir: setting(
       'SLICEMESH_MODEL_DIR',
