@@ -27,6 +27,7 @@ export const SPAN = {
   infraView: 'infrastructure.view',
   infraApply: 'infrastructure.apply',
   infraRelease: 'infrastructure.release',
+  infraLoad: 'infrastructure.load',
   telemetryKpi: 'telemetry.kpi',
   telemetryViolation: 'telemetry.violation',
   memoryCurate: 'memory.curate',
@@ -48,6 +49,14 @@ export const ATTR = {
   errorCode: 'slicemesh.error.code',
   reasoner: 'slicemesh.reasoner',
   namespace: 'slicemesh.namespace',
+  /** Infrastructure: the network version a plan was made on / the state is at after a change. */
+  viewVersion: 'slicemesh.view.version',
+  /** Infrastructure: `applied`, `refused:<reason>`, `released` or `not-held`. */
+  infraOutcome: 'slicemesh.infra.outcome',
+  /** Traffic load factor of a slice (1 = nominal). */
+  loadFactor: 'slicemesh.load.factor',
+  /** Telemetry: the SLA dimension a violation is about. */
+  slaDimension: 'slicemesh.sla.dimension',
   messagingSystem: 'messaging.system',
   messagingDestination: 'messaging.destination.name',
   messagingOperation: 'messaging.operation.type',
