@@ -21,6 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import { SliceMeshError } from '../shared/contracts/index.js';
 import { evaluationSeeds, generateInstance, isEvaluationSeed } from '../shared/model/index.js';
 import { formatDuration } from '../shared/scenario/index.js';
@@ -76,7 +77,17 @@ export function renderPaperScenario(count: number, seed: number = PAPER_SEED): s
   return `${lines.join('\n')}\n`;
 }
 
-function main(): void {
+/** `renderPaperScenario` in the project's Prettier style, i.e. exactly what the files hold. */
+export async function formatPaperScenario(
+  count: number,
+  seed: number = PAPER_SEED,
+): Promise<string> {
+  const path = paperScenarioPath(count);
+  const options = (await resolveConfig(path)) ?? {};
+  return format(renderPaperScenario(count, seed), { ...options, parser: 'yaml' });
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       check: { type: 'boolean', default: false },
@@ -89,7 +100,7 @@ function main(): void {
   let stale = 0;
   for (const count of PAPER_REQUEST_COUNTS) {
     const path = paperScenarioPath(count, out);
-    const text = renderPaperScenario(count, seed);
+    const text = await formatPaperScenario(count, seed);
     if (values.check) {
       let current = '';
       try {
@@ -112,4 +123,4 @@ function main(): void {
   if (stale > 0) process.exitCode = 1;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

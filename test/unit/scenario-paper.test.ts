@@ -5,15 +5,16 @@ import { parseScenario } from '../../shared/scenario/index.js';
 import {
   PAPER_REQUEST_COUNTS,
   PAPER_SEED,
+  formatPaperScenario,
   paperScenarioPath,
   renderPaperScenario,
 } from '../../scripts/generate-paper-scenarios.js';
 
 describe('paper case-study scenarios', () => {
-  it('are up to date with the model (else run scripts/generate-paper-scenarios.ts)', () => {
+  it('are up to date with the model (else run scripts/generate-paper-scenarios.ts)', async () => {
     for (const count of PAPER_REQUEST_COUNTS) {
       const path = paperScenarioPath(count);
-      expect(readFileSync(path, 'utf8'), path).toBe(renderPaperScenario(count));
+      expect(readFileSync(path, 'utf8'), path).toBe(await formatPaperScenario(count));
     }
   });
 
