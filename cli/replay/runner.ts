@@ -40,7 +40,7 @@ export interface ReplayMesh {
   /** Publishes one intake message; resolves once the bus has accepted it. */
   publish(message: OutgoingMessage): Promise<void>;
   /** Delivers this run's slice events to `handler`; resolves once the subscription is live. */
-  subscribe(handler: (event: SliceEvent) => void): Promise<() => void>;
+  subscribe(handler: (event: SliceEvent) => void): Promise<() => Promise<void> | void>;
   /** The slice-manager's current records (for the final result); optional. */
   fetchRecords?(): Promise<readonly SliceRecord[]>;
   /** The OTLP JSON file this run's spans are written to, if any. */
@@ -123,7 +123,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
   const tracker = new SliceTracker();
   let startedAt = clock.now();
   const stamp = () => `[${((clock.now() - startedAt) / 1000).toFixed(2).padStart(7)}s]`;
-  let unsubscribe: (() => void) | undefined;
+  let unsubscribe: (() => Promise<void> | void) | undefined;
   try {
     const lastState = new Map<string, string>();
     unsubscribe = await mesh.subscribe((event) => {
@@ -185,8 +185,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     );
     return run;
   } finally {
-    unsubscribe?.();
-    await mesh.close();
+    try {
+      await unsubscribe?.();
+    } finally {
+      await mesh.close();
+    }
   }
 }
 

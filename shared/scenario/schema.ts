@@ -73,8 +73,8 @@ export const EventEntry = z.strictObject({
 });
 
 export const Fluctuation = z.strictObject({
-  /** Relative amplitude of the seeded traffic fluctuation: 0.2 = demand varies by up to ±20 %. */
-  amplitude: z.number().min(0).max(1),
+  /** Relative amplitude of the seeded traffic fluctuation: 0.2 = load varies by up to ±20 %. */
+  amplitude: z.number().min(0).lt(1),
 });
 
 /** The top level of a scenario file. `events` is checked entry by entry (see the parser). */

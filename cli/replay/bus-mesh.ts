@@ -1,0 +1,99 @@
+/**
+ * The runner's view of a real mesh over the typed bus: intake messages go to
+ * JetStream (deduplicated by a message id derived from the scenario, so a
+ * retried publish is stored once), slice events are read on the namespace's
+ * event subjects, final records come from the slice-manager's `slice.list`.
+ */
+import type { Bus } from '../../shared/bus/index.js';
+import {
+  SliceChange,
+  SliceEvent,
+  SliceListReply,
+  SliceListRequest,
+  SliceRequest,
+  SliceTermination,
+  type SliceRecord,
+} from '../../shared/contracts/index.js';
+import type { OutgoingMessage } from './messages.js';
+import type { ReplayMesh } from './runner.js';
+
+/** How long one publish may keep retrying while NATS is briefly unreachable. */
+const PUBLISH_RETRY_MS = 10_000;
+const LIST_TIMEOUT_MS = 10_000;
+
+/** JetStream dedup id of an intake message. */
+export function intakeMessageId(out: OutgoingMessage): string {
+  const m = out.message;
+  switch (out.kind) {
+    case 'request':
+      return `request-${m.sliceId}`;
+    case 'change':
+      return `change-${m.sliceId}-${out.message.changeId}`;
+    case 'terminate':
+      return `terminate-${m.sliceId}`;
+  }
+}
+
+export interface BusReplayMeshOptions {
+  readonly traceFile?: string;
+  /** Stops what was started for the replay (agents, servers); called by `close()`. */
+  readonly close: () => Promise<void>;
+}
+
+/** A `ReplayMesh` on a connected bus. */
+export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMesh {
+  const { subjects } = bus;
+  const js = { msgId: '', retryForMs: PUBLISH_RETRY_MS };
+  return {
+    ...(options.traceFile !== undefined ? { traceFile: options.traceFile } : {}),
+    async publish(out) {
+      const msgId = intakeMessageId(out);
+      switch (out.kind) {
+        case 'request':
+          await bus.jsPublish(
+            subjects.sliceRequest(out.message.sliceId),
+            SliceRequest,
+            out.message,
+            {
+              ...js,
+              msgId,
+            },
+          );
+          return;
+        case 'change':
+          await bus.jsPublish(subjects.sliceChange(out.message.sliceId), SliceChange, out.message, {
+            ...js,
+            msgId,
+          });
+          return;
+        case 'terminate':
+          await bus.jsPublish(
+            subjects.sliceTerminate(out.message.sliceId),
+            SliceTermination,
+            out.message,
+            { ...js, msgId },
+          );
+          return;
+      }
+    },
+    async subscribe(handler) {
+      const subscription = bus.subscribe(subjects.sliceEventsAll(), SliceEvent, handler, {
+        trace: false,
+      });
+      // Live once the server has processed the SUB, so no early event is missed.
+      await bus.flush();
+      return () => subscription.stop();
+    },
+    async fetchRecords(): Promise<readonly SliceRecord[]> {
+      const reply = await bus.request(
+        subjects.sliceList(),
+        SliceListRequest,
+        { type: 'slice.list.request.v1' },
+        SliceListReply,
+        { timeoutMs: LIST_TIMEOUT_MS },
+      );
+      return reply.slices;
+    },
+    close: options.close,
+  };
+}
