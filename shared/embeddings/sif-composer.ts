@@ -29,7 +29,7 @@ export interface SifComposerOptions {
 
 export const DEFAULT_SIF_OPTIONS: SifComposerOptions = {
   sifA: 1e-3,
-  ngramBuckets: 256,
+  ngramBuckets: 512,
   ngramWeight: 0.6,
   ngramMin: 3,
   ngramMax: 5,

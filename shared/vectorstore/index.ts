@@ -3,3 +3,4 @@ export * from './types.js';
 export { connectChromaStore, type ChromaStoreOptions } from './chroma-store.js';
 export { createMemoryVectorStore } from './memory-store.js';
 export { reembedRecords } from './reembed.js';
+export * from './intent-entry.js';

@@ -1,0 +1,64 @@
+/**
+ * Interpreter agent: natural-language slice request → QoE preference vector
+ * and slice profile, by agentic RAG (normalize → embed → retrieve → reason →
+ * validate → respond). Only this module is imported from outside the folder.
+ */
+export {
+  createInterpreterAgent,
+  INTERPRETER_ROLE,
+  type InterpreterAgent,
+  type InterpreterAgentConfig,
+  type InterpreterAgentDeps,
+} from './agent.js';
+export {
+  createInterpreter,
+  type Interpreter,
+  type InterpreterDeps,
+  type InterpreterOptions,
+  type InterpretRequest,
+} from './interpreter.js';
+export {
+  createOfflineInterpreter,
+  type OfflineInterpreter,
+  type OfflineInterpreterOptions,
+} from './offline.js';
+export {
+  DEFAULT_KNOWLEDGE_PATH,
+  openInterpreterResources,
+  resourceOptionsFromConfig,
+  type InterpreterResourceOptions,
+  type InterpreterResources,
+} from './resources.js';
+export {
+  buildInterpreterGraph,
+  InterpreterState,
+  type InterpreterGraphDeps,
+  type InterpreterGraphOptions,
+} from './graph.js';
+export {
+  bootstrapKnowledge,
+  loadKnowledgeFile,
+  parseKnowledge,
+  contentHash,
+  KnowledgeLine,
+  type BootstrapResult,
+} from './knowledge.js';
+export {
+  createOfflineReasoner,
+  createOpenAIReasoner,
+  createReasoner,
+  REASONER_KINDS,
+  type ReasonerKind,
+} from './reasoners/index.js';
+export { extractCues, type Cues } from './cues.js';
+export { DEFAULT_RETRIEVAL_OPTIONS, recencyFactor, type RetrievalOptions } from './retrieve.js';
+export { DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions } from './estimate.js';
+export { projectOntoSimplex, dominantDimension } from './simplex.js';
+export {
+  evaluateInterpreter,
+  loadEvalFile,
+  percentile,
+  EvalLine,
+  type EvaluationReport,
+} from './evaluate.js';
+export type { Interpretation, Neighbour, Reasoner, ReasonerDraft, ReasonerInput } from './types.js';

@@ -1,0 +1,107 @@
+/**
+ * Retrieval over the knowledge base and the memory bank, re-ranked by
+ * similarity and recency.
+ *
+ * Each hit's weight is exp(similarity / τ) × recency. Knowledge entries are
+ * curated and timeless: a constant recency. Memory entries are observed
+ * outcomes: fresh ones count fully and their influence halves every
+ * `memoryHalfLifeMs`, down to a floor — old memories fade but are never
+ * deleted or ignored.
+ */
+import type { VectorCollection, VectorHit } from '../../shared/vectorstore/types.js';
+import { decodeIntentMetadata, type IntentSource } from '../../shared/vectorstore/intent-entry.js';
+import type { Neighbour } from './types.js';
+
+export interface RetrievalOptions {
+  /** Neighbours kept after re-ranking. */
+  readonly k: number;
+  /** Candidates fetched from each collection before re-ranking. */
+  readonly candidates: number;
+  /** Softmax temperature τ over cosine similarity. */
+  readonly temperature: number;
+  /** Recency factor of knowledge-base entries. */
+  readonly knowledgeRecency: number;
+  /** Half-life of memory entries' influence, ms. */
+  readonly memoryHalfLifeMs: number;
+  /** Smallest recency factor a memory entry decays to. */
+  readonly memoryFloor: number;
+}
+
+export const DEFAULT_RETRIEVAL_OPTIONS: RetrievalOptions = {
+  k: 10,
+  candidates: 16,
+  temperature: 0.05,
+  knowledgeRecency: 0.8,
+  memoryHalfLifeMs: 7 * 24 * 3600 * 1000,
+  memoryFloor: 0.2,
+};
+
+/** Recency factor of an entry of `source` created at `createdAt`, seen at `now`. */
+export function recencyFactor(
+  source: IntentSource,
+  createdAt: number,
+  now: number,
+  options: Pick<RetrievalOptions, 'knowledgeRecency' | 'memoryHalfLifeMs' | 'memoryFloor'>,
+): number {
+  if (source === 'knowledge') return options.knowledgeRecency;
+  const age = Math.max(0, now - createdAt);
+  const decay = 0.5 ** (age / options.memoryHalfLifeMs);
+  return options.memoryFloor + (1 - options.memoryFloor) * decay;
+}
+
+export interface SourcedHit {
+  readonly source: IntentSource;
+  readonly hit: VectorHit;
+}
+
+/** Re-ranks hits from both collections into the top-k neighbours with normalised weights. */
+export function rerank(
+  hits: readonly SourcedHit[],
+  now: number,
+  options: RetrievalOptions,
+): Neighbour[] {
+  const scored: { n: Omit<Neighbour, 'weight'>; logScore: number }[] = [];
+  for (const { source, hit } of hits) {
+    const entry = decodeIntentMetadata(hit.metadata, source);
+    if (entry === undefined) continue; // a malformed record must not steer the answer
+    const similarity = Number.isFinite(hit.similarity) ? hit.similarity : 0;
+    const recency = recencyFactor(entry.source, entry.createdAt, now, options);
+    scored.push({
+      n: { id: hit.id, source: entry.source, text: hit.document, similarity, recency, entry },
+      logScore: similarity / options.temperature + Math.log(recency),
+    });
+  }
+  // Best first; ties by id so the order is deterministic.
+  scored.sort((a, b) => b.logScore - a.logScore || (a.n.id < b.n.id ? -1 : 1));
+  const top = scored.slice(0, options.k);
+  const max = top[0]?.logScore ?? 0;
+  const raw = top.map((s) => Math.exp(s.logScore - max));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return top.map((s, i) => ({ ...s.n, weight: total > 0 ? (raw[i] ?? 0) / total : 0 }));
+}
+
+export interface RetrievalSources {
+  readonly knowledge: VectorCollection;
+  readonly memory?: VectorCollection | undefined;
+}
+
+/** Queries both collections in parallel and re-ranks the union. */
+export async function retrieveNeighbours(
+  sources: RetrievalSources,
+  embedding: readonly number[],
+  now: number,
+  options: RetrievalOptions = DEFAULT_RETRIEVAL_OPTIONS,
+): Promise<Neighbour[]> {
+  const [knowledge, memory] = await Promise.all([
+    sources.knowledge.query(embedding, options.candidates),
+    sources.memory ? sources.memory.query(embedding, options.candidates) : Promise.resolve([]),
+  ]);
+  return rerank(
+    [
+      ...knowledge.map((hit) => ({ source: 'knowledge' as const, hit })),
+      ...memory.map((hit) => ({ source: 'memory' as const, hit })),
+    ],
+    now,
+    options,
+  );
+}

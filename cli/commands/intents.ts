@@ -1,0 +1,122 @@
+/**
+ * `slicemesh intents eval --data FILE.jsonl`: runs a labelled set through the
+ * interpreter graph and reports service-type and dominant-dimension accuracy,
+ * per-class confusion and latency percentiles.
+ */
+import { Option, type Command } from 'commander';
+import { PREFERENCE_DIMENSIONS, SERVICE_TYPES } from '../../shared/contracts/common.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import {
+  createInterpreter,
+  DEFAULT_KNOWLEDGE_PATH,
+  evaluateInterpreter,
+  loadEvalFile,
+  openInterpreterResources,
+  REASONER_KINDS,
+  resourceOptionsFromConfig,
+  type EvaluationReport,
+  type ReasonerKind,
+} from '../../agents/interpreter/index.js';
+
+interface EvalFlags {
+  data: string;
+  json?: boolean;
+  reasoner?: ReasonerKind;
+  index?: 'chroma' | 'memory';
+  knowledge?: string;
+}
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+function confusionTable(
+  title: string,
+  keys: readonly string[],
+  matrix: Record<string, Record<string, number>>,
+): string {
+  const width = Math.max(12, ...keys.map((k) => k.length + 2));
+  const header = `${title.padEnd(width)}${keys.map((k) => k.padStart(width)).join('')}`;
+  const rows = keys.map(
+    (a) =>
+      `${a.padEnd(width)}${keys.map((p) => String(matrix[a]?.[p] ?? 0).padStart(width)).join('')}`,
+  );
+  return [header, ...rows].join('\n');
+}
+
+/** Human-readable evaluation report. */
+export function formatEvaluation(report: EvaluationReport): string {
+  return [
+    `requests              ${report.n}${report.degraded > 0 ? `   (${report.degraded} degraded)` : ''}`,
+    `service-type accuracy ${(report.serviceTypeAccuracy * 100).toFixed(1)} %`,
+    `dominant accuracy     ${(report.dominantAccuracy * 100).toFixed(1)} %`,
+    `latency               p50 ${report.p50Ms.toFixed(2)} ms   p99 ${report.p99Ms.toFixed(2)} ms`,
+    '',
+    confusionTable('actual \\ predicted', SERVICE_TYPES, report.serviceTypeConfusion),
+    '',
+    confusionTable('actual \\ predicted', PREFERENCE_DIMENSIONS, report.dominantConfusion),
+  ].join('\n');
+}
+
+export function register(program: Command): void {
+  const intents = program
+    .command('intents')
+    .description('Work with the labelled intent data of the interpreter.');
+  intents
+    .command('eval')
+    .description(
+      'Run every line of a labelled JSONL file ({"text","serviceType","dominant"}) through the interpreter graph\n' +
+        'and print service-type accuracy, dominant-dimension accuracy, per-class confusion and latency p50/p99.',
+    )
+    .requiredOption('--data <file>', 'evaluation set, e.g. scenarios/knowledge/intents-eval.jsonl')
+    .option('--json', 'print { n, serviceTypeAccuracy, dominantAccuracy, p50Ms, p99Ms } as JSON')
+    .addOption(
+      new Option(
+        '--reasoner <kind>',
+        'reasoning step (default: SLICEMESH_REASONER or offline)',
+      ).choices(REASONER_KINDS),
+    )
+    .addOption(
+      new Option(
+        '--index <kind>',
+        'retrieval index: chroma (default) or an in-process memory index',
+      ).choices(['chroma', 'memory']),
+    )
+    .option(
+      '--knowledge <file>',
+      'knowledge base to bootstrap (default: the shipped scenarios/knowledge/intents.jsonl)',
+    )
+    .action(async (flags: EvalFlags) => {
+      const config = loadConfig();
+      const lines = await loadEvalFile(flags.data);
+      const resources = await openInterpreterResources(
+        resourceOptionsFromConfig(config, {
+          ...(flags.reasoner ? { reasoner: flags.reasoner } : {}),
+          ...(flags.index ? { index: flags.index } : {}),
+          onProgress: stderr,
+        }),
+      );
+      try {
+        const interpreter = await createInterpreter(
+          { provider: resources.provider, store: resources.store, reasoner: resources.reasoner },
+          {
+            namespace: config.mesh.namespace,
+            knowledge: flags.knowledge ?? DEFAULT_KNOWLEDGE_PATH,
+          },
+        );
+        stderr(`evaluating ${lines.length} requests with ${interpreter.reasoner}…`);
+        const step = Math.max(1, Math.floor(lines.length / 10));
+        const report = await evaluateInterpreter(interpreter, lines, (done, total) => {
+          if (done % step === 0 || done === total) stderr(`  ${done}/${total}`);
+        });
+        if (flags.json) {
+          const { n, serviceTypeAccuracy, dominantAccuracy, p50Ms, p99Ms } = report;
+          process.stdout.write(
+            `${JSON.stringify({ n, serviceTypeAccuracy, dominantAccuracy, p50Ms, p99Ms })}\n`,
+          );
+        } else {
+          process.stdout.write(`${formatEvaluation(report)}\n`);
+        }
+      } finally {
+        await resources.close();
+      }
+    });
+}
