@@ -168,7 +168,11 @@ export interface Bus {
     replySchema: R,
     options?: RequestOptions,
   ): Promise<z.output<R>>;
-  /** Answers requests; bad input gets a typed `error.v1` reply and never reaches the handler. */
+  /**
+   * Answers requests; bad input gets a typed `error.v1` reply and never reaches the handler.
+   * Give the handler a return type (e.g. `async (req): Promise<InferenceReply> => …`) or write
+   * `type: 'x.v1' as const`: TypeScript widens literals in inline object returns here.
+   */
   serve<Q extends z.ZodType, R extends z.ZodType>(
     subject: string,
     requestSchema: Q,

@@ -101,7 +101,9 @@ describe('bus JetStream', () => {
     // A raw, invalid message with a reply-to header: terminated, counted, and the sender is told.
     const replyTo = `${s.namespace}.replies.bad`;
     const received: unknown[] = [];
-    const sub = bus.connection.subscribe(replyTo, { callback: (_e, m) => received.push(m.json()) });
+    const sub = bus.connection.subscribe(replyTo, {
+      callback: (_e, m) => void received.push(m.json()),
+    });
     const h = natsHeaders();
     h.set(HEADER.replyTo, replyTo);
     h.set(HEADER.msgId, 'garbage-1');

@@ -42,7 +42,7 @@ describe('bus request/reply', () => {
       subject,
       Ping,
       Pong,
-      (req, ctx) => ({ type: 'pong.v1', n: req.n + 1, traceId: ctx.traceId }),
+      (req, ctx) => ({ type: 'pong.v1' as const, n: req.n + 1, traceId: ctx.traceId }),
       {
         queue: 'pinger',
       },
@@ -107,7 +107,7 @@ describe('bus request/reply', () => {
     const release: (() => void)[] = [];
     bus.serve(slow, Ping, Pong, async (req) => {
       await new Promise<void>((resolve) => release.push(resolve));
-      return { type: 'pong.v1', n: req.n };
+      return { type: 'pong.v1' as const, n: req.n };
     });
     await bus.flush();
     await expectError(
@@ -139,7 +139,7 @@ describe('bus request/reply', () => {
     let handled = 0;
     bus.serve(subject, Ping, Pong, (req) => {
       handled++;
-      return { type: 'pong.v1', n: req.n };
+      return { type: 'pong.v1' as const, n: req.n };
     });
     await bus.flush();
     const nc = bus.connection;
