@@ -1,0 +1,303 @@
+/**
+ * The infrastructure agent: owns the resource state (the case-study model),
+ * serves view / apply / release in the `infrastructure` queue group and
+ * emits KPI samples of every slice holding resources.
+ *
+ * The state lives in this one process. A second instance would own a second,
+ * diverging state, so start() refuses when another instance already answers
+ * on the view subject; scaling this role out needs a shared state store.
+ */
+import type { Tracer } from '@opentelemetry/api';
+import type { Bus, Subscription } from '../../shared/bus/index.js';
+import {
+  ApplyReply,
+  ApplyRequest,
+  KpiSample,
+  ReleaseReply,
+  ReleaseRequest,
+  SliceMeshError,
+  TrafficLoad,
+  ViewReply,
+  ViewRequest,
+  isSliceMeshError,
+} from '../../shared/contracts/index.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
+import { systemClock, type Clock } from '../../shared/runtime/clock.js';
+import { silentLogger, type Logger } from '../../shared/runtime/logger.js';
+import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
+import {
+  DEFAULT_KPI_MODEL_PARAMS,
+  neighboursOf,
+  sliceKpi,
+  type KpiModelParams,
+} from './kpi-model.js';
+import { StateStore, type InfraStateRecord } from './persistence.js';
+import { ResourceOwner } from './resources.js';
+import { TrafficTable } from './traffic.js';
+
+export interface InfrastructureConfig {
+  /** Seed of the network (VNF node draws) and of the traffic fluctuation. */
+  readonly seed: number;
+  /** Interval of the periodic KPI samples (ms); 0 = samples only on changes. */
+  readonly kpiIntervalMs: number;
+  /** Seeded traffic fluctuation; absent or amplitude 0 = none. */
+  readonly fluctuation?: { readonly amplitude: number };
+  /** Keep the state in a JetStream KV key and resume it on start (default false). */
+  readonly persist?: boolean;
+  /** How long start() waits for another instance to answer (default 500 ms). */
+  readonly ownerProbeMs?: number;
+  readonly kpiModel?: Partial<KpiModelParams>;
+  readonly modelConfig?: ModelConfig;
+}
+
+export interface InfrastructureDeps {
+  readonly bus: Bus;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Default: the bus's tracer. */
+  readonly tracer?: Tracer;
+}
+
+/** What the agent does beyond the common start/stop: the parts tests and replays drive directly. */
+export interface InfrastructureCore {
+  /** Emits one round of KPI samples now (drawing the next traffic fluctuation). */
+  tick(): void;
+  /** Ids of the slices holding resources. */
+  heldSliceIds(): string[];
+  /** The current network view (for inspection). */
+  view(): ReturnType<ResourceOwner['view']>;
+}
+
+/** Everything the running agent holds; built by start(), dropped by stop(). */
+interface Running {
+  readonly subscriptions: Subscription[];
+  readonly timer: NodeJS.Timeout | undefined;
+  readonly store: StateStore | undefined;
+}
+
+const DEFAULT_OWNER_PROBE_MS = 500;
+
+export function createInfrastructureCore(deps: InfrastructureDeps, config: InfrastructureConfig) {
+  const { bus } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = (deps.logger ?? silentLogger).child({ role: 'infrastructure' });
+  const tracer = deps.tracer ?? bus.tracer;
+  const subjects = bus.subjects;
+  const modelConfig = config.modelConfig ?? DEFAULT_MODEL_CONFIG;
+  const kpiParams: KpiModelParams = { ...DEFAULT_KPI_MODEL_PARAMS, ...config.kpiModel };
+  if (!Number.isInteger(config.kpiIntervalMs) || config.kpiIntervalMs < 0) {
+    throw new SliceMeshError(
+      'config',
+      `kpiIntervalMs must be a non-negative integer, got ${config.kpiIntervalMs}`,
+    );
+  }
+  let owner = ResourceOwner.fresh(config.seed, modelConfig);
+  const traffic = new TrafficTable(owner.state.seed, config.fluctuation?.amplitude ?? 0);
+  let running: Running | undefined;
+
+  const record = (): InfraStateRecord => {
+    const held = new Set(owner.sliceIds());
+    const loads: Record<string, number> = {};
+    for (const [id, factor] of Object.entries(traffic.factors()))
+      if (held.has(id) && factor !== 1) loads[id] = factor;
+    return { type: 'infra.state.v1', savedAt: clock.now(), network: owner.snapshot(), loads };
+  };
+  const persist = () => running?.store?.save(record());
+
+  /** Publishes the KPIs of `sliceIds` (those still held); traced only when the caller asks. */
+  const emit = (sliceIds: Iterable<string>, traced: boolean) => {
+    const at = clock.now();
+    const loadOf = (id: string) => traffic.loadOf(id);
+    for (const id of sliceIds) {
+      const kpi = sliceKpi(owner.state, id, loadOf, kpiParams);
+      if (kpi === undefined) continue;
+      const sample: KpiSample = {
+        type: 'kpi.sample.v1',
+        sliceId: id,
+        at,
+        latencyMs: kpi.latencyMs,
+        cost: kpi.cost,
+        reliabilityCost: kpi.reliabilityCost,
+        sharing: kpi.sharing,
+        cpu: kpi.cpu,
+        mem: kpi.mem,
+        load: kpi.load,
+      };
+      try {
+        bus.publish(subjects.kpi(id), KpiSample, sample, { trace: traced });
+      } catch (error) {
+        logger.warn('could not publish a KPI sample', { sliceId: id, error });
+      }
+    }
+  };
+
+  const handleView = (request: ViewRequest): ViewReply => ({
+    type: 'infra.view.reply.v1',
+    view: owner.view(request.excludeSliceId),
+  });
+
+  const handleApply = (request: ApplyRequest): Promise<ApplyReply> =>
+    instrument(
+      tracer,
+      SPAN.infraApply,
+      { [ATTR.sliceId]: request.sliceId, [ATTR.viewVersion]: request.plan.viewVersion },
+      (span) => {
+        const before = neighboursOf(owner.state, request.sliceId);
+        const { reply, migrated } = owner.apply(request, clock.now());
+        span.setAttribute(
+          ATTR.infraOutcome,
+          reply.outcome === 'applied' ? 'applied' : `refused:${reply.reason}`,
+        );
+        if (reply.outcome === 'refused') {
+          logger.debug('refused a plan', {
+            sliceId: request.sliceId,
+            reason: reply.reason,
+            message: reply.message,
+          });
+          return reply;
+        }
+        traffic.track(request.sliceId);
+        persist();
+        logger.info(migrated ? 're-placed a slice' : 'placed a slice', {
+          sliceId: request.sliceId,
+          containerId: reply.placement.containerId,
+          served: reply.served,
+          viewVersion: reply.viewVersion,
+        });
+        // The slice, and everyone whose shared nodes it joined or left.
+        const touched = new Set([
+          request.sliceId,
+          ...before,
+          ...neighboursOf(owner.state, request.sliceId),
+          ...reply.affectedSliceIds,
+        ]);
+        emit([...touched].sort(), true);
+        return reply;
+      },
+    );
+
+  const handleRelease = (request: ReleaseRequest): Promise<ReleaseReply> =>
+    instrument(tracer, SPAN.infraRelease, { [ATTR.sliceId]: request.sliceId }, (span) => {
+      const before = neighboursOf(owner.state, request.sliceId);
+      const reply = owner.release(request.sliceId);
+      traffic.forget(request.sliceId);
+      span.setAttribute(ATTR.infraOutcome, reply.released ? 'released' : 'not-held');
+      if (reply.released) {
+        persist();
+        logger.info('released a slice', {
+          sliceId: request.sliceId,
+          viewVersion: reply.viewVersion,
+        });
+        emit(before, true);
+      }
+      return reply;
+    });
+
+  const handleLoad = (load: TrafficLoad): Promise<void> =>
+    instrument(
+      tracer,
+      SPAN.infraLoad,
+      { [ATTR.sliceId]: load.sliceId, [ATTR.loadFactor]: load.factor },
+      () => {
+        if (!owner.holds(load.sliceId)) {
+          logger.debug('traffic load for a slice that holds no resources', {
+            sliceId: load.sliceId,
+          });
+          return;
+        }
+        if (!traffic.setFactor(load.sliceId, load.factor)) return;
+        persist();
+        emit([load.sliceId, ...neighboursOf(owner.state, load.sliceId)], true);
+      },
+    );
+
+  /** Fails with `config` when another instance already serves the state. */
+  const probeForOwner = async () => {
+    try {
+      await bus.request(
+        subjects.infraView(),
+        ViewRequest,
+        { type: 'infra.view.request.v1' },
+        ViewReply,
+        { timeoutMs: config.ownerProbeMs ?? DEFAULT_OWNER_PROBE_MS },
+      );
+    } catch (error) {
+      if (isSliceMeshError(error) && (error.code === 'unavailable' || error.code === 'timeout'))
+        return;
+      throw error;
+    }
+    throw new SliceMeshError(
+      'config',
+      `another infrastructure agent already serves namespace ${bus.namespace}: the resource state is owned by one instance (running more needs a shared state store)`,
+    );
+  };
+
+  const restore = async (store: StateStore) => {
+    const saved = await store.load();
+    if (saved === null) return;
+    if (saved.network.view.seed !== owner.state.seed) {
+      logger.warn('ignoring a saved state made with another seed', {
+        savedSeed: saved.network.view.seed,
+        seed: owner.state.seed,
+      });
+      return;
+    }
+    owner = ResourceOwner.restore(saved.network, modelConfig);
+    for (const id of owner.sliceIds()) {
+      traffic.track(id);
+      const factor = saved.loads[id];
+      if (factor !== undefined) traffic.setFactor(id, factor);
+    }
+    logger.info('resumed the saved resource state', {
+      slices: owner.sliceIds().length,
+      viewVersion: owner.version,
+    });
+  };
+
+  const core: InfrastructureCore & {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  } = {
+    tick() {
+      traffic.tick();
+      emit(owner.sliceIds(), false);
+    },
+    heldSliceIds: () => owner.sliceIds(),
+    view: () => owner.view(),
+    async start() {
+      if (running !== undefined) return;
+      await probeForOwner();
+      const store = config.persist ? await StateStore.open(bus, logger) : undefined;
+      if (store !== undefined) await restore(store);
+      const queue = subjects.queueGroup('infrastructure');
+      const subscriptions = [
+        bus.serve(subjects.infraView(), ViewRequest, ViewReply, handleView, { queue }),
+        bus.serve(subjects.infraApply(), ApplyRequest, ApplyReply, handleApply, { queue }),
+        bus.serve(subjects.infraRelease(), ReleaseRequest, ReleaseReply, handleRelease, { queue }),
+        bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
+      ];
+      const timer =
+        config.kpiIntervalMs > 0 ? setInterval(() => core.tick(), config.kpiIntervalMs) : undefined;
+      timer?.unref();
+      running = { subscriptions, timer, store };
+      // Live once the server has processed the subscriptions: start() means serving.
+      await bus.flush();
+      logger.info('infrastructure serving', {
+        seed: owner.state.seed,
+        viewVersion: owner.version,
+        kpiIntervalMs: config.kpiIntervalMs,
+        fluctuation: traffic.amplitude,
+        persist: store !== undefined,
+      });
+    },
+    async stop() {
+      const r = running;
+      if (r === undefined) return;
+      running = undefined;
+      if (r.timer !== undefined) clearInterval(r.timer);
+      await Promise.allSettled(r.subscriptions.map((s) => s.stop()));
+      await r.store?.flush();
+    },
+  };
+  return core;
+}

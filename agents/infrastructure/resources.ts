@@ -1,0 +1,122 @@
+/**
+ * The resource state the infrastructure owns, behind the three operations it
+ * serves: view, apply (optimistic concurrency; an apply for a slice that
+ * already holds resources is an atomic re-placement) and idempotent release.
+ * Transport-free, so it is tested without a bus.
+ */
+import type {
+  ApplyReply,
+  ApplyRequest,
+  NetworkView,
+  ReleaseReply,
+} from '../../shared/contracts/index.js';
+import {
+  NetworkState,
+  applyPlan,
+  viewWithoutSlice,
+  type ModelConfig,
+  type NetworkSnapshot,
+} from '../../shared/model/index.js';
+
+/** An applied plan plus what the agent needs beyond the wire reply. */
+export interface ApplyOutcome {
+  reply: ApplyReply;
+  /** True when the slice already held resources and was moved. */
+  migrated: boolean;
+}
+
+export class ResourceOwner {
+  #state: NetworkState;
+
+  constructor(state: NetworkState) {
+    this.#state = state;
+  }
+
+  /** A fresh network for `seed`. */
+  static fresh(seed: number, config?: ModelConfig): ResourceOwner {
+    return new ResourceOwner(new NetworkState(seed, config));
+  }
+
+  /** The network from a persisted snapshot. */
+  static restore(snapshot: NetworkSnapshot, config?: ModelConfig): ResourceOwner {
+    return new ResourceOwner(NetworkState.fromSnapshot(snapshot, config));
+  }
+
+  get state(): NetworkState {
+    return this.#state;
+  }
+
+  get version(): number {
+    return this.#state.version;
+  }
+
+  /** Ids of the slices holding resources, sorted. */
+  sliceIds(): string[] {
+    return [...this.#state.slices.keys()].sort();
+  }
+
+  holds(sliceId: string): boolean {
+    return this.#state.getSlice(sliceId) !== undefined;
+  }
+
+  /** The current view; with `excludeSliceId`, as if that slice's resources were free (re-placement planning). */
+  view(excludeSliceId?: string): NetworkView {
+    return excludeSliceId === undefined
+      ? this.#state.toView()
+      : viewWithoutSlice(this.#state, excludeSliceId);
+  }
+
+  /**
+   * Applies a plan. Refusals (stale view, capacity, unknown node) leave the
+   * state as it was; a malformed plan throws `invalid-message`. Should the
+   * model throw half-way through a re-placement, the state is rolled back,
+   * so a slice either moves completely or keeps its old placement.
+   */
+  apply(request: ApplyRequest, appliedAt: number): ApplyOutcome {
+    const backup = this.#state.toSnapshot();
+    let result;
+    try {
+      result = applyPlan(this.#state, request, request.plan);
+    } catch (error) {
+      this.#state = NetworkState.fromSnapshot(backup, this.#state.config);
+      throw error;
+    }
+    if (result.outcome === 'refused') {
+      return {
+        migrated: false,
+        reply: {
+          type: 'infra.apply.reply.v1',
+          sliceId: request.sliceId,
+          outcome: 'refused',
+          reason: result.reason,
+          message: result.message.slice(0, 1_000),
+          viewVersion: result.viewVersion,
+        },
+      };
+    }
+    return {
+      migrated: result.migrated,
+      reply: {
+        type: 'infra.apply.reply.v1',
+        sliceId: request.sliceId,
+        outcome: 'applied',
+        placement: { ...result.placement, appliedAt },
+        observed: result.observed,
+        served: result.served,
+        violations: result.violations,
+        affectedSliceIds: result.affectedSliceIds,
+        viewVersion: result.viewVersion,
+      },
+    };
+  }
+
+  /** Frees a slice's resources; `released: false` when it held none. */
+  release(sliceId: string): ReleaseReply {
+    const released = this.#state.release(sliceId);
+    return { type: 'infra.release.reply.v1', sliceId, released, viewVersion: this.#state.version };
+  }
+
+  snapshot(): NetworkSnapshot {
+    return this.#state.toSnapshot();
+  }
+}

@@ -1,0 +1,348 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createInfrastructureAgent,
+  type InfrastructureAgent,
+  type InfrastructureConfig,
+} from '../../agents/infrastructure/index.js';
+import { type Bus, errorFromReply } from '../../shared/bus/index.js';
+import {
+  ApplyReply,
+  ApplyRequest,
+  KpiSample,
+  ReleaseReply,
+  ReleaseRequest,
+  type SliceMeshError,
+  TrafficLoad,
+  ViewReply,
+  ViewRequest,
+  isSliceMeshError,
+  type NetworkView,
+  type SliceProfile,
+} from '../../shared/contracts/index.js';
+import { NetworkState } from '../../shared/model/index.js';
+import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
+import { useNatsServer } from '../helpers/nats.js';
+import { testTracing } from '../helpers/tracing.js';
+import { waitFor } from '../helpers/wait.js';
+import { DEMAND, HIGH_URLLC, planFor, type Where } from '../unit/infrastructure-fixtures.js';
+
+const nats = useNatsServer();
+const agents: InfrastructureAgent[] = [];
+
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.stop()));
+});
+
+const CONFIG: InfrastructureConfig = { seed: 5, kpiIntervalMs: 0, ownerProbeMs: 200 };
+
+async function setup(config: Partial<InfrastructureConfig> = {}, namespace?: string) {
+  const tracing = testTracing('infrastructure');
+  const bus = await nats.connectBus({
+    name: 'infrastructure',
+    tracer: tracing.tracer(),
+    ...(namespace === undefined ? {} : { namespace }),
+  });
+  const client = await nats.connectBus({
+    name: 'client',
+    namespace: bus.namespace,
+    tracer: tracing.tracer(),
+  });
+  const agent = createInfrastructureAgent({ bus }, { ...CONFIG, ...config });
+  agents.push(agent);
+  await agent.start();
+  return { bus, client, agent, tracing };
+}
+
+async function view(client: Bus, excludeSliceId?: string): Promise<NetworkView> {
+  const request: ViewRequest = { type: 'infra.view.request.v1' };
+  if (excludeSliceId !== undefined) request.excludeSliceId = excludeSliceId;
+  const reply = await client.request(client.subjects.infraView(), ViewRequest, request, ViewReply);
+  return reply.view;
+}
+
+/** Plans on the infrastructure's own view (as the orchestrator would) and applies. */
+async function apply(
+  client: Bus,
+  sliceId: string,
+  where: Where,
+  options: { profile?: SliceProfile; demand?: typeof DEMAND; replan?: boolean } = {},
+): Promise<ApplyReply> {
+  const profile = options.profile ?? HIGH_URLLC;
+  const demand = options.demand ?? DEMAND;
+  const planning = NetworkState.fromView(await view(client, options.replan ? sliceId : undefined));
+  const plan = planFor(planning, sliceId, profile, where, demand);
+  return client.request(
+    client.subjects.infraApply(),
+    ApplyRequest,
+    { type: 'infra.apply.request.v1', sliceId, profile, demand, plan },
+    ApplyReply,
+  );
+}
+
+function applied(reply: ApplyReply) {
+  if (reply.outcome !== 'applied') throw new Error(`refused: ${reply.message}`);
+  return reply;
+}
+
+function release(client: Bus, sliceId: string): Promise<ReleaseReply> {
+  return client.request(
+    client.subjects.infraRelease(),
+    ReleaseRequest,
+    { type: 'infra.release.request.v1', sliceId },
+    ReleaseReply,
+  );
+}
+
+function collectKpis(client: Bus): KpiSample[] {
+  const samples: KpiSample[] = [];
+  client.subscribe(client.subjects.kpiAll(), KpiSample, (s) => void samples.push(s), {
+    trace: false,
+  });
+  return samples;
+}
+
+describe('infrastructure agent', () => {
+  it('serves a view, applies a plan and emits the slice’s KPIs right away', async () => {
+    const { client, agent } = await setup();
+    const samples = collectKpis(client);
+    await client.flush();
+    const empty = await view(client);
+    expect(empty).toMatchObject({ version: 0, containers: [], vnfNodes: [] });
+
+    const reply = applied(await apply(client, 's1', { site: 'local' }));
+    expect(reply).toMatchObject({
+      served: true,
+      violations: [],
+      affectedSliceIds: [],
+      observed: { latencyMs: 30, cost: 30, reliabilityCost: 0 },
+      placement: { site: 'local', vnfNodeIds: [] },
+    });
+    expect(reply.viewVersion).toBeGreaterThan(empty.version);
+    const after = await view(client);
+    expect(after.local.cpuUsed).toBe(DEMAND.cpu);
+    expect(after.containers.map((c) => c.id)).toEqual([reply.placement.containerId]);
+    expect(agent.heldSliceIds()).toEqual(['s1']);
+
+    const first = await waitFor(() => samples.find((s) => s.sliceId === 's1'));
+    expect(first).toMatchObject({ latencyMs: 30, cost: 30, sharing: 1, load: 1, cpu: DEMAND.cpu });
+  });
+
+  it('refuses a plan made on a stale view and leaves the state as it was', async () => {
+    const { client } = await setup();
+    const stalePlanning = NetworkState.fromView(await view(client));
+    applied(await apply(client, 'first', { site: 'local' }));
+    const before = await view(client);
+    const reply = await client.request(
+      client.subjects.infraApply(),
+      ApplyRequest,
+      {
+        type: 'infra.apply.request.v1',
+        sliceId: 'late',
+        profile: HIGH_URLLC,
+        demand: DEMAND,
+        plan: planFor(stalePlanning, 'late', HIGH_URLLC, { site: 'local' }),
+      },
+      ApplyReply,
+    );
+    expect(reply).toMatchObject({
+      outcome: 'refused',
+      reason: 'stale-view',
+      viewVersion: before.version,
+    });
+    expect(await view(client)).toEqual(before);
+  });
+
+  it('releases idempotently and restores the capacity exactly', async () => {
+    const { client, agent } = await setup();
+    applied(await apply(client, 'a', { site: 'local' }, { demand: { cpu: 2.333, mem: 1.1 } }));
+    const before = await view(client);
+    const b = applied(
+      await apply(client, 'b', { site: 'cloud' }, { demand: { cpu: 0.7, mem: 3.9 } }),
+    );
+    const c = applied(
+      await apply(
+        client,
+        'c',
+        { site: 'local', join: before.containers[0]?.id ?? '' },
+        {
+          demand: { cpu: 1.01, mem: 0.3 },
+        },
+      ),
+    );
+    expect(c.placement.containerId).toBe(before.containers[0]?.id);
+    expect(await release(client, 'b')).toMatchObject({ released: true });
+    expect(await release(client, 'c')).toMatchObject({ released: true });
+    const after = await view(client);
+    expect(after.local).toEqual(before.local);
+    expect(after.containers).toEqual(before.containers);
+    expect(after.vnfNodes).toEqual([]);
+    expect(b.placement.vnfNodeIds.length).toBeGreaterThan(0);
+    const again = await release(client, 'b');
+    expect(again).toEqual({
+      type: 'infra.release.reply.v1',
+      sliceId: 'b',
+      released: false,
+      viewVersion: after.version,
+    });
+    expect(agent.heldSliceIds()).toEqual(['a']);
+  });
+
+  it('re-places a slice atomically, or refuses and keeps the old placement', async () => {
+    const { client } = await setup();
+    const a = applied(await apply(client, 'a', { site: 'local' }));
+    applied(await apply(client, 'b', { site: 'local', join: a.placement.containerId }));
+    const shared = await view(client);
+
+    // Too big for the local server: refused, nothing moved.
+    const refused = await apply(
+      client,
+      'b',
+      { site: 'local' },
+      { replan: true, demand: { cpu: 39, mem: 2 } },
+    );
+    expect(refused).toMatchObject({ outcome: 'refused', reason: 'capacity' });
+    expect(await view(client)).toEqual(shared);
+
+    const moved = applied(await apply(client, 'b', { site: 'local' }, { replan: true }));
+    expect(moved.placement.containerId).not.toBe(a.placement.containerId);
+    const after = await view(client);
+    expect(after.local.cpuUsed).toBe(2 * DEMAND.cpu);
+    const tenants = Object.fromEntries(
+      after.containers.map((c) => [c.id, c.tenants.map((t) => t.sliceId)]),
+    );
+    expect(tenants).toEqual({
+      [a.placement.containerId]: ['a'],
+      [moved.placement.containerId]: ['b'],
+    });
+  });
+
+  it('answers invalid requests with typed errors and keeps serving', async () => {
+    const { client } = await setup();
+    const raw = await client.connection.request(
+      client.subjects.infraApply(),
+      new TextEncoder().encode('{"type": "infra.apply.request.v1", "sliceId": '),
+      { timeout: 2_000 },
+    );
+    expect(errorFromReply(raw.data, raw.headers, 'apply')?.code).toBe('invalid-json');
+
+    const planning = NetworkState.fromView(await view(client));
+    const plan = planFor(planning, 'x', HIGH_URLLC, { site: 'local' });
+    // A local plan may not cross VNF nodes.
+    plan.vnfs = [{ mode: 'new', position: 0 }];
+    const error = await client
+      .request(
+        client.subjects.infraApply(),
+        ApplyRequest,
+        { type: 'infra.apply.request.v1', sliceId: 'x', profile: HIGH_URLLC, demand: DEMAND, plan },
+        ApplyReply,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isSliceMeshError(error) && (error as SliceMeshError).code).toBe('invalid-message');
+
+    const unknown = await apply(client, 'y', { site: 'local' });
+    expect(unknown.outcome).toBe('applied');
+    const ghostJoin = await client.request(
+      client.subjects.infraApply(),
+      ApplyRequest,
+      {
+        type: 'infra.apply.request.v1',
+        sliceId: 'z',
+        profile: HIGH_URLLC,
+        demand: DEMAND,
+        plan: {
+          ...planFor(NetworkState.fromView(await view(client)), 'z', HIGH_URLLC, { site: 'local' }),
+          scaling: 'vertical',
+          container: { mode: 'join', containerId: 'ct-local-999' },
+        },
+      },
+      ApplyReply,
+    );
+    expect(ghostJoin).toMatchObject({ outcome: 'refused', reason: 'unknown-node' });
+    expect((await view(client)).containers).toHaveLength(1);
+  });
+
+  it('emits KPIs of the slice and its neighbours immediately on a traffic load change', async () => {
+    const { client } = await setup();
+    const samples = collectKpis(client);
+    await client.flush();
+    const a = applied(await apply(client, 'a', { site: 'local' }));
+    applied(await apply(client, 'b', { site: 'local', join: a.placement.containerId }));
+    samples.length = 0;
+    client.publish(client.subjects.trafficLoad('b'), TrafficLoad, {
+      type: 'infra.load.v1',
+      sliceId: 'b',
+      at: Date.now(),
+      factor: 2,
+    });
+    const surged = await waitFor(() => {
+      const ids = new Set(samples.map((s) => s.sliceId));
+      return ids.has('a') && ids.has('b') ? samples : undefined;
+    });
+    const b = surged.find((s) => s.sliceId === 'b');
+    expect(b).toMatchObject({ load: 2, sharing: 2, cpu: 2 * DEMAND.cpu });
+    expect(b?.latencyMs).toBeGreaterThan(30);
+    expect(surged.find((s) => s.sliceId === 'a')?.latencyMs).toBeGreaterThan(30);
+  });
+
+  it('traces apply and release as spans in the caller’s trace', async () => {
+    const { client, tracing } = await setup();
+    await instrument(tracing.tracer(), 'test.slice', {}, async () => {
+      applied(await apply(client, 'traced', { site: 'local' }));
+      await release(client, 'traced');
+    });
+    const [root] = tracing.spansNamed('test.slice');
+    const [applySpan] = tracing.spansNamed(SPAN.infraApply);
+    const [releaseSpan] = tracing.spansNamed(SPAN.infraRelease);
+    expect(applySpan?.spanContext().traceId).toBe(root?.spanContext().traceId);
+    expect(releaseSpan?.spanContext().traceId).toBe(root?.spanContext().traceId);
+    expect(applySpan?.attributes[ATTR.sliceId]).toBe('traced');
+    expect(applySpan?.attributes[ATTR.infraOutcome]).toBe('applied');
+    expect(releaseSpan?.attributes[ATTR.infraOutcome]).toBe('released');
+  });
+
+  it('refuses to start a second instance that would own a second state', async () => {
+    const { bus } = await setup();
+    const other = await nats.connectBus({ name: 'infrastructure-2', namespace: bus.namespace });
+    const second = createInfrastructureAgent({ bus: other }, CONFIG);
+    agents.push(second);
+    const error = await second.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSliceMeshError(error) && (error as SliceMeshError).code).toBe('config');
+    expect(second.state).toBe('failed');
+    expect(await second.stopped).toBe(error);
+  });
+
+  it('resumes its state from the KV snapshot after a restart when persisting', async () => {
+    const first = await setup({ persist: true });
+    const firstSamples = collectKpis(first.client);
+    await first.client.flush();
+    applied(await apply(first.client, 'a', { site: 'local' }));
+    applied(await apply(first.client, 'b', { site: 'cloud' }));
+    first.client.publish(first.client.subjects.trafficLoad('a'), TrafficLoad, {
+      type: 'infra.load.v1',
+      sliceId: 'a',
+      at: Date.now(),
+      factor: 1.5,
+    });
+    await waitFor(() => firstSamples.some((x) => x.sliceId === 'a' && x.load === 1.5));
+    const before = await view(first.client);
+    await first.agent.stop();
+    expect(first.agent.state).toBe('stopped');
+
+    const second = await setup({ persist: true }, first.bus.namespace);
+    expect(await view(second.client)).toEqual(before);
+    const samples = collectKpis(second.client);
+    await second.client.flush();
+    second.agent.tick();
+    const resumed = await waitFor(() => samples.find((s) => s.sliceId === 'a'));
+    expect(resumed.load).toBe(1.5);
+    // The resumed state keeps working: the slice can be re-placed and released.
+    applied(await apply(second.client, 'a', { site: 'local' }, { replan: true }));
+    expect(await release(second.client, 'b')).toMatchObject({ released: true });
+  });
+});
