@@ -4,14 +4,20 @@
  * its result with the real schema, so a double can never drift from the wire
  * contract unnoticed.
  */
+import type { Bus, Subscription } from '../../shared/bus/index.js';
 import {
   ApplyReply,
+  ApplyRequest,
   InferenceReply,
+  InferenceRequest,
   NetworkView,
   PlacementReply,
+  PlacementRequest,
   ReleaseReply,
+  ReleaseRequest,
   SliceRequest,
   ViewReply,
+  ViewRequest,
 } from '../../shared/contracts/index.js';
 
 export function networkView(version = 1): NetworkView {
@@ -144,4 +150,99 @@ export function sliceRequest(
     submittedAt: 1_000,
     ...extra,
   });
+}
+
+type Answer<Req, Rep> = (request: Req) => Rep | Promise<Rep>;
+
+export interface DoubleHandlers {
+  infer?: Answer<InferenceRequest, InferenceReply>;
+  view?: Answer<ViewRequest, ViewReply>;
+  place?: Answer<PlacementRequest, PlacementReply>;
+  apply?: Answer<ApplyRequest, ApplyReply>;
+  release?: Answer<ReleaseRequest, ReleaseReply>;
+}
+
+export interface AgentDoubles {
+  /** Requests received per service and slice id (views count under `*`). */
+  readonly calls: Record<'infer' | 'view' | 'place' | 'apply' | 'release', Map<string, number>>;
+  /** Total requests received by one service. */
+  total(service: keyof AgentDoubles['calls']): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Interpreter, orchestrator and infrastructure stand-ins served over real NATS
+ * with the real contracts (queue groups named after the roles). Each answers
+ * with the builders above unless a handler is given.
+ */
+export function serveAgentDoubles(bus: Bus, handlers: DoubleHandlers = {}): AgentDoubles {
+  const { subjects } = bus;
+  const calls: AgentDoubles['calls'] = {
+    infer: new Map(),
+    view: new Map(),
+    place: new Map(),
+    apply: new Map(),
+    release: new Map(),
+  };
+  const count = (service: keyof AgentDoubles['calls'], key: string) =>
+    calls[service].set(key, (calls[service].get(key) ?? 0) + 1);
+  const subscriptions: Subscription[] = [
+    bus.serve(
+      subjects.interpreterInfer(),
+      InferenceRequest,
+      InferenceReply,
+      (request) => {
+        count('infer', request.sliceId);
+        return handlers.infer?.(request) ?? inferenceReply(request.sliceId);
+      },
+      { queue: 'interpreter' },
+    ),
+    bus.serve(
+      subjects.infraView(),
+      ViewRequest,
+      ViewReply,
+      (request) => {
+        count('view', request.excludeSliceId ?? '*');
+        return handlers.view?.(request) ?? viewReply(1);
+      },
+      { queue: 'infrastructure' },
+    ),
+    bus.serve(
+      subjects.orchestratorPlace(),
+      PlacementRequest,
+      PlacementReply,
+      (request) => {
+        count('place', request.sliceId);
+        return handlers.place?.(request) ?? plannedReply(request.sliceId, request.view.version);
+      },
+      { queue: 'orchestrator' },
+    ),
+    bus.serve(
+      subjects.infraApply(),
+      ApplyRequest,
+      ApplyReply,
+      (request) => {
+        count('apply', request.sliceId);
+        return handlers.apply?.(request) ?? appliedReply(request.sliceId);
+      },
+      { queue: 'infrastructure' },
+    ),
+    bus.serve(
+      subjects.infraRelease(),
+      ReleaseRequest,
+      ReleaseReply,
+      (request) => {
+        count('release', request.sliceId);
+        return handlers.release?.(request) ?? releaseReply(request.sliceId);
+      },
+      { queue: 'infrastructure' },
+    ),
+  ];
+  return {
+    calls,
+    total: (service) => [...calls[service].values()].reduce((a, b) => a + b, 0),
+    stop: async () => {
+      await Promise.allSettled(subscriptions.map((sub) => sub.stop()));
+    },
+  };
 }

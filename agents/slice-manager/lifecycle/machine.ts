@@ -50,6 +50,8 @@ export type TraceCarrier = Record<string, string>;
 
 /** What every side-effect actor receives: the contract request plus call metadata. */
 export interface CallInput<TRequest> {
+  /** The slice the call is made for (a view request does not name it). */
+  sliceId: string;
   request: TRequest;
   /** Parent trace context, so each call becomes a child of the slice's trace. */
   trace: TraceCarrier | undefined;
@@ -185,6 +187,7 @@ function inferenceInput(context: LifecycleContext): CallInput<InferenceRequest> 
   if (sla) request.sla = sla;
   return {
     request,
+    sliceId: context.record.sliceId,
     trace: context.trace,
     timeoutMs: context.limits.interpretTimeoutMs,
     attempt: context.attempts + 1,
@@ -198,6 +201,7 @@ function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
   if (context.mayHoldResources) request.excludeSliceId = context.record.sliceId;
   return {
     request,
+    sliceId: context.record.sliceId,
     trace: context.trace,
     timeoutMs: context.limits.viewTimeoutMs,
     attempt: context.attempts + 1,
@@ -217,6 +221,7 @@ function placementInput(context: LifecycleContext): CallInput<PlacementRequest> 
   if (context.adaptation?.avoid) request.avoid = context.adaptation.avoid;
   return {
     request,
+    sliceId: context.record.sliceId,
     trace: context.trace,
     timeoutMs: context.limits.planTimeoutMs,
     attempt: context.attempts + 1,
@@ -232,6 +237,7 @@ function applyInput(context: LifecycleContext): CallInput<ApplyRequest> {
       demand: demandOf(context),
       plan: requirePlan(context),
     },
+    sliceId: context.record.sliceId,
     trace: context.trace,
     timeoutMs: context.limits.applyTimeoutMs,
     attempt: context.attempts + 1,
@@ -241,6 +247,7 @@ function applyInput(context: LifecycleContext): CallInput<ApplyRequest> {
 function releaseInput(context: LifecycleContext): CallInput<ReleaseRequest> {
   return {
     request: { type: 'infra.release.request.v1', sliceId: context.record.sliceId },
+    sliceId: context.record.sliceId,
     trace: context.trace,
     timeoutMs: context.limits.releaseTimeoutMs,
     attempt: context.attempts + 1,

@@ -77,12 +77,13 @@ export function isFinished(persisted: PersistedLifecycle): boolean {
 export interface RestoreOptions {
   /** XState's timer clock (a `SimulatedClock` in tests). */
   clock?: ActorOptions<LifecycleMachine>['clock'];
-  /** Subscribed before the actor starts, so no transition after the restore is missed. */
-  onSnapshot?: (actor: LifecycleActor) => void;
 }
 
-/** Recreates a lifecycle from storage, starts it and re-arms its timers (see the module comment). */
-export function restoreLifecycle(
+/**
+ * Recreates a lifecycle actor from storage without starting it, so observers
+ * can subscribe first. Start it with `resumeLifecycle`.
+ */
+export function createRestoredActor(
   machine: LifecycleMachine,
   persisted: PersistedLifecycle,
   options: RestoreOptions = {},
@@ -93,12 +94,21 @@ export function restoreLifecycle(
     input: undefined as unknown as LifecycleInput,
   };
   if (options.clock) actorOptions.clock = options.clock;
-  const actor = createActor(machine, actorOptions);
-  if (options.onSnapshot) {
-    const notify = options.onSnapshot;
-    actor.subscribe({ next: () => notify(actor), error: () => notify(actor) });
-  }
+  return createActor(machine, actorOptions);
+}
+
+/** Starts a restored actor and re-arms its timers (see the module comment). */
+export function resumeLifecycle(actor: LifecycleActor): LifecycleActor {
   actor.start();
   if (actor.getSnapshot().status === 'active') actor.send(RESUME);
   return actor;
+}
+
+/** `createRestoredActor` + `resumeLifecycle`. */
+export function restoreLifecycle(
+  machine: LifecycleMachine,
+  persisted: PersistedLifecycle,
+  options: RestoreOptions = {},
+): LifecycleActor {
+  return resumeLifecycle(createRestoredActor(machine, persisted, options));
 }

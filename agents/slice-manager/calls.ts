@@ -1,0 +1,70 @@
+/**
+ * The lifecycle's side-effect actors, bound to the bus: typed request/reply to
+ * the interpreter, orchestrator and infrastructure, each inside the slice's
+ * trace and bounded by the timeout the machine hands in.
+ */
+import { context as otelContext, type Context } from '@opentelemetry/api';
+import { fromPromise } from 'xstate';
+import type { z } from 'zod';
+import {
+  ApplyReply,
+  ApplyRequest,
+  InferenceReply,
+  InferenceRequest,
+  PlacementReply,
+  PlacementRequest,
+  ReleaseReply,
+  ReleaseRequest,
+  SliceMeshError,
+  ViewReply,
+  ViewRequest,
+} from '../../shared/contracts/index.js';
+import type { Bus } from '../../shared/bus/index.js';
+import type { CallInput } from './lifecycle/machine.js';
+
+/** Supplies the trace context a call of `sliceId` should be a child of. */
+export type TraceParent = (sliceId: string) => Context;
+
+function call<Q extends z.ZodType, R extends z.ZodType>(
+  bus: Bus,
+  parentOf: TraceParent,
+  subject: string,
+  requestSchema: Q,
+  replySchema: R,
+) {
+  return fromPromise<z.output<R>, CallInput<z.input<Q>>>(async ({ input, signal }) => {
+    // XState starts an invoked actor within the transition, before observers
+    // see the new state: yield once so the span of the new state exists.
+    await Promise.resolve();
+    if (signal.aborted) {
+      throw new SliceMeshError('internal', `call to ${subject} cancelled`, { retryable: false });
+    }
+    const reply = await otelContext.with(parentOf(input.sliceId), () =>
+      bus.request(subject, requestSchema, input.request, replySchema, {
+        timeoutMs: input.timeoutMs,
+      }),
+    );
+    const replySliceId = (reply as { sliceId?: unknown }).sliceId;
+    if (replySliceId !== undefined && replySliceId !== input.sliceId) {
+      // A peer that answers for another slice is broken; retrying will not help.
+      throw new SliceMeshError(
+        'invalid-message',
+        `${subject} answered for slice ${String(replySliceId)} instead of ${input.sliceId}`,
+        { retryable: false },
+      );
+    }
+    return reply;
+  });
+}
+
+/** The five named actors of the lifecycle machine, speaking the wire contracts over `bus`. */
+export function busActors(bus: Bus, parentOf: TraceParent) {
+  const { subjects } = bus;
+  return {
+    interpret: call(bus, parentOf, subjects.interpreterInfer(), InferenceRequest, InferenceReply),
+    viewNetwork: call(bus, parentOf, subjects.infraView(), ViewRequest, ViewReply),
+    plan: call(bus, parentOf, subjects.orchestratorPlace(), PlacementRequest, PlacementReply),
+    apply: call(bus, parentOf, subjects.infraApply(), ApplyRequest, ApplyReply),
+    release: call(bus, parentOf, subjects.infraRelease(), ReleaseRequest, ReleaseReply),
+  };
+}

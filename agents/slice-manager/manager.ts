@@ -1,0 +1,294 @@
+/**
+ * The slice-manager's work: one lifecycle machine per slice, fed from the
+ * durable intake stream, persisted on every transition, announced on the
+ * events stream, and queryable through `slice.get` / `slice.list`.
+ */
+import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { createActor } from 'xstate';
+import { z } from 'zod';
+import {
+  SlaViolation,
+  SliceChange,
+  SliceGetReply,
+  SliceGetRequest,
+  SliceListReply,
+  SliceListRequest,
+  SliceMeshError,
+  SliceRequest,
+  SliceTermination,
+  type SliceRecord,
+} from '../../shared/contracts/index.js';
+import type { Bus, ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
+import type { Clock } from '../../shared/runtime/clock.js';
+import type { Logger } from '../../shared/runtime/logger.js';
+import { ATTR, SPAN, injectTraceContext, traceIdOf } from '../../shared/telemetry/index.js';
+import { busActors } from './calls.js';
+import { resolveLimits, type LifecycleLimits } from './lifecycle/limits.js';
+import {
+  createLifecycleMachine,
+  type LifecycleMachine,
+  type TraceCarrier,
+} from './lifecycle/machine.js';
+import { isFinished, parsePersistedLifecycle } from './lifecycle/persistence.js';
+import { KeyedSerialQueue } from './serial-queue.js';
+import { SliceRunner, type RunnerDeps } from './slice-runner.js';
+import { openSliceStore, type SliceStore } from './store.js';
+
+/** Everything the slice-manager accepts on its intake stream. */
+export const IntakeMessage = z.discriminatedUnion('type', [
+  SliceRequest,
+  SliceChange,
+  SliceTermination,
+  SlaViolation,
+]);
+export type IntakeMessage = z.infer<typeof IntakeMessage>;
+
+export interface SliceManagerDeps {
+  bus: Bus;
+  logger: Logger;
+  clock: Clock;
+  tracer?: Tracer;
+}
+
+export interface SliceManagerOptions {
+  /** Timeouts and retry bounds of every lifecycle started here. */
+  limits?: Partial<LifecycleLimits>;
+  /** Intake messages handled at once (different slices run concurrently; one slice is serial). */
+  intakeConcurrency?: number;
+  /** Durable consumer name on the intake stream. */
+  durable?: string;
+  /** How long stop() waits for work in flight. */
+  shutdownGraceMs?: number;
+}
+
+/** What went wrong how often, beyond the bus's own refusal counters. */
+export interface SliceManagerCounters {
+  /** Slice requests that started a lifecycle. */
+  accepted: number;
+  /** Requests for a slice id that already exists (redeliveries, resubmissions): not duplicated. */
+  duplicates: number;
+  /** Changes, terminations, violations and gets for a slice id nobody requested. */
+  unknownSlice: number;
+  /** Intake messages whose subject does not match their type or slice id. */
+  misrouted: number;
+  /** Slices resumed from the snapshot bucket at start. */
+  resumed: number;
+  /** Stored snapshots that could not be read back. */
+  unreadable: number;
+}
+
+const SUBJECT_OF: Record<
+  IntakeMessage['type'],
+  'sliceRequest' | 'sliceChange' | 'sliceTerminate' | 'slaViolation'
+> = {
+  'slice.request.v1': 'sliceRequest',
+  'slice.change.v1': 'sliceChange',
+  'slice.terminate.v1': 'sliceTerminate',
+  'sla.violation.v1': 'slaViolation',
+};
+
+/** A `HeaderCarrier` that writes into a plain record (what the machine context stores). */
+function recordCarrier(target: TraceCarrier) {
+  return {
+    get: (key: string) => target[key] ?? '',
+    set: (key: string, value: string) => {
+      target[key] = value;
+    },
+    has: (key: string) => key in target,
+    keys: () => Object.keys(target),
+  };
+}
+
+export class SliceManager {
+  readonly #deps: SliceManagerDeps;
+  readonly #tracer: Tracer;
+  readonly #limits: LifecycleLimits;
+  readonly #options: Required<Omit<SliceManagerOptions, 'limits'>>;
+  readonly #runners = new Map<string, SliceRunner>();
+  readonly #queue = new KeyedSerialQueue();
+  readonly #counters: SliceManagerCounters = {
+    accepted: 0,
+    duplicates: 0,
+    unknownSlice: 0,
+    misrouted: 0,
+    resumed: 0,
+    unreadable: 0,
+  };
+  #machine: LifecycleMachine | undefined;
+  #runnerDeps: RunnerDeps | undefined;
+  #consumer: ConsumerHandle | undefined;
+  #services: Subscription[] = [];
+
+  constructor(deps: SliceManagerDeps, options: SliceManagerOptions = {}) {
+    this.#deps = deps;
+    this.#tracer = deps.tracer ?? deps.bus.tracer;
+    this.#limits = resolveLimits(options.limits);
+    this.#options = {
+      intakeConcurrency: options.intakeConcurrency ?? 32,
+      durable: options.durable ?? 'slice-manager',
+      shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    };
+  }
+
+  /** Rehydrates stored slices, then serves get/list and consumes the intake stream. */
+  async start(): Promise<void> {
+    const { bus, logger } = this.#deps;
+    await bus.ensureStreams();
+    const store = await openSliceStore(bus);
+    this.#runnerDeps = { bus, store, tracer: this.#tracer, logger, queue: this.#queue };
+    this.#machine = createLifecycleMachine({ now: () => this.#deps.clock.now() }).provide({
+      // A call always belongs to a slice with a runner; ROOT_CONTEXT only guards the impossible.
+      actors: busActors(
+        bus,
+        (sliceId) => this.#runners.get(sliceId)?.traceContext() ?? ROOT_CONTEXT,
+      ),
+    });
+    await this.#rehydrate(store);
+
+    const queue = bus.subjects.queueGroup('slice-manager');
+    this.#services = [
+      bus.serve(
+        bus.subjects.sliceGet(),
+        SliceGetRequest,
+        SliceGetReply,
+        (request) => ({
+          type: 'slice.get.reply.v1' as const,
+          slice: this.#lookup(request.sliceId).record,
+        }),
+        { queue },
+      ),
+      bus.serve(
+        bus.subjects.sliceList(),
+        SliceListRequest,
+        SliceListReply,
+        (request) => ({
+          type: 'slice.list.reply.v1' as const,
+          slices: this.records(request.state),
+        }),
+        { queue },
+      ),
+    ];
+    this.#consumer = await bus.consume(
+      bus.subjects.intakeStream,
+      this.#options.durable,
+      bus.subjects.intakeAll(),
+      IntakeMessage,
+      (message, ctx) => this.#onIntake(message, ctx),
+      { concurrency: this.#options.intakeConcurrency },
+    );
+    logger.info('slice-manager running', {
+      slices: this.#runners.size,
+      resumed: this.#counters.resumed,
+    });
+  }
+
+  /** Stops intake and services, lets queued work finish, then stops every lifecycle (state stays stored). */
+  async stop(): Promise<void> {
+    const grace = this.#options.shutdownGraceMs;
+    await this.#consumer?.stop(grace);
+    await Promise.allSettled(this.#services.map((s) => s.stop()));
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
+    await Promise.race([this.#queue.idle(), timer]);
+    for (const runner of this.#runners.values()) runner.stop();
+  }
+
+  /** Records of all slices (optionally in one state), ordered by slice id. */
+  records(state?: SliceRecord['state']): SliceRecord[] {
+    return [...this.#runners.values()]
+      .map((runner) => runner.record)
+      .filter((record) => state === undefined || record.state === state)
+      .sort((a, b) => (a.sliceId < b.sliceId ? -1 : a.sliceId > b.sliceId ? 1 : 0));
+  }
+
+  counters(): SliceManagerCounters {
+    return { ...this.#counters };
+  }
+
+  #lookup(sliceId: string): SliceRunner {
+    const runner = this.#runners.get(sliceId);
+    if (!runner) {
+      this.#counters.unknownSlice += 1;
+      throw new SliceMeshError('unknown-slice', `no slice with id ${sliceId}`, {
+        retryable: false,
+        details: { sliceId },
+      });
+    }
+    return runner;
+  }
+
+  async #rehydrate(store: SliceStore): Promise<void> {
+    const deps = this.#runnerDeps as RunnerDeps;
+    const machine = this.#machine as LifecycleMachine;
+    for (const key of await store.keys()) {
+      try {
+        const entry = await store.get(key);
+        if (!entry) continue;
+        const persisted = parsePersistedLifecycle(entry.value.snapshot);
+        const announced = entry.value.eventsPublished;
+        if (isFinished(persisted) && announced >= persisted.context.record.history.length) {
+          this.#runners.set(key, SliceRunner.finished(deps, persisted.context.record));
+          continue;
+        }
+        this.#runners.set(key, SliceRunner.resume(deps, machine, persisted, announced));
+        this.#counters.resumed += 1;
+      } catch (error) {
+        this.#counters.unreadable += 1;
+        this.#deps.logger.error('skipping a stored slice that cannot be read', { key, error });
+      }
+    }
+  }
+
+  async #onIntake(message: IntakeMessage, ctx: MessageContext): Promise<void> {
+    const { subjects } = this.#deps.bus;
+    const expected = subjects[SUBJECT_OF[message.type]](message.sliceId);
+    if (ctx.subject !== expected) {
+      this.#counters.misrouted += 1;
+      throw new SliceMeshError(
+        'invalid-message',
+        `${message.type} for slice ${message.sliceId} must be sent to ${expected}, not ${ctx.subject}`,
+        { retryable: false },
+      );
+    }
+    if (message.type === 'slice.request.v1') {
+      await this.#onRequest(message, ctx);
+      return;
+    }
+    const runner = this.#lookup(message.sliceId);
+    await this.#queue.run(message.sliceId, () => runner.deliver(message));
+  }
+
+  async #onRequest(request: SliceRequest, ctx: MessageContext): Promise<void> {
+    const existing = this.#runners.get(request.sliceId);
+    if (existing) {
+      // A redelivery or a resubmission: the slice exists once. Make sure it is
+      // stored before the message is acknowledged.
+      this.#counters.duplicates += 1;
+      await this.#queue.run(request.sliceId, () => existing.flush());
+      return;
+    }
+    // One slice request = one trace: this span (child of the intake message's
+    // trace, if it had one) is the parent of every state span and call.
+    const root = this.#tracer.startSpan(
+      SPAN.sliceLifecycle,
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR.sliceId]: request.sliceId } },
+      ctx.context,
+    );
+    const rootContext = trace.setSpan(ctx.context, root);
+    const carrier: TraceCarrier = {};
+    injectTraceContext(recordCarrier(carrier), rootContext);
+    const traceId = traceIdOf(rootContext);
+    const actor = createActor(this.#machine as LifecycleMachine, {
+      input: {
+        request,
+        limits: this.#limits,
+        ...(Object.keys(carrier).length > 0 ? { trace: carrier } : {}),
+        ...(traceId ? { traceId } : {}),
+      },
+    });
+    const runner = SliceRunner.start(this.#runnerDeps as RunnerDeps, request.sliceId, actor);
+    this.#runners.set(request.sliceId, runner);
+    this.#counters.accepted += 1;
+    root.end();
+    await this.#queue.run(request.sliceId, () => runner.flush());
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * A slice request through a real NATS/JetStream to the slice-manager, with
+ * the other agents played by doubles that speak the real contracts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SliceEvent,
+  SliceGetReply,
+  SliceGetRequest,
+  SliceListReply,
+  SliceListRequest,
+  SliceOutcome,
+  SliceRequest,
+  SliceTermination,
+  type SliceState,
+} from '../../shared/contracts/index.js';
+import type { Bus } from '../../shared/bus/index.js';
+import { systemClock } from '../../shared/runtime/clock.js';
+import { silentLogger } from '../../shared/runtime/logger.js';
+import { SPAN } from '../../shared/telemetry/index.js';
+import { SliceManager } from '../../agents/slice-manager/manager.js';
+import { useNatsServer } from '../helpers/nats.js';
+import { serveAgentDoubles, sliceRequest, type AgentDoubles } from '../helpers/slice-doubles.js';
+import { testTracing, type TestTracing } from '../helpers/tracing.js';
+import { waitFor } from '../helpers/wait.js';
+
+const nats = useNatsServer();
+
+describe('slice-manager over NATS', () => {
+  let bus: Bus;
+  let manager: SliceManager;
+  let doubles: AgentDoubles;
+  let tracing: TestTracing;
+  const events: SliceEvent[] = [];
+  const outcomes: SliceOutcome[] = [];
+
+  beforeAll(async () => {
+    tracing = testTracing('slice-manager-test');
+    bus = await nats.connectBus({ tracer: tracing.tracer() });
+    doubles = serveAgentDoubles(bus);
+    manager = new SliceManager(
+      { bus, logger: silentLogger, clock: systemClock },
+      { limits: { retryBackoffMs: 50 } },
+    );
+    await manager.start();
+    bus.subscribe(bus.subjects.sliceOutcomesAll(), SliceOutcome, (outcome) => {
+      outcomes.push(outcome);
+    });
+    // Read the events stream itself (not a live subscription): it is what replays see.
+    await bus.consume(
+      bus.subjects.eventStream,
+      'test-reader',
+      bus.subjects.sliceEventsAll(),
+      SliceEvent,
+      (event) => {
+        events.push(event);
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await manager.stop();
+    await doubles.stop();
+    await tracing.shutdown();
+  });
+
+  const eventsOf = (sliceId: string) => events.filter((e) => e.sliceId === sliceId);
+  const reached = (sliceId: string, state: SliceState) =>
+    eventsOf(sliceId).some((e) => e.to === state);
+
+  it('takes a request to active and announces every transition in order', async () => {
+    const request = sliceRequest('line-1', { sla: { cost: 'cost-sensitive' } });
+    await bus.jsPublish(bus.subjects.sliceRequest('line-1'), SliceRequest, request, {
+      msgId: 'line-1',
+    });
+    await waitFor(() => reached('line-1', 'active'), { what: 'line-1 active' });
+
+    const stream = eventsOf('line-1');
+    expect(stream.map((e) => e.to)).toEqual([
+      'requested',
+      'interpreting',
+      'planning',
+      'deploying',
+      'active',
+    ]);
+    expect(stream.map((e) => e.from)).toEqual([
+      null,
+      'requested',
+      'interpreting',
+      'planning',
+      'deploying',
+    ]);
+    expect(stream.at(-1)?.cause).toBe('applied');
+    const record = stream.at(-1)?.record;
+    expect(record?.profile?.cost).toBe('cost-sensitive');
+    expect(record?.placement?.containerId).toBe('c-1');
+    expect(record?.served).toBe(true);
+    expect(doubles.calls.apply.get('line-1')).toBe(1);
+
+    await waitFor(() => outcomes.find((o) => o.sliceId === 'line-1'), { what: 'an outcome' });
+    expect(outcomes.find((o) => o.sliceId === 'line-1')?.served).toBe(true);
+  });
+
+  it('answers get and list from its records, and get of an unknown slice with a typed error', async () => {
+    const got = await bus.request(
+      bus.subjects.sliceGet(),
+      SliceGetRequest,
+      { type: 'slice.get.request.v1', sliceId: 'line-1' },
+      SliceGetReply,
+    );
+    expect(got.slice.state).toBe('active');
+    expect(got.slice.history.map((h) => h.state)).toContain('deploying');
+
+    const listed = await bus.request(
+      bus.subjects.sliceList(),
+      SliceListRequest,
+      { type: 'slice.list.request.v1', state: 'active' },
+      SliceListReply,
+    );
+    expect(listed.slices.map((s) => s.sliceId)).toEqual(['line-1']);
+
+    await expect(
+      bus.request(
+        bus.subjects.sliceGet(),
+        SliceGetRequest,
+        { type: 'slice.get.request.v1', sliceId: 'nobody' },
+        SliceGetReply,
+      ),
+    ).rejects.toMatchObject({ code: 'unknown-slice' });
+  });
+
+  it('keeps one trace per slice request: state spans and calls share its trace id', async () => {
+    await tracing.flush();
+    const got = await bus.request(
+      bus.subjects.sliceGet(),
+      SliceGetRequest,
+      { type: 'slice.get.request.v1', sliceId: 'line-1' },
+      SliceGetReply,
+    );
+    const traceId = got.slice.traceId;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const spans = tracing.spans().filter((s) => s.spanContext().traceId === traceId);
+    const names = spans.map((s) => s.name);
+    expect(names).toContain(SPAN.sliceLifecycle);
+    for (const state of ['interpreting', 'planning', 'deploying']) {
+      expect(names).toContain(`${SPAN.sliceTransition} ${state}`);
+    }
+    // Each call to another agent is a child of the state that made it.
+    const planning = spans.find((s) => s.name === `${SPAN.sliceTransition} planning`);
+    const placeCall = spans.find(
+      (s) => s.name === `${SPAN.busRequest} ${bus.subjects.orchestratorPlace()}`,
+    );
+    expect(placeCall?.parentSpanContext?.spanId).toBe(planning?.spanContext().spanId);
+  });
+
+  it('does not duplicate a request delivered twice, and releases on termination', async () => {
+    const request = sliceRequest('line-2');
+    // Different msgIds defeat JetStream's deduplication: the slice-manager must recognise it.
+    await bus.jsPublish(bus.subjects.sliceRequest('line-2'), SliceRequest, request, {
+      msgId: 'line-2-a',
+    });
+    await bus.jsPublish(bus.subjects.sliceRequest('line-2'), SliceRequest, request, {
+      msgId: 'line-2-b',
+    });
+    await waitFor(() => reached('line-2', 'active'), { what: 'line-2 active' });
+    await waitFor(() => manager.counters().duplicates >= 1, { what: 'the duplicate' });
+    expect(doubles.calls.infer.get('line-2')).toBe(1);
+    expect(doubles.calls.apply.get('line-2')).toBe(1);
+
+    const termination: SliceTermination = {
+      type: 'slice.terminate.v1',
+      sliceId: 'line-2',
+      reason: 'job done',
+      submittedAt: Date.now(),
+    };
+    await bus.jsPublish(bus.subjects.sliceTerminate('line-2'), SliceTermination, termination, {
+      msgId: 'line-2-end',
+    });
+    await waitFor(() => reached('line-2', 'released'), { what: 'line-2 released' });
+    expect(eventsOf('line-2').map((e) => e.to)).toEqual([
+      'requested',
+      'interpreting',
+      'planning',
+      'deploying',
+      'active',
+      'terminating',
+      'released',
+    ]);
+    expect(doubles.calls.release.get('line-2')).toBe(1);
+    expect(manager.records('active').map((r) => r.sliceId)).toEqual(['line-1']);
+  });
+});
