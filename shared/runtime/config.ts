@@ -158,6 +158,23 @@ export const SECTIONS = {
       'Prometheus scrape port of the telemetry agent; 0 = any free port (logged), -1 = disabled',
     ),
   },
+  sliceManager: {
+    interpretTimeoutMs: setting(
+      'SLICEMESH_INTERPRET_TIMEOUT_MS',
+      positiveInt.default(30_000),
+      'how long a slice waits for the interpreter per attempt (ms); raise it for slow local LLMs',
+    ),
+    callTimeoutMs: setting(
+      'SLICEMESH_CALL_TIMEOUT_MS',
+      positiveInt.default(10_000),
+      'how long a slice waits for the orchestrator or infrastructure per attempt (ms)',
+    ),
+    callAttempts: setting(
+      'SLICEMESH_CALL_ATTEMPTS',
+      z.coerce.number().int().min(1).max(20).default(3),
+      'attempts per call of a slice lifecycle before it fails (timeouts and retryable errors)',
+    ),
+  },
   model: {
     dir: setting(
       'SLICEMESH_MODEL_DIR',
