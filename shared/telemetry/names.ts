@@ -57,6 +57,18 @@ export const ATTR = {
   loadFactor: 'slicemesh.load.factor',
   /** Telemetry: the SLA dimension a violation is about. */
   slaDimension: 'slicemesh.sla.dimension',
+  /** Orchestrator: the action chosen (e.g. `cloud-new/vnf:snn`), or `reject`. */
+  orchestratorAction: 'slicemesh.orchestrator.action',
+  /** Orchestrator: JSON object of action → probability (learned methods; non-zero entries). */
+  orchestratorProbabilities: 'slicemesh.orchestrator.probabilities',
+  /** Orchestrator: `planned` or `rejected`. */
+  orchestratorOutcome: 'slicemesh.orchestrator.outcome',
+  /** Orchestrator: the checkpoint a learned decision used (`<method>@<steps>`). */
+  orchestratorCheckpoint: 'slicemesh.orchestrator.checkpoint',
+  /** Expected QoE of a plan. */
+  expectedLatencyMs: 'slicemesh.qoe.expected.latency_ms',
+  expectedCost: 'slicemesh.qoe.expected.cost',
+  expectedReliabilityCost: 'slicemesh.qoe.expected.reliability_cost',
   messagingSystem: 'messaging.system',
   messagingDestination: 'messaging.destination.name',
   messagingOperation: 'messaging.operation.type',
