@@ -1,0 +1,87 @@
+/**
+ * A slice's SLA and how a KPI sample measures up to it. The limits come from
+ * the case-study model's parameter set: latency limit per latency class,
+ * sharing limit per reliability class, cost limit per cost class.
+ */
+import type { KpiSample, PreferenceVector, SliceProfile } from '../../shared/contracts/index.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
+
+export interface SlaLimits {
+  readonly latencyMs: number;
+  /** Most slices one node of the path may carry. */
+  readonly sharing: number;
+  readonly cost: number;
+}
+
+export function slaLimits(
+  profile: SliceProfile,
+  config: ModelConfig = DEFAULT_MODEL_CONFIG,
+): SlaLimits {
+  return {
+    latencyMs: config.latencyLimitMs[profile.latency],
+    sharing: config.sharingLimit[profile.reliability],
+    cost: config.costLimit[profile.cost],
+  };
+}
+
+export type SlaDimension = 'latency' | 'reliability' | 'cost';
+
+export interface Breach {
+  readonly dimension: SlaDimension;
+  readonly observed: number;
+  readonly limit: number;
+  /** observed / limit (> 1). */
+  readonly ratio: number;
+}
+
+export interface SampleVerdict {
+  readonly withinSla: boolean;
+  /** Breached dimensions, worst (highest ratio) first; ties keep latency, reliability, cost order. */
+  readonly breaches: Breach[];
+  /** Preference-weighted satisfaction in [0, 1] (1 = every limit met). */
+  readonly qoe: number;
+}
+
+/** The sharing a sample reports: exact when the infrastructure sends it, else the least it implies. */
+function observedSharing(sample: KpiSample): number {
+  if (sample.sharing !== undefined) return sample.sharing;
+  // Without the tenant count, a shared node on the path means at least two slices on it.
+  return sample.reliabilityCost > 0 ? 2 : 1;
+}
+
+/** Satisfaction of one dimension: 1 within the limit, limit/observed beyond it. */
+function satisfaction(observed: number, limit: number): number {
+  return observed <= limit ? 1 : limit / observed;
+}
+
+/**
+ * Judges a sample against the SLA. The QoE weights latency, reliability and
+ * economics by the slice's preference vector (renormalised over those three:
+ * the case-study model measures no throughput); without a preference, equally.
+ */
+export function judgeSample(
+  limits: SlaLimits,
+  sample: KpiSample,
+  preference?: PreferenceVector,
+): SampleVerdict {
+  const figures: [SlaDimension, number, number][] = [
+    ['latency', sample.latencyMs, limits.latencyMs],
+    ['reliability', observedSharing(sample), limits.sharing],
+    ['cost', sample.cost, limits.cost],
+  ];
+  const breaches: Breach[] = [];
+  for (const [dimension, observed, limit] of figures) {
+    if (observed > limit) breaches.push({ dimension, observed, limit, ratio: observed / limit });
+  }
+  breaches.sort((a, b) => b.ratio - a.ratio);
+  const weights = preference
+    ? [preference.latency, preference.reliability, preference.economics]
+    : [1, 1, 1];
+  const total = weights.reduce((a, b) => a + b, 0);
+  const w = total > 0 ? weights.map((x) => x / total) : [1 / 3, 1 / 3, 1 / 3];
+  let qoe = 0;
+  figures.forEach(([, observed, limit], i) => {
+    qoe += (w[i] ?? 0) * satisfaction(observed, limit);
+  });
+  return { withinSla: breaches.length === 0, breaches, qoe };
+}
