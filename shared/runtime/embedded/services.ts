@@ -161,3 +161,16 @@ export async function resolveServices(
     throw error;
   }
 }
+
+/** A copy of `config` whose NATS/Chroma URLs (and namespace) are the ones actually in use. */
+export function withServiceUrls(
+  config: SliceMeshConfig,
+  urls: { natsUrl: string; chromaUrl?: string | null; namespace?: string },
+): SliceMeshConfig {
+  return {
+    ...config,
+    nats: { ...config.nats, url: urls.natsUrl },
+    chroma: { ...config.chroma, url: urls.chromaUrl ?? config.chroma.url },
+    mesh: { ...config.mesh, namespace: urls.namespace ?? config.mesh.namespace },
+  };
+}

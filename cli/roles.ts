@@ -1,0 +1,19 @@
+/**
+ * The roles the CLI can run (`slicemesh up`, `slicemesh agent <role>`).
+ *
+ * Shape: role name → factory `(deps: AgentDeps) => AgentHandle | Promise<AgentHandle>`.
+ * `deps` carries the role's own bus connection, tracer, clock, logger, seed
+ * and the validated config (with `nats.url`/`chroma.url` set to the URLs in
+ * use). Entries are started in the order listed and stopped in reverse.
+ * To add a role, import its factory from `agents/<role>/index.js` and add one line:
+ *
+ *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
+ */
+import type { AgentFactory } from '../shared/runtime/agent.js';
+
+export const roles: Readonly<Record<string, AgentFactory>> = {};
+
+/** Registered role names in start order. */
+export function roleNames(): string[] {
+  return Object.keys(roles);
+}
