@@ -156,7 +156,7 @@ const PHRASES: readonly PhraseCue[] = [
     dimension: 'economics',
     weight: 2,
     pattern:
-      /\b(cheap(er|est)?|low[- ]cost|lowest (monthly )?(possible )?(cost|price)|budget|pennies|inexpensive|afford(able)?|econom(y|ical|ics)|spending|tariff|cost[- ](driven|optimi[sz]ed|sensitive|effective|efficient)|small grant|premium rates?|minimi[sz]e (the )?(cost|spend\w*)|keep (the )?(cost|spend\w*|price)s? (low|down))\b/,
+      /\b(cheap(er|est)?|low[- ]cost|lowest (monthly )?(possible )?(cost|price)|budget|pennies|inexpensive|(?<!can(?:no|'|’)?t )afford(able)?|econom(y|ical|ics)|spending|tariff|cost[- ](driven|optimi[sz]ed|sensitive|effective|efficient)|small grant|premium rates?|minimi[sz]e (the )?(cost|spend\w*)|keep (the )?(cost|spend\w*|price)s? (low|down))\b/,
   },
   {
     label: 'cost-sensitive',
@@ -234,7 +234,7 @@ function extractFigures(text: string): StatedFigures {
   for (const m of text.matchAll(LATENCY_FIGURE)) {
     const value = parseNumber(m[1] ?? '');
     const unit = m[2] ?? 'ms';
-    const ms = unit.startsWith('m') ? value : value / 1000;
+    const ms = unit === 'ms' || unit.startsWith('milli') ? value : value / 1000;
     if (Number.isFinite(ms) && ms >= 0)
       figures.latencyMs = Math.min(figures.latencyMs ?? Infinity, ms);
   }

@@ -10,6 +10,10 @@
  */
 import type { VectorCollection, VectorHit } from '../../shared/vectorstore/types.js';
 import { decodeIntentMetadata, type IntentSource } from '../../shared/vectorstore/intent-entry.js';
+import {
+  DEFAULT_AGING,
+  recencyFactor as sharedRecencyFactor,
+} from '../../shared/vectorstore/aging.js';
 import type { Neighbour } from './types.js';
 
 export interface RetrievalOptions {
@@ -31,9 +35,8 @@ export const DEFAULT_RETRIEVAL_OPTIONS: RetrievalOptions = {
   k: 10,
   candidates: 16,
   temperature: 0.05,
-  knowledgeRecency: 0.8,
-  memoryHalfLifeMs: 7 * 24 * 3600 * 1000,
-  memoryFloor: 0.2,
+  // Aging is defined once, with the memory-curator (shared/vectorstore/aging.ts).
+  ...DEFAULT_AGING,
 };
 
 /** Recency factor of an entry of `source` created at `createdAt`, seen at `now`. */
@@ -43,10 +46,7 @@ export function recencyFactor(
   now: number,
   options: Pick<RetrievalOptions, 'knowledgeRecency' | 'memoryHalfLifeMs' | 'memoryFloor'>,
 ): number {
-  if (source === 'knowledge') return options.knowledgeRecency;
-  const age = Math.max(0, now - createdAt);
-  const decay = 0.5 ** (age / options.memoryHalfLifeMs);
-  return options.memoryFloor + (1 - options.memoryFloor) * decay;
+  return sharedRecencyFactor(source, createdAt, now, options);
 }
 
 export interface SourcedHit {

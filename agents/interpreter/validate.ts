@@ -47,9 +47,11 @@ function projectDraftVector(
   draft: ReasonerDraft,
 ): { vector: PreferenceVector; violation: number } | undefined {
   const raw = PREFERENCE_DIMENSIONS.map((d) => draft.preference[d]);
+  // A vector without any positive finite weight carries no preference at all (its projection would be uniform).
+  if (!raw.some((x) => Number.isFinite(x) && x > 0)) return undefined;
   const violation = simplexViolation(raw);
   const projected = projectOntoSimplex(raw);
-  if (projected === undefined || projected.every((x) => x === 0)) return undefined;
+  if (projected === undefined) return undefined;
   const vector = fromArray(projected);
   return isValidPreference(vector) ? { vector, violation } : undefined;
 }
