@@ -4,3 +4,4 @@ export { connectChromaStore, type ChromaStoreOptions } from './chroma-store.js';
 export { createMemoryVectorStore } from './memory-store.js';
 export { reembedRecords } from './reembed.js';
 export * from './intent-entry.js';
+export { DEFAULT_AGING, recencyFactor, type AgingOptions } from './aging.js';
