@@ -175,6 +175,25 @@ export const SECTIONS = {
       'attempts per call of a slice lifecycle before it fails (timeouts and retryable errors)',
     ),
   },
+  memory: {
+    maxEntries: setting(
+      'SLICEMESH_MEMORY_MAX_ENTRIES',
+      positiveInt.default(5_000),
+      'most entries the memory bank holds; beyond it the least retained entry is evicted (logged, counted)',
+    ),
+    mergeSimilarity: setting(
+      'SLICEMESH_MEMORY_MERGE_SIMILARITY',
+      z.coerce.number().gt(0).lte(1).default(0.93),
+      'cosine similarity from which a slice outcome is merged into an existing memory entry instead of stored anew (embedding-provider specific)',
+    ),
+  },
+  audit: {
+    dir: setting(
+      'SLICEMESH_AUDIT_DIR',
+      z.string().min(1).optional(),
+      'directory of the audit-log role’s JSONL trails (default <data dir>/audit)',
+    ),
+  },
   model: {
     dir: setting(
       'SLICEMESH_MODEL_DIR',
