@@ -31,6 +31,8 @@ export const SPAN = {
   telemetryKpi: 'telemetry.kpi',
   telemetryViolation: 'telemetry.violation',
   memoryCurate: 'memory.curate',
+  memoryEvict: 'memory.evict',
+  auditAppend: 'audit.append',
 } as const;
 export type SpanName = (typeof SPAN)[keyof typeof SPAN];
 
@@ -69,6 +71,16 @@ export const ATTR = {
   expectedLatencyMs: 'slicemesh.qoe.expected.latency_ms',
   expectedCost: 'slicemesh.qoe.expected.cost',
   expectedReliabilityCost: 'slicemesh.qoe.expected.reliability_cost',
+  /** Memory-curator: what an outcome did to the bank (`inserted`, `merged`, `superseded`, `duplicate`, `skipped-unserved`). */
+  memoryAction: 'slicemesh.memory.action',
+  /** Memory-curator: the memory entry written or evicted. */
+  memoryEntryId: 'slicemesh.memory.entry.id',
+  /** Memory-curator: cosine similarity of an outcome to its nearest memory entry. */
+  memorySimilarity: 'slicemesh.memory.similarity',
+  /** Memory-curator: quality in [0, 1] an outcome was weighted with. */
+  memoryQuality: 'slicemesh.memory.quality',
+  /** Memory-curator: entries in the bank after the update. */
+  memoryEntries: 'slicemesh.memory.entries',
   messagingSystem: 'messaging.system',
   messagingDestination: 'messaging.destination.name',
   messagingOperation: 'messaging.operation.type',
