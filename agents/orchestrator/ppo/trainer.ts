@@ -18,8 +18,14 @@ export interface StepResult {
   /** The reward this method learns from. */
   reward: number;
   done: boolean;
-  /** Whether the request of this step was served (all its constraints hold). */
+  /** Whether the request of this step was served (all its constraints hold) when placed. */
   served: boolean;
+  /**
+   * On the last step of an episode: how many of its requests are served at
+   * its end (a later placement can break an earlier slice). Defaults to the
+   * count of per-step `served`.
+   */
+  finalServed?: number;
   /** A reward on a scale shared by all methods (for the comparable curve). */
   score: number;
 }
@@ -192,6 +198,7 @@ function collect(
   let scoreSum = 0;
   let served = 0;
   let requests = 0;
+  let episodeServed = 0;
   let episode = state.episodes;
 
   while (actions.length < hp.batchSize) {
@@ -219,8 +226,12 @@ function collect(
       rewardSum += result.reward;
       scoreSum += result.score;
       requests += 1;
-      if (result.served) served += 1;
-      if (result.done) break;
+      if (result.served) episodeServed += 1;
+      if (result.done) {
+        served += result.finalServed ?? episodeServed;
+        episodeServed = 0;
+        break;
+      }
     }
   }
 

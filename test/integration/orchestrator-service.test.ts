@@ -1,0 +1,214 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createOrchestratorAgent,
+  inputSize,
+  saveCheckpoint,
+  DEFAULT_HYPERPARAMETERS,
+  type OrchestratorAgent,
+} from '../../agents/orchestrator/index.js';
+import { initActorCritic } from '../../agents/orchestrator/ppo/network.js';
+import { RunningNormalizer } from '../../agents/orchestrator/ppo/normalizer.js';
+import { errorFromReply } from '../../shared/bus/index.js';
+import type { Bus } from '../../shared/bus/index.js';
+import {
+  PlacementReply,
+  PlacementRequest,
+  isSliceMeshError,
+  type SliceMeshError,
+} from '../../shared/contracts/index.js';
+import { ACTION_NAMES, NetworkState } from '../../shared/model/index.js';
+import { SPAN } from '../../shared/telemetry/index.js';
+import { useNatsServer } from '../helpers/nats.js';
+import { testTracing } from '../helpers/tracing.js';
+import { waitFor } from '../helpers/wait.js';
+
+const nats = useNatsServer();
+const running: OrchestratorAgent[] = [];
+let modelDir: string;
+
+beforeAll(async () => {
+  modelDir = await mkdtemp(path.join(tmpdir(), 'orchestrator-models-'));
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((a) => a.stop()));
+});
+afterAll(async () => {
+  await rm(modelDir, { recursive: true, force: true });
+});
+
+/**
+ * Writes an untrained qappo checkpoint whose output bias makes `favourite`
+ * by far the most likely action wherever it is allowed.
+ */
+async function writeCheckpoint(favourite: string, steps: number): Promise<void> {
+  const size = inputSize('qappo');
+  const weights = initActorCritic(
+    { inputSize: size, actionCount: ACTION_NAMES.length, hidden: [8] },
+    3,
+  );
+  const out = weights.actor.layers.at(-1)!;
+  out.bias[ACTION_NAMES.indexOf(favourite)] = 20;
+  await saveCheckpoint(
+    path.join(modelDir, 'qappo'),
+    {
+      weights,
+      normalizer: new RunningNormalizer(size),
+      optimizer: null,
+      steps,
+      updates: 1,
+      episodes: 1,
+      curve: [],
+      wallTimeMs: 1,
+    },
+    {
+      method: 'qappo',
+      modelVersion: 'test',
+      seed: 1,
+      backend: 'test',
+      hyperparameters: { ...DEFAULT_HYPERPARAMETERS, hidden: [8] },
+      actionNames: [...ACTION_NAMES],
+      preferenceSource: 'test',
+      extra: {},
+    },
+  );
+}
+
+function request(overrides: Partial<PlacementRequest> = {}): PlacementRequest {
+  return {
+    type: 'orchestrator.place.request.v1',
+    sliceId: 's-1',
+    profile: { serviceType: 'URLLC', latency: 'high', reliability: 'high', cost: 'general' },
+    preference: { latency: 0.6, reliability: 0.3, economics: 0.05, throughput: 0.05 },
+    demand: { cpu: 3, mem: 2 },
+    view: new NetworkState(7).toView(),
+    ...overrides,
+  };
+}
+
+async function startAgent(bus: Bus, method = 'qappo'): Promise<OrchestratorAgent> {
+  const agent = createOrchestratorAgent({ bus }, { method, modelDir, reloadIntervalMs: 50 });
+  running.push(agent);
+  await agent.start();
+  await bus.flush();
+  return agent;
+}
+
+async function rawRequest(bus: Bus, data: string): Promise<SliceMeshError | undefined> {
+  const msg = await bus.connection.request(bus.subjects.orchestratorPlace(), data, {
+    timeout: 5_000,
+  });
+  return errorFromReply(msg.data, msg.headers, bus.subjects.orchestratorPlace());
+}
+
+describe('orchestrator service', () => {
+  it('plans with the learned policy, reports its decision and traces it', async () => {
+    await writeCheckpoint('local-new', 100);
+    const tracing = testTracing('orchestrator');
+    const bus = await nats.connectBus({ name: 'orchestrator', tracer: tracing.tracer() });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startAgent(bus);
+
+    const reply = await client.request(
+      bus.subjects.orchestratorPlace(),
+      PlacementRequest,
+      request(),
+      PlacementReply,
+    );
+    expect(reply.outcome).toBe('planned');
+    if (reply.outcome !== 'planned') return;
+    expect(reply.plan.method).toBe('qappo');
+    expect(reply.plan.site).toBe('local');
+    expect(reply.plan.scaling).toBe('horizontal');
+    expect(reply.plan.decision?.action).toBe('local-new');
+    const probabilities = reply.plan.decision?.probabilities ?? {};
+    expect(probabilities['local-new']).toBeGreaterThan(0.99);
+    // Actions infeasible on an empty network (nothing to join) have probability exactly 0.
+    expect(probabilities['local-join']).toBe(0);
+    expect(reply.plan.expected).toEqual({ latencyMs: 30, cost: 30, reliabilityCost: 0 });
+
+    const span = await waitFor(() => tracing.spansNamed(SPAN.orchestratorPlace)[0], {
+      what: 'the placement span',
+    });
+    expect(span.attributes['slicemesh.method']).toBe('qappo');
+    expect(span.attributes['slicemesh.orchestrator.action']).toBe('local-new');
+    expect(
+      JSON.parse(String(span.attributes['slicemesh.orchestrator.probabilities'])),
+    ).toHaveProperty('local-new');
+    expect(span.attributes['slicemesh.qoe.expected.latency_ms']).toBe(30);
+    await tracing.shutdown();
+  });
+
+  it('answers invalid requests with typed errors and keeps serving', async () => {
+    await writeCheckpoint('local-new', 100);
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startAgent(bus);
+
+    expect((await rawRequest(client, 'not json'))?.code).toBe('invalid-json');
+    const badSchema = await rawRequest(
+      client,
+      JSON.stringify({ ...request(), demand: { cpu: -1, mem: 2 } }),
+    );
+    expect(badSchema?.code).toBe('invalid-message');
+    const unknownMethod = client.request(
+      bus.subjects.orchestratorPlace(),
+      PlacementRequest,
+      request({ method: 'no-such-method' }),
+      PlacementReply,
+    );
+    await expect(unknownMethod).rejects.toSatisfy(
+      (e: unknown) => isSliceMeshError(e) && e.code === 'invalid-message',
+    );
+
+    // Still serving, and a baseline can be asked for per request.
+    const ok = await client.request(
+      bus.subjects.orchestratorPlace(),
+      PlacementRequest,
+      request({ method: 'first-fit' }),
+      PlacementReply,
+    );
+    expect(ok.outcome).toBe('planned');
+    if (ok.outcome === 'planned') expect(ok.plan.method).toBe('first-fit');
+    expect(bus.counters().invalid[bus.subjects.orchestratorPlace()]).toEqual({
+      'invalid-json': 1,
+      'invalid-message': 1,
+    });
+  });
+
+  it('picks up a newer checkpoint without a restart, and explains a rejection', async () => {
+    await writeCheckpoint('local-new', 100);
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startAgent(bus);
+    const place = () =>
+      client.request(bus.subjects.orchestratorPlace(), PlacementRequest, request(), PlacementReply);
+    expect((await place()).outcome).toBe('planned');
+
+    await writeCheckpoint('reject', 200);
+    const rejected = await waitFor(
+      async () => {
+        const r = await place();
+        return r.outcome === 'rejected' ? r : undefined;
+      },
+      { what: 'the reloaded checkpoint' },
+    );
+    expect(rejected.method).toBe('qappo');
+    // An empty network can serve this slice locally, so the reason says the policy chose to reject.
+    expect(rejected.reason).toMatch(/chose to reject/);
+  });
+
+  it('refuses to start when the configured learned method has no checkpoint', async () => {
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const agent = createOrchestratorAgent(
+      { bus },
+      { method: 'ppo', modelDir, reloadIntervalMs: 0 },
+    );
+    await expect(agent.start()).rejects.toSatisfy(
+      (e: unknown) => isSliceMeshError(e) && e.code === 'unavailable',
+    );
+    expect(agent.state).toBe('failed');
+  });
+});
