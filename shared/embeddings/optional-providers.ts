@@ -142,6 +142,8 @@ export async function createOpenAIEmbeddingProvider(
     model: options.model,
     // Local OpenAI-compatible servers accept any key; the client insists on one.
     apiKey: options.apiKey ?? 'not-needed',
+    // Floats, not base64: several OpenAI-compatible servers (Ollama, llama.cpp) only speak floats.
+    encodingFormat: 'float',
     timeout: options.timeoutMs ?? 15_000,
     maxRetries: options.maxRetries ?? 2,
     ...(options.baseUrl !== undefined ? { configuration: { baseURL: options.baseUrl } } : {}),
