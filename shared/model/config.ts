@@ -74,7 +74,7 @@ export const RESOURCE_SCALE = 1000;
  * Common scales that bring latency, cost and reliability cost to the same
  * order of magnitude (paper §IV-A): divide a figure by its scale.
  */
-export const OUTCOME_SCALES = Object.freeze({ latencyMs: 100, cost: 40, reliabilityCost: 4 });
+export const OUTCOME_SCALES = Object.freeze({ latencyMs: 100, cost: 40, reliabilityCost: 3 });
 
 /**
  * Seed ranges: policies train on seeds below 1,000,000 and are evaluated on

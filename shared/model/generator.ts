@@ -56,7 +56,7 @@ export const DEFAULT_CLASS_MIX: ClassMix = {
     mMTC: { high: 0.1, medium: 0.3, 'best-effort': 0.6 },
   },
   costSensitive: { URLLC: 0.2, eMBB: 0.4, mMTC: 0.8 },
-  demand: { URLLC: SMALL, eMBB: LARGE, mMTC: SMALL },
+  demand: { URLLC: LARGE, eMBB: LARGE, mMTC: SMALL },
 };
 
 export interface GenerateOptions {

@@ -17,7 +17,7 @@
  *   18..32  per service type (URLLC, eMBB, mMTC) 5 counts / 8 (capped at 1):
  *           local containers, cloud containers, VNF nodes at positions 0, 1, 2
  *   33..146 per action (19 × 6): feasible, latency / limit, cost / limit,
- *           reliability cost / 4, 1 when the slice's own constraints would hold,
+ *           reliability cost / 3, 1 when the slice's own constraints would hold,
  *           other slices it would break / 4 (all 0 for infeasible actions;
  *           reject shows only feasible = 1)
  */

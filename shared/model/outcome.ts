@@ -13,7 +13,7 @@ export interface NormalisedOutcome {
   latency: number;
   /** cost / 40 (the largest cost limit). */
   cost: number;
-  /** reliability cost / 4 (the most nodes a slice's path can hold). */
+  /** reliability cost / 3. */
   reliability: number;
   /** 1 when the slice was placed and all its constraints hold, else 0. */
   served: number;
