@@ -9,9 +9,14 @@
  *
  *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
  */
+import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
+import { createTelemetryAgent } from '../agents/telemetry/index.js';
 import type { AgentFactory } from '../shared/runtime/agent.js';
 
-export const roles: Readonly<Record<string, AgentFactory>> = {};
+export const roles: Readonly<Record<string, AgentFactory>> = {
+  infrastructure: (deps) => createInfrastructureAgent(deps),
+  telemetry: (deps) => createTelemetryAgent(deps),
+};
 
 /** Registered role names in start order. */
 export function roleNames(): string[] {

@@ -7,11 +7,11 @@
  * diverging state, so start() refuses when another instance already answers
  * on the view subject; scaling this role out needs a shared state store.
  */
-import type { Tracer } from '@opentelemetry/api';
-import type { Bus, Subscription } from '../../shared/bus/index.js';
+import type { Subscription } from '../../shared/bus/index.js';
 import {
   ApplyReply,
   ApplyRequest,
+  Heartbeat,
   KpiSample,
   ReleaseReply,
   ReleaseRequest,
@@ -22,8 +22,7 @@ import {
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
-import { systemClock, type Clock } from '../../shared/runtime/clock.js';
-import { silentLogger, type Logger } from '../../shared/runtime/logger.js';
+import type { AgentDeps } from '../../shared/runtime/agent.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import {
   DEFAULT_KPI_MODEL_PARAMS,
@@ -36,8 +35,8 @@ import { ResourceOwner } from './resources.js';
 import { TrafficTable } from './traffic.js';
 
 export interface InfrastructureConfig {
-  /** Seed of the network (VNF node draws) and of the traffic fluctuation. */
-  readonly seed: number;
+  /** Seed of the network (VNF node draws) and of the traffic fluctuation; default: the agent's seed. */
+  readonly seed?: number;
   /** Interval of the periodic KPI samples (ms); 0 = samples only on changes. */
   readonly kpiIntervalMs: number;
   /** Seeded traffic fluctuation; absent or amplitude 0 = none. */
@@ -50,13 +49,11 @@ export interface InfrastructureConfig {
   readonly modelConfig?: ModelConfig;
 }
 
-export interface InfrastructureDeps {
-  readonly bus: Bus;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** Default: the bus's tracer. */
-  readonly tracer?: Tracer;
-}
+/** What the core needs of the agent's dependencies. */
+export type InfrastructureDeps = Pick<
+  AgentDeps,
+  'bus' | 'clock' | 'logger' | 'tracer' | 'seed' | 'instanceId'
+>;
 
 /** What the agent does beyond the common start/stop: the parts tests and replays drive directly. */
 export interface InfrastructureCore {
@@ -78,10 +75,7 @@ interface Running {
 const DEFAULT_OWNER_PROBE_MS = 500;
 
 export function createInfrastructureCore(deps: InfrastructureDeps, config: InfrastructureConfig) {
-  const { bus } = deps;
-  const clock = deps.clock ?? systemClock;
-  const logger = (deps.logger ?? silentLogger).child({ role: 'infrastructure' });
-  const tracer = deps.tracer ?? bus.tracer;
+  const { bus, clock, logger, tracer } = deps;
   const subjects = bus.subjects;
   const modelConfig = config.modelConfig ?? DEFAULT_MODEL_CONFIG;
   const kpiParams: KpiModelParams = { ...DEFAULT_KPI_MODEL_PARAMS, ...config.kpiModel };
@@ -91,7 +85,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       `kpiIntervalMs must be a non-negative integer, got ${config.kpiIntervalMs}`,
     );
   }
-  let owner = ResourceOwner.fresh(config.seed, modelConfig);
+  let owner = ResourceOwner.fresh(config.seed ?? deps.seed, modelConfig);
   const traffic = new TrafficTable(owner.state.seed, config.fluctuation?.amplitude ?? 0);
   let running: Running | undefined;
 
@@ -254,6 +248,18 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
     });
   };
 
+  /** Instances are refused at start, but two started at the same moment both pass the probe: say so loudly. */
+  const warned = new Set<string>();
+  const watchHeartbeat = (beat: Heartbeat) => {
+    if (beat.role !== 'infrastructure' || beat.instanceId === deps.instanceId) return;
+    if (beat.state !== 'running' || warned.has(beat.instanceId)) return;
+    warned.add(beat.instanceId);
+    logger.error(
+      'another infrastructure instance runs in this namespace: each owns its own resource state, so views and placements diverge; run one instance',
+      { other: beat.instanceId },
+    );
+  };
+
   const core: InfrastructureCore & {
     start(): Promise<void>;
     stop(): Promise<void>;
@@ -275,6 +281,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         bus.serve(subjects.infraApply(), ApplyRequest, ApplyReply, handleApply, { queue }),
         bus.serve(subjects.infraRelease(), ReleaseRequest, ReleaseReply, handleRelease, { queue }),
         bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
+        bus.subscribe(subjects.heartbeatsAll(), Heartbeat, watchHeartbeat, { trace: false }),
       ];
       const timer =
         config.kpiIntervalMs > 0 ? setInterval(() => core.tick(), config.kpiIntervalMs) : undefined;

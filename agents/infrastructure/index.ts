@@ -1,34 +1,27 @@
 /**
  * Infrastructure role: the resource state of the case-study network, served
  * over the bus (view, apply, release) with KPI samples of every slice.
+ *
+ * One instance per namespace: the state lives in the agent (optionally
+ * mirrored to a KV key for restarts), so start() refuses when another
+ * instance already serves, and a running instance logs an error if it sees
+ * another one's heartbeats. Scaling this role out needs a shared state store.
  */
-import { SliceMeshError, toSliceMeshError } from '../../shared/contracts/index.js';
+import { createAgentHandle, type AgentDeps, type AgentHandle } from '../../shared/runtime/agent.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import {
   createInfrastructureCore,
   type InfrastructureConfig,
   type InfrastructureCore,
-  type InfrastructureDeps,
 } from './agent.js';
 
-export type { InfrastructureConfig, InfrastructureCore, InfrastructureDeps } from './agent.js';
+export type { InfrastructureConfig, InfrastructureCore } from './agent.js';
 export { DEFAULT_KPI_MODEL_PARAMS, type KpiModelParams, type SliceKpi } from './kpi-model.js';
 export { InfraStateRecord, infraStateBucket } from './persistence.js';
 
-export type AgentState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type InfrastructureAgent = AgentHandle & InfrastructureCore;
 
-export interface InfrastructureAgent extends InfrastructureCore {
-  readonly role: 'infrastructure';
-  readonly state: AgentState;
-  /** Resolves when the agent has stopped: null after stop(), the error if it failed. */
-  readonly stopped: Promise<Error | null>;
-  /** Serves once it resolves; refuses (`config`) when another instance owns the state. */
-  start(): Promise<void>;
-  /** Stops serving and KPI emission, and writes the last state when persisting. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** The agent's settings from the environment configuration. */
+/** The agent's settings from the environment configuration (seed: SLICEMESH_SEED). */
 export function infrastructureConfigFrom(config: SliceMeshConfig): InfrastructureConfig {
   return {
     seed: config.mesh.seed,
@@ -38,59 +31,27 @@ export function infrastructureConfigFrom(config: SliceMeshConfig): Infrastructur
   };
 }
 
+/**
+ * Creates the infrastructure agent. start() rejects with `config` when
+ * another instance already serves the namespace.
+ */
 export function createInfrastructureAgent(
-  deps: InfrastructureDeps,
-  config: InfrastructureConfig,
+  deps: AgentDeps,
+  config: InfrastructureConfig = infrastructureConfigFrom(deps.config),
 ): InfrastructureAgent {
   const core = createInfrastructureCore(deps, config);
-  let state: AgentState = 'initialized';
-  let settle: (result: Error | null) => void = () => undefined;
-  const stopped = new Promise<Error | null>((resolve) => (settle = resolve));
-  let stopping: Promise<void> | undefined;
-
+  const handle = createAgentHandle(deps, { start: () => core.start(), stop: () => core.stop() });
   return {
-    role: 'infrastructure',
+    role: handle.role,
+    instanceId: handle.instanceId,
     get state() {
-      return state;
+      return handle.state;
     },
-    stopped,
+    stopped: handle.stopped,
+    start: () => handle.start(),
+    stop: () => handle.stop(),
     tick: () => core.tick(),
     heldSliceIds: () => core.heldSliceIds(),
     view: () => core.view(),
-    async start() {
-      if (state !== 'initialized') {
-        throw new SliceMeshError('internal', `the infrastructure agent cannot start when ${state}`);
-      }
-      try {
-        await core.start();
-        state = 'running';
-      } catch (error) {
-        state = 'failed';
-        await core.stop().catch(() => undefined);
-        const err = toSliceMeshError(error);
-        settle(err);
-        throw err;
-      }
-    },
-    stop() {
-      if (state === 'initialized' || state === 'failed') {
-        if (state === 'initialized') {
-          state = 'stopped';
-          settle(null);
-        }
-        return Promise.resolve();
-      }
-      return (stopping ??= (async () => {
-        state = 'stopping';
-        try {
-          await core.stop();
-          state = 'stopped';
-          settle(null);
-        } catch (error) {
-          state = 'failed';
-          settle(toSliceMeshError(error));
-        }
-      })());
-    },
   };
 }

@@ -5,8 +5,8 @@
  * running totals and exports them as OpenTelemetry metrics (Prometheus
  * scrape endpoint, OTLP/HTTP when configured).
  */
-import type { Context, Tracer } from '@opentelemetry/api';
-import type { Bus, MessageContext, Subscription } from '../../shared/bus/index.js';
+import type { Context } from '@opentelemetry/api';
+import type { MessageContext, Subscription } from '../../shared/bus/index.js';
 import {
   KpiSample,
   SliceEvent,
@@ -16,8 +16,7 @@ import {
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import type { ModelConfig } from '../../shared/model/index.js';
-import { systemClock, type Clock } from '../../shared/runtime/clock.js';
-import { silentLogger, type Logger } from '../../shared/runtime/logger.js';
+import type { AgentDeps } from '../../shared/runtime/agent.js';
 import { ATTR, SPAN, extractTraceContext, instrument } from '../../shared/telemetry/index.js';
 import { DEFAULT_HYSTERESIS, type HysteresisOptions } from './breach.js';
 import { TelemetryLedger } from './ledger.js';
@@ -37,13 +36,8 @@ export interface TelemetryConfig {
   readonly serviceName?: string;
 }
 
-export interface TelemetryDeps {
-  readonly bus: Bus;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** Default: the bus's tracer. */
-  readonly tracer?: Tracer;
-}
+/** What the core needs of the agent's dependencies. */
+export type TelemetryDeps = Pick<AgentDeps, 'bus' | 'clock' | 'logger' | 'tracer'>;
 
 /** What the agent offers beyond start/stop. */
 export interface TelemetryCore {
@@ -59,10 +53,7 @@ interface Running {
 }
 
 export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig) {
-  const { bus } = deps;
-  const clock = deps.clock ?? systemClock;
-  const logger = (deps.logger ?? silentLogger).child({ role: 'telemetry' });
-  const tracer = deps.tracer ?? bus.tracer;
+  const { bus, clock, logger, tracer } = deps;
   const subjects = bus.subjects;
   const ledgerOptions = {
     hysteresis: { ...DEFAULT_HYSTERESIS, ...config.hysteresis },

@@ -24,7 +24,13 @@ import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { testTracing } from '../helpers/tracing.js';
 import { waitFor } from '../helpers/wait.js';
-import { DEMAND, HIGH_URLLC, planFor, type Where } from '../unit/infrastructure-fixtures.js';
+import {
+  DEMAND,
+  HIGH_URLLC,
+  agentDeps,
+  planFor,
+  type Where,
+} from '../unit/infrastructure-fixtures.js';
 
 const nats = useNatsServer();
 const agents: InfrastructureAgent[] = [];
@@ -47,7 +53,10 @@ async function setup(config: Partial<InfrastructureConfig> = {}, namespace?: str
     namespace: bus.namespace,
     tracer: tracing.tracer(),
   });
-  const agent = createInfrastructureAgent({ bus }, { ...CONFIG, ...config });
+  const agent = createInfrastructureAgent(agentDeps(bus, 'infrastructure'), {
+    ...CONFIG,
+    ...config,
+  });
   agents.push(agent);
   await agent.start();
   return { bus, client, agent, tracing };
@@ -306,7 +315,7 @@ describe('infrastructure agent', () => {
   it('refuses to start a second instance that would own a second state', async () => {
     const { bus } = await setup();
     const other = await nats.connectBus({ name: 'infrastructure-2', namespace: bus.namespace });
-    const second = createInfrastructureAgent({ bus: other }, CONFIG);
+    const second = createInfrastructureAgent(agentDeps(other, 'infrastructure'), CONFIG);
     agents.push(second);
     const error = await second.start().then(
       () => undefined,

@@ -25,7 +25,13 @@ import {
 import { NetworkState } from '../../shared/model/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait.js';
-import { DEMAND, HIGH_URLLC, planFor, type Where } from '../unit/infrastructure-fixtures.js';
+import {
+  DEMAND,
+  HIGH_URLLC,
+  agentDeps,
+  planFor,
+  type Where,
+} from '../unit/infrastructure-fixtures.js';
 
 const nats = useNatsServer();
 const running: { stop(): Promise<void> }[] = [];
@@ -38,10 +44,11 @@ const PROFILE: SliceProfile = HIGH_URLLC;
 const HYSTERESIS = { enterSamples: 2, clearSamples: 2, cooldownMs: 0 };
 
 async function startTelemetry(bus: Bus): Promise<TelemetryAgent> {
-  const agent = createTelemetryAgent(
-    { bus },
-    { prometheusPort: 0, prometheusHost: '127.0.0.1', hysteresis: HYSTERESIS },
-  );
+  const agent = createTelemetryAgent(agentDeps(bus, 'telemetry'), {
+    prometheusPort: 0,
+    prometheusHost: '127.0.0.1',
+    hysteresis: HYSTERESIS,
+  });
   running.push(agent);
   await agent.start();
   return agent;
@@ -211,10 +218,11 @@ describe('telemetry agent', () => {
     try {
       const bus = await nats.connectBus({ name: 'telemetry' });
       const { port } = collector.address() as AddressInfo;
-      const telemetry = createTelemetryAgent(
-        { bus },
-        { prometheusPort: -1, otlpEndpoint: `http://127.0.0.1:${port}`, otlpIntervalMs: 60_000 },
-      );
+      const telemetry = createTelemetryAgent(agentDeps(bus, 'telemetry'), {
+        prometheusPort: -1,
+        otlpEndpoint: `http://127.0.0.1:${port}`,
+        otlpIntervalMs: 60_000,
+      });
       running.push(telemetry);
       await telemetry.start();
       expect(telemetry.prometheusUrl).toBeUndefined();
@@ -233,7 +241,7 @@ describe('telemetry agent', () => {
     const bus = await nats.connectBus({ name: 'telemetry', namespace: infraBus.namespace });
     const client = await nats.connectBus({ name: 'client', namespace: infraBus.namespace });
     const infra: InfrastructureAgent = createInfrastructureAgent(
-      { bus: infraBus },
+      agentDeps(infraBus, 'infrastructure'),
       { seed: 3, kpiIntervalMs: 0 },
     );
     running.push(infra);

@@ -1,4 +1,5 @@
-/** Slices and plans for the infrastructure and telemetry unit tests, built with the model's own API. */
+/** Slices, plans and agent dependencies for the infrastructure and telemetry tests, built with the project's own APIs. */
+import type { Bus } from '../../shared/bus/index.js';
 import type {
   ApplyRequest,
   PlacementPlan,
@@ -12,6 +13,10 @@ import {
   type ModelNode,
   type NetworkState,
 } from '../../shared/model/index.js';
+import { newInstanceId, type AgentDeps } from '../../shared/runtime/agent.js';
+import { systemClock } from '../../shared/runtime/clock.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import { silentLogger } from '../../shared/runtime/logger.js';
 
 export const HIGH_URLLC: SliceProfile = {
   serviceType: 'URLLC',
@@ -69,5 +74,19 @@ export function applyRequest(
     profile,
     demand,
     plan: planFor(state, sliceId, profile, where, demand),
+  };
+}
+
+/** Dependencies of an agent of `role` on `bus`, with the default configuration. */
+export function agentDeps(bus: Bus, role: string, seed = 1): AgentDeps {
+  return {
+    role,
+    instanceId: newInstanceId(role),
+    bus,
+    tracer: bus.tracer,
+    clock: systemClock,
+    logger: silentLogger,
+    seed,
+    config: loadConfig({}),
   };
 }
