@@ -10,12 +10,14 @@
  *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
  */
 import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
+import { createSliceManagerAgent } from '../agents/slice-manager/index.js';
 import { createTelemetryAgent } from '../agents/telemetry/index.js';
 import type { AgentFactory } from '../shared/runtime/agent.js';
 
 export const roles: Readonly<Record<string, AgentFactory>> = {
   infrastructure: (deps) => createInfrastructureAgent(deps),
   telemetry: (deps) => createTelemetryAgent(deps),
+  'slice-manager': (deps) => createSliceManagerAgent(deps),
 };
 
 /** Registered role names in start order. */
