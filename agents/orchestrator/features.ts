@@ -15,6 +15,8 @@ import type { PreferenceVector, SliceProfile } from '../../shared/contracts/comm
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import {
   ACTION_COUNT,
+  ACTION_NAMES,
+  OBSERVATION_LAYOUT,
   OBSERVATION_SIZE,
   OUTCOME_SCALES,
   Outcome,
@@ -35,15 +37,48 @@ export function isLearnedMethod(name: string): name is LearnedMethod {
   return (LEARNED_METHODS as readonly string[]).includes(name);
 }
 
-// Layout of the model's observation (shared/model/observation.ts).
-const CLASS_FEATURES = { start: 8, end: 16 };
-const GLOBAL_FEATURES = 33;
-const PER_ACTION = 6;
+/**
+ * Where ppo's inputs sit in the model's observation, found by name in
+ * OBSERVATION_LAYOUT so a reordered observation cannot silently shift them.
+ */
+function ppoLayout() {
+  const layout = OBSERVATION_LAYOUT;
+  const isClass = (name: string) =>
+    name.startsWith('request.latency.') ||
+    name.startsWith('request.reliability.') ||
+    name.startsWith('request.cost.');
+  const global: number[] = [];
+  layout.forEach((name, i) => {
+    if (!name.startsWith('action.') && !isClass(name)) global.push(i);
+  });
+  const field = (action: string, name: string) => {
+    const i = layout.indexOf(`action.${action}.${name}`);
+    if (i < 0) {
+      throw new SliceMeshError(
+        'internal',
+        `the model's observation has no action.${action}.${name}`,
+      );
+    }
+    return i;
+  };
+  const perAction = ACTION_NAMES.map((a) => ({
+    feasible: field(a, 'feasible'),
+    latency: field(a, 'latencyRatio'),
+    cost: field(a, 'costRatio'),
+    reliability: field(a, 'reliabilityCost'),
+    breaks: field(a, 'breaks'),
+  }));
+  return { global, perAction };
+}
+
+const PPO_LAYOUT = ppoLayout();
 const PPO_PER_ACTION = 5;
 
+/** Classes whose limits ppo's previews are expressed against (never the slice's own). */
+const CLASS_FREE = { latency: 'best-effort', reliability: 'best-effort', cost: 'general' } as const;
+
 export const QAPPO_INPUT_SIZE = OBSERVATION_SIZE + 4;
-export const PPO_INPUT_SIZE =
-  GLOBAL_FEATURES - (CLASS_FEATURES.end - CLASS_FEATURES.start) + ACTION_COUNT * PPO_PER_ACTION;
+export const PPO_INPUT_SIZE = PPO_LAYOUT.global.length + ACTION_COUNT * PPO_PER_ACTION;
 
 export function inputSize(method: LearnedMethod): number {
   return method === 'qappo' ? QAPPO_INPUT_SIZE : PPO_INPUT_SIZE;
@@ -89,9 +124,15 @@ export class FeatureBuilder {
         `feature buffer holds ${out.length}, needs ${this.size}`,
       );
     }
-    // qappo judges previews against the inferred classes; ppo's reading of
-    // them is class-free (below), so which profile is used does not matter.
-    const compiled = compileRequest(this.config, { ...request, profile: intent.profile });
+    // qappo judges the previews against the inferred classes. ppo reads them
+    // against fixed, class-free limits (the loosest classes) so that nothing
+    // of the intent reaches its input; only the service type, which fixes the
+    // VNF chain, is kept.
+    const profile =
+      this.method === 'qappo'
+        ? intent.profile
+        : { ...CLASS_FREE, serviceType: request.profile.serviceType };
+    const compiled = compileRequest(this.config, { ...request, profile });
     const obs = encodeObservation(
       state,
       compiled,
@@ -110,17 +151,14 @@ export class FeatureBuilder {
       return out;
     }
     let k = 0;
-    for (let i = 0; i < GLOBAL_FEATURES; i++) {
-      if (i >= CLASS_FEATURES.start && i < CLASS_FEATURES.end) continue;
-      out[k++] = obs[i] as number;
-    }
-    for (let a = 0; a < ACTION_COUNT; a++) {
-      const base = GLOBAL_FEATURES + a * PER_ACTION;
-      out[k++] = obs[base] as number; // feasible
-      out[k++] = ((obs[base + 1] as number) * compiled.latencyLimitMs) / OUTCOME_SCALES.latencyMs;
-      out[k++] = ((obs[base + 2] as number) * compiled.costLimit) / OUTCOME_SCALES.cost;
-      out[k++] = obs[base + 3] as number; // reliability cost / 4
-      out[k++] = obs[base + 5] as number; // other slices broken / 4
+    for (const i of PPO_LAYOUT.global) out[k++] = obs[i] as number;
+    for (const f of PPO_LAYOUT.perAction) {
+      out[k++] = obs[f.feasible] as number;
+      // Back from ratios of the (class-free) limits to the model's common scales.
+      out[k++] = ((obs[f.latency] as number) * compiled.latencyLimitMs) / OUTCOME_SCALES.latencyMs;
+      out[k++] = ((obs[f.cost] as number) * compiled.costLimit) / OUTCOME_SCALES.cost;
+      out[k++] = obs[f.reliability] as number;
+      out[k++] = obs[f.breaks] as number;
     }
     return out;
   }

@@ -6,10 +6,11 @@
  *                 − (w_lat·latency + w_cost·cost + w_rel·(reliability + shared))
  *   rejected: r = −REJECT_PENALTY
  *
- * The three QoE terms come from the model on a common scale (latency/100 ms,
- * cost/40, reliability cost/4; lower is better); `shared` counts, on the
- * reliability scale (/4), the other slices whose reliability cost this
- * placement raises by giving their node its first co-tenant. The weights are:
+ * The three QoE terms come from the model on a common scale (each raw figure
+ * divided by its entry in the model's OUTCOME_SCALES; lower is better);
+ * `shared` counts, on the reliability scale, the other slices whose
+ * reliability cost this placement raises by giving their node its first
+ * co-tenant. The weights are:
  * - `qappo`: the slice's preference vector from the interpreter, over the
  *   dimensions the case study measures (latency, economics → cost,
  *   reliability), renormalised to sum to 1 (throughput has no term in the model);
