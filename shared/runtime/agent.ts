@@ -159,7 +159,8 @@ export function createAgentHandle(
     },
     stopped,
     start: () => {
-      if (starting) return starting;
+      // Starting or running: the same start; anything later cannot start again.
+      if (starting && (state === 'initialized' || state === 'running')) return starting;
       if (state !== 'initialized') {
         return Promise.reject(
           new SliceMeshError('internal', `cannot start ${role} agent: it is ${state}`),

@@ -68,6 +68,18 @@ export function writeMeshFile(dataDir: string, mesh: MeshFile): () => void {
   };
 }
 
+/** Throws `config` when another live process serves a mesh from `dataDir`. */
+export function assertNoRunningMesh(dataDir: string): void {
+  const running = readMeshFile(dataDir);
+  if (running && running.pid !== process.pid) {
+    throw new SliceMeshError(
+      'config',
+      `a mesh is already running from ${meshFilePath(dataDir)} (pid ${running.pid}, NATS ${running.natsUrl}); ` +
+        'stop it first or use another SLICEMESH_DATA_DIR',
+    );
+  }
+}
+
 export interface ResolvedServices {
   readonly natsUrl: string;
   /** null when Chroma was not asked for. */
@@ -96,16 +108,7 @@ export async function resolveServices(
 ): Promise<ResolvedServices> {
   const dataDir = config.mesh.dataDir;
   const log = options.logger;
-  if (options.writeMeshFile) {
-    const running = readMeshFile(dataDir);
-    if (running && running.pid !== process.pid) {
-      throw new SliceMeshError(
-        'config',
-        `a mesh is already running from ${meshFilePath(dataDir)} (pid ${running.pid}, NATS ${running.natsUrl}); ` +
-          'stop it first or use another SLICEMESH_DATA_DIR',
-      );
-    }
-  }
+  if (options.writeMeshFile) assertNoRunningMesh(dataDir);
   const embedded: { nats?: NatsServer; chroma?: ChromaServer } = {};
   const stopEmbedded = async () => {
     // Chroma first: it does not depend on NATS, and NATS should outlive clients.
