@@ -10,6 +10,7 @@
  *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
  */
 import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
+import { createOrchestratorAgent, orchestratorConfigFrom } from '../agents/orchestrator/index.js';
 import { createSliceManagerAgent } from '../agents/slice-manager/index.js';
 import { createTelemetryAgent } from '../agents/telemetry/index.js';
 import type { AgentFactory } from '../shared/runtime/agent.js';
@@ -17,6 +18,7 @@ import type { AgentFactory } from '../shared/runtime/agent.js';
 export const roles: Readonly<Record<string, AgentFactory>> = {
   infrastructure: (deps) => createInfrastructureAgent(deps),
   telemetry: (deps) => createTelemetryAgent(deps),
+  orchestrator: (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
   'slice-manager': (deps) => createSliceManagerAgent(deps),
 };
 
