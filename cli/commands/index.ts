@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as intents } from './intents.js';
+import { register as evaluate } from './eval.js';
 import { register as agent } from './agent.js';
 import { register as interpret } from './interpret.js';
 import { register as request } from './request.js';
@@ -10,4 +11,4 @@ import { register as up } from './up.js';
 /** Each CLI command lives in its own module and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [interpret, intents, train, up, agent, request, status];
+export const commands: RegisterCommand[] = [interpret, intents, train, up, agent, request, status, evaluate];
