@@ -244,8 +244,14 @@ export function createOrchestratorAgent(
         );
       }
       await reload();
-      // The configured learned method must be usable; the other one may be missing.
-      if (isLearnedMethod(method)) (slots.get(method) as CheckpointSlot).policy();
+      if (isLearnedMethod(method) && !(slots.get(method) as CheckpointSlot).loaded) {
+        // Serve anyway: requests for it get a typed `unavailable` error until a
+        // checkpoint appears, which the reload timer then picks up.
+        logger.warn('no checkpoint for the configured method yet', {
+          method,
+          dir: path.join(config.modelDir, method),
+        });
+      }
       for (const slot of slots.values()) slot.watch(config.reloadIntervalMs ?? 2_000);
       subscription = bus.serve(
         bus.subjects.orchestratorPlace(),

@@ -43,8 +43,13 @@ afterAll(async () => {
  * Writes an untrained qappo checkpoint whose output bias makes `favourite`
  * by far the most likely action wherever it is allowed.
  */
-async function writeCheckpoint(favourite: string, steps: number): Promise<void> {
-  const size = inputSize('qappo');
+async function writeCheckpoint(
+  favourite: string,
+  steps: number,
+  method: 'qappo' | 'ppo' = 'qappo',
+  dir = modelDir,
+): Promise<void> {
+  const size = inputSize(method);
   const weights = initActorCritic(
     { inputSize: size, actionCount: ACTION_NAMES.length, hidden: [8] },
     3,
@@ -52,7 +57,7 @@ async function writeCheckpoint(favourite: string, steps: number): Promise<void> 
   const out = weights.actor.layers.at(-1)!;
   out.bias[ACTION_NAMES.indexOf(favourite)] = 20;
   await saveCheckpoint(
-    path.join(modelDir, 'qappo'),
+    path.join(dir, method),
     {
       weights,
       normalizer: new RunningNormalizer(size),
@@ -64,7 +69,7 @@ async function writeCheckpoint(favourite: string, steps: number): Promise<void> 
       wallTimeMs: 1,
     },
     {
-      method: 'qappo',
+      method,
       modelVersion: 'test',
       seed: 1,
       backend: 'test',
@@ -200,15 +205,36 @@ describe('orchestrator service', () => {
     expect(rejected.reason).toMatch(/chose to reject/);
   });
 
-  it('refuses to start when the configured learned method has no checkpoint', async () => {
-    const bus = await nats.connectBus({ name: 'orchestrator' });
-    const agent = createOrchestratorAgent(
-      { bus },
-      { method: 'ppo', modelDir, reloadIntervalMs: 0 },
-    );
-    await expect(agent.start()).rejects.toSatisfy(
-      (e: unknown) => isSliceMeshError(e) && e.code === 'unavailable',
-    );
-    expect(agent.state).toBe('failed');
+  it('without a checkpoint answers unavailable, then serves the first one saved', async () => {
+    const emptyDir = await mkdtemp(path.join(tmpdir(), 'orchestrator-empty-'));
+    try {
+      const bus = await nats.connectBus({ name: 'orchestrator' });
+      const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+      const agent = createOrchestratorAgent(
+        { bus },
+        { method: 'ppo', modelDir: emptyDir, reloadIntervalMs: 50 },
+      );
+      running.push(agent);
+      await agent.start();
+      await bus.flush();
+      const place = () =>
+        client.request(
+          bus.subjects.orchestratorPlace(),
+          PlacementRequest,
+          request(),
+          PlacementReply,
+        );
+      await expect(place()).rejects.toSatisfy(
+        (e: unknown) =>
+          isSliceMeshError(e) && e.code === 'unavailable' && /slicemesh train/.test(e.message),
+      );
+      await writeCheckpoint('local-new', 100, 'ppo', emptyDir);
+      const reply = await waitFor(() => place().catch(() => undefined), {
+        what: 'the first checkpoint',
+      });
+      expect(reply.outcome).toBe('planned');
+    } finally {
+      await rm(emptyDir, { recursive: true, force: true });
+    }
   });
 });
