@@ -10,6 +10,7 @@
  *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
  */
 import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
+import { createInterpreterAgent, interpreterConfigFrom } from '../agents/interpreter/index.js';
 import { createOrchestratorAgent, orchestratorConfigFrom } from '../agents/orchestrator/index.js';
 import { createSliceManagerAgent } from '../agents/slice-manager/index.js';
 import { createTelemetryAgent } from '../agents/telemetry/index.js';
@@ -19,6 +20,7 @@ export const roles: Readonly<Record<string, AgentFactory>> = {
   infrastructure: (deps) => createInfrastructureAgent(deps),
   telemetry: (deps) => createTelemetryAgent(deps),
   orchestrator: (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
+  interpreter: (deps) => createInterpreterAgent(deps, interpreterConfigFrom(deps.config)),
   'slice-manager': (deps) => createSliceManagerAgent(deps),
 };
 

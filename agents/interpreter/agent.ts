@@ -4,36 +4,46 @@
  * Instances share the queue group `interpreter`, so running more of them
  * spreads the load; each keeps no per-request state.
  */
-import type { Tracer } from '@opentelemetry/api';
-import type { Bus, Subscription } from '../../shared/bus/types.js';
+import type { Subscription } from '../../shared/bus/types.js';
 import { InferenceReply, InferenceRequest } from '../../shared/contracts/messages.js';
-import { toSliceMeshError } from '../../shared/contracts/errors.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
-import type { Logger } from '../../shared/runtime/logger.js';
-import type { VectorStore, ProviderMismatchPolicy } from '../../shared/vectorstore/types.js';
+import {
+  createAgentHandle,
+  newInstanceId,
+  type AgentDeps,
+  type AgentHandle,
+} from '../../shared/runtime/agent.js';
+import { systemClock } from '../../shared/runtime/clock.js';
+import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
+import type { ProviderMismatchPolicy, VectorStore } from '../../shared/vectorstore/types.js';
+import type { EstimateOptions } from './estimate.js';
 import { createInterpreter, type Interpreter } from './interpreter.js';
 import type { KnowledgeLine } from './knowledge.js';
-import type { EstimateOptions } from './estimate.js';
+import {
+  DEFAULT_KNOWLEDGE_PATH,
+  openInterpreterResources,
+  resourceOptionsFromConfig,
+  type InterpreterResources,
+} from './resources.js';
 import type { RetrievalOptions } from './retrieve.js';
 import type { Reasoner } from './types.js';
 
 export const INTERPRETER_ROLE = 'interpreter';
 
-export type AgentState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-export interface InterpreterAgentDeps {
-  readonly bus: Bus;
-  readonly provider: EmbeddingProvider;
-  readonly store: VectorStore;
-  readonly reasoner: Reasoner;
-  readonly tracer?: Tracer;
-  readonly logger?: Logger;
-  /** Epoch-ms clock (recency weighting, record timestamps). */
-  readonly now?: () => number;
-}
+/**
+ * The bus is required; the rest defaults (role name, bus tracer and logger,
+ * system clock, config from the environment). Provider, store and reasoner
+ * default to what the config selects, opened at start and closed at stop.
+ */
+export type InterpreterAgentDeps = Pick<AgentDeps, 'bus'> &
+  Partial<AgentDeps> & {
+    readonly provider?: EmbeddingProvider;
+    readonly store?: VectorStore;
+    readonly reasoner?: Reasoner;
+  };
 
 export interface InterpreterAgentConfig {
-  /** Knowledge-base file (or lines) bootstrapped into Chroma at start; omit to use the collection as is. */
+  /** Knowledge-base file (or lines) bootstrapped into Chroma at start; omit to use the collection as it is. */
   readonly knowledge?: string | readonly KnowledgeLine[];
   readonly retrieval?: RetrievalOptions;
   readonly estimate?: EstimateOptions;
@@ -41,115 +51,112 @@ export interface InterpreterAgentConfig {
   readonly onMemoryProviderMismatch?: ProviderMismatchPolicy;
 }
 
-export interface InterpreterAgent {
-  readonly role: typeof INTERPRETER_ROLE;
-  readonly state: AgentState;
-  /** Resolves when the agent has stopped: null after a clean stop, the error after a failure. */
-  readonly stopped: Promise<Error | null>;
-  /** Opens collections, bootstraps the knowledge base, then starts serving. */
-  start(): Promise<void>;
-  /** Stops taking requests and waits for the ones in flight. Idempotent. */
-  stop(): Promise<void>;
-  /** The interpreter behind the service (for in-process callers and tests). */
+/** The agent's settings from the environment configuration (the shipped knowledge base). */
+export function interpreterConfigFrom(_config: SliceMeshConfig): InterpreterAgentConfig {
+  return { knowledge: DEFAULT_KNOWLEDGE_PATH };
+}
+
+export interface InterpreterAgent extends AgentHandle {
+  /** The interpreter behind the service once started (in-process callers, tests). */
   readonly interpreter: Interpreter | undefined;
 }
 
 /** Creates the interpreter agent; nothing happens until `start()`. */
 export function createInterpreterAgent(
-  deps: InterpreterAgentDeps,
+  partialDeps: InterpreterAgentDeps,
   config: InterpreterAgentConfig = {},
 ): InterpreterAgent {
-  let state: AgentState = 'initialized';
+  const bus = partialDeps.bus;
+  const role = partialDeps.role ?? INTERPRETER_ROLE;
+  const instanceId = partialDeps.instanceId ?? newInstanceId(role);
+  const deps: AgentDeps = {
+    role,
+    instanceId,
+    bus,
+    tracer: partialDeps.tracer ?? bus.tracer,
+    clock: partialDeps.clock ?? systemClock,
+    logger: partialDeps.logger ?? bus.logger.child({ role, instanceId }),
+    seed: partialDeps.seed ?? 1,
+    config: partialDeps.config ?? loadConfig({}),
+  };
   let interpreter: Interpreter | undefined;
   let subscription: Subscription | undefined;
-  let resolveStopped: (value: Error | null) => void = () => undefined;
-  const stopped = new Promise<Error | null>((resolve) => {
-    resolveStopped = resolve;
-  });
-  const log = deps.logger?.child({ role: INTERPRETER_ROLE });
-  let stopping: Promise<void> | undefined;
+  let owned: InterpreterResources | undefined;
 
-  const agent: InterpreterAgent = {
-    role: INTERPRETER_ROLE,
-    get state() {
-      return state;
+  const handle = createAgentHandle(deps, {
+    start: async () => {
+      let { provider, store, reasoner } = partialDeps;
+      if (provider === undefined || store === undefined || reasoner === undefined) {
+        owned = await openInterpreterResources(
+          resourceOptionsFromConfig(deps.config, {
+            onProgress: (message) => deps.logger.info(message),
+          }),
+        );
+        provider ??= owned.provider;
+        store ??= owned.store;
+        reasoner ??= owned.reasoner;
+      }
+      const now = () => deps.clock.now();
+      interpreter = await createInterpreter(
+        { provider, store, reasoner, tracer: deps.tracer, now },
+        {
+          namespace: bus.namespace,
+          ...(config.knowledge !== undefined ? { knowledge: config.knowledge } : {}),
+          ...(config.retrieval ? { retrieval: config.retrieval } : {}),
+          ...(config.estimate ? { estimate: config.estimate } : {}),
+          ...(config.maxTextChars ? { maxTextChars: config.maxTextChars } : {}),
+          ...(config.onMemoryProviderMismatch
+            ? { onMemoryProviderMismatch: config.onMemoryProviderMismatch }
+            : {}),
+        },
+      );
+      const ready = interpreter;
+      subscription = bus.serve(
+        bus.subjects.interpreterInfer(),
+        InferenceRequest,
+        InferenceReply,
+        async (req) => {
+          const result = await ready.interpret({
+            text: req.text,
+            sla: req.sla,
+            sliceId: req.sliceId,
+          });
+          return {
+            type: 'interpreter.infer.reply.v1' as const,
+            sliceId: req.sliceId,
+            ...result,
+            neighbours: [...result.neighbours],
+          };
+        },
+        { queue: bus.subjects.queueGroup(INTERPRETER_ROLE) },
+      );
+      deps.logger.info('interpreter serving', {
+        subject: bus.subjects.interpreterInfer(),
+        reasoner: ready.reasoner,
+        provider: ready.providerId,
+        knowledge: ready.bootstrap,
+      });
     },
-    stopped,
+    stop: async () => {
+      // Intake first (waits for requests in flight), then what this agent opened.
+      await subscription?.stop();
+      subscription = undefined;
+      await owned?.close();
+      owned = undefined;
+    },
+  });
+
+  return {
+    role: handle.role,
+    instanceId: handle.instanceId,
+    get state() {
+      return handle.state;
+    },
+    stopped: handle.stopped,
+    start: () => handle.start(),
+    stop: () => handle.stop(),
     get interpreter() {
       return interpreter;
     },
-    async start() {
-      if (state !== 'initialized')
-        throw toSliceMeshError(new Error(`cannot start an agent in state ${state}`));
-      try {
-        interpreter = await createInterpreter(
-          {
-            provider: deps.provider,
-            store: deps.store,
-            reasoner: deps.reasoner,
-            tracer: deps.tracer ?? deps.bus.tracer,
-            ...(deps.now ? { now: deps.now } : {}),
-          },
-          {
-            namespace: deps.bus.namespace,
-            ...(config.knowledge !== undefined ? { knowledge: config.knowledge } : {}),
-            ...(config.retrieval ? { retrieval: config.retrieval } : {}),
-            ...(config.estimate ? { estimate: config.estimate } : {}),
-            ...(config.maxTextChars ? { maxTextChars: config.maxTextChars } : {}),
-            ...(config.onMemoryProviderMismatch
-              ? { onMemoryProviderMismatch: config.onMemoryProviderMismatch }
-              : {}),
-          },
-        );
-        const ready = interpreter;
-        subscription = deps.bus.serve(
-          deps.bus.subjects.interpreterInfer(),
-          InferenceRequest,
-          InferenceReply,
-          async (req) => {
-            const result = await ready.interpret({
-              text: req.text,
-              sla: req.sla,
-              sliceId: req.sliceId,
-            });
-            return {
-              type: 'interpreter.infer.reply.v1' as const,
-              sliceId: req.sliceId,
-              ...result,
-              neighbours: [...result.neighbours],
-            };
-          },
-          { queue: deps.bus.subjects.queueGroup(INTERPRETER_ROLE) },
-        );
-        state = 'running';
-        log?.info('interpreter serving', {
-          subject: deps.bus.subjects.interpreterInfer(),
-          reasoner: ready.reasoner,
-          provider: ready.providerId,
-          knowledge: ready.bootstrap,
-        });
-      } catch (error) {
-        state = 'failed';
-        const err = toSliceMeshError(error);
-        resolveStopped(err);
-        throw err;
-      }
-    },
-    stop() {
-      stopping ??= (async () => {
-        if (state === 'stopped' || state === 'failed') return;
-        state = 'stopping';
-        try {
-          await subscription?.stop();
-          state = 'stopped';
-          resolveStopped(null);
-        } catch (error) {
-          state = 'failed';
-          resolveStopped(toSliceMeshError(error));
-        }
-      })();
-      return stopping;
-    },
   };
-  return agent;
 }
