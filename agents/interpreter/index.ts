@@ -5,6 +5,7 @@
  */
 export {
   createInterpreterAgent,
+  interpreterConfigFrom,
   INTERPRETER_ROLE,
   type InterpreterAgent,
   type InterpreterAgentConfig,
