@@ -7,6 +7,7 @@
 import type { Bus } from '../../shared/bus/index.js';
 import {
   SliceChange,
+  type SliceMeshError,
   SliceEvent,
   SliceListReply,
   SliceListRequest,
@@ -38,6 +39,8 @@ export interface BusReplayMeshOptions {
   readonly traceFile?: string;
   /** Stops what was started for the replay (agents, servers); called by `close()`. */
   readonly close: () => Promise<void>;
+  /** Settles when the mesh can no longer work (an agent failed). */
+  readonly failed?: Promise<SliceMeshError>;
 }
 
 /** A `ReplayMesh` on a connected bus. */
@@ -95,5 +98,6 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
       return reply.slices;
     },
     close: options.close,
+    ...(options.failed ? { failed: options.failed } : {}),
   };
 }

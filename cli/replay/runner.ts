@@ -45,6 +45,8 @@ export interface ReplayMesh {
   fetchRecords?(): Promise<readonly SliceRecord[]>;
   /** The OTLP JSON file this run's spans are written to, if any. */
   readonly traceFile?: string;
+  /** Settles when the mesh can no longer work (an agent failed): the replay stops with that error. */
+  readonly failed?: Promise<SliceMeshError>;
   /** Stops whatever `startMesh` started. */
   close(): Promise<void>;
 }
@@ -73,6 +75,8 @@ export interface ReplayOptions {
   readonly sleep?: Sleep;
   /** Progress lines (the CLI writes them to stderr). */
   readonly progress?: (line: string) => void;
+  /** Aborting it stops the replay (the mesh is still closed cleanly). */
+  readonly signal?: AbortSignal;
 }
 
 /** The replay's result plus what the report says about the run. */
@@ -113,6 +117,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
   const sleep = options.sleep ?? defaultSleep;
   const progress = options.progress ?? (() => undefined);
 
+  const meshStart = clock.now();
+  progress(`starting the mesh (namespace ${namespace})`);
   const mesh = await options.startMesh({
     namespace,
     seed: scenario.seed,
@@ -120,7 +126,24 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     scenario: scenario.name,
     ...(scenario.fluctuation ? { fluctuation: scenario.fluctuation } : {}),
   });
+  progress(`mesh ready in ${((clock.now() - meshStart) / 1000).toFixed(1)}s`);
   const tracker = new SliceTracker();
+  // An agent failure or the caller's abort interrupts every wait of the run.
+  const interrupt = new AbortController();
+  let interruption: SliceMeshError | undefined;
+  const interruptWith = (error: SliceMeshError) => {
+    if (interruption) return;
+    interruption = error;
+    interrupt.abort();
+  };
+  const onAbort = () =>
+    interruptWith(new SliceMeshError('unavailable', 'replay interrupted', { retryable: false }));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  void mesh.failed?.then(interruptWith);
+  const checkInterrupted = () => {
+    if (interruption) throw interruption;
+  };
   let startedAt = clock.now();
   const stamp = () => `[${((clock.now() - startedAt) / 1000).toFixed(2).padStart(7)}s]`;
   let unsubscribe: (() => Promise<void> | void) | undefined;
@@ -139,7 +162,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     });
 
     progress(
-      `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}, namespace ${namespace}`,
+      `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}`,
     );
     startedAt = clock.now();
     const finish = (endedAt: number): ReplayRun => ({
@@ -156,8 +179,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
       if (speed !== 'max') {
         const due = startedAt + toWallMs(event.atMs, speed);
         const wait = due - clock.now();
-        if (wait > 0) await sleepQuietly(sleep, wait);
+        if (wait > 0) await sleep(wait, interrupt.signal).catch(() => undefined);
       }
+      checkInterrupted();
       expect(tracker, event);
       const outgoing = toMessage(event, speed, clock.now());
       await mesh.publish(outgoing);
@@ -166,14 +190,30 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
       // the mesh sees the scenario in order, one slice decision at a time.
       if (
         speed === 'max' &&
-        !(await waitFor(tracker, () => tracker.isSettled(event.sliceId), settleTimeoutMs, sleep))
+        !(await waitFor(
+          tracker,
+          () => tracker.isSettled(event.sliceId),
+          settleTimeoutMs,
+          sleep,
+          interrupt.signal,
+        ))
       ) {
+        checkInterrupted();
         throw unsettledError(tracker, false, settleTimeoutMs, finish(clock.now()));
       }
     }
 
     progress(`${stamp()} all events published; waiting for slices to settle`);
-    if (!(await waitFor(tracker, () => tracker.allSettled(true), settleTimeoutMs, sleep))) {
+    if (
+      !(await waitFor(
+        tracker,
+        () => tracker.allSettled(true),
+        settleTimeoutMs,
+        sleep,
+        interrupt.signal,
+      ))
+    ) {
+      checkInterrupted();
       throw unsettledError(tracker, true, settleTimeoutMs, finish(clock.now()));
     }
     if (mesh.fetchRecords) {
@@ -185,10 +225,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     );
     return run;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     try {
       await unsubscribe?.();
     } finally {
+      const closing = clock.now();
       await mesh.close();
+      progress(`mesh stopped in ${((clock.now() - closing) / 1000).toFixed(1)}s`);
     }
   }
 }
@@ -235,28 +278,32 @@ function buildResult(scenario: Scenario, method: string, tracker: SliceTracker):
   return { scenario: scenario.name, method, summary: summarise(slices), slices };
 }
 
-async function sleepQuietly(sleep: Sleep, ms: number): Promise<void> {
-  await sleep(ms, new AbortController().signal);
-}
-
-/** Resolves true as soon as `done()` holds, false if it still does not after `timeoutMs`. */
+/**
+ * Resolves true as soon as `done()` holds, false if it still does not after
+ * `timeoutMs` or once `interrupted` aborts.
+ */
 function waitFor(
   tracker: SliceTracker,
   done: () => boolean,
   timeoutMs: number,
   sleep: Sleep,
+  interrupted: AbortSignal,
 ): Promise<boolean> {
   if (done()) return Promise.resolve(true);
+  if (interrupted.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const abort = new AbortController();
     let finished = false;
+    const onInterrupt = () => finish(false);
     const finish = (value: boolean) => {
       if (finished) return;
       finished = true;
       off();
+      interrupted.removeEventListener('abort', onInterrupt);
       abort.abort();
       resolve(value);
     };
+    interrupted.addEventListener('abort', onInterrupt, { once: true });
     const off = tracker.onChange(() => {
       if (done()) finish(true);
     });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  SliceMeshError,
   isSliceMeshError,
   type SliceEvent,
   type SliceRecord,
@@ -52,6 +53,8 @@ interface FakeOptions {
   reject?: string[];
   /** Deliver events on a later macrotask instead of synchronously (like a real bus). */
   async?: boolean;
+  /** Settles when the fake mesh "fails". */
+  failed?: Promise<SliceMeshError>;
 }
 
 /** An in-memory mesh whose slice-manager walks each slice through the lifecycle. */
@@ -61,11 +64,13 @@ class FakeMesh implements ReplayMesh {
   run: MeshRunOptions | undefined;
   closed = false;
   readonly traceFile = 'traces/fake.json';
+  readonly failed: Promise<SliceMeshError> | undefined;
   #handler: ((event: SliceEvent) => void) | undefined;
   readonly #clock: Clock;
 
   constructor(private readonly options: FakeOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.failed = options.failed;
   }
 
   publish(message: OutgoingMessage): Promise<void> {
@@ -355,6 +360,45 @@ describe('runReplay', () => {
     });
     expect(result.summary.requests).toBe(3);
     expect(mesh.published).toHaveLength(5);
+  });
+
+  it('stops with the error of a mesh that fails mid-run, without waiting for the settle timeout', async () => {
+    let fail!: (error: SliceMeshError) => void;
+    const failed = new Promise<SliceMeshError>((resolve) => (fail = resolve));
+    const mesh = new FakeMesh({ silent: ['a'], failed });
+    const started = Date.now();
+    const replay = runReplay({
+      scenario: parseScenario(LINE),
+      startMesh: () => Promise.resolve(mesh),
+      settleTimeoutMs: 60_000,
+    });
+    setTimeout(
+      () => fail(new SliceMeshError('unavailable', 'the mesh stopped: orchestrator failed')),
+      20,
+    );
+    await expect(replay).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'the mesh stopped: orchestrator failed',
+    });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(mesh.published).toHaveLength(1);
+    expect(mesh.closed).toBe(true);
+  });
+
+  it('stops when the caller aborts, and still closes the mesh', async () => {
+    const mesh = new FakeMesh({ silent: ['a'] });
+    const abort = new AbortController();
+    const replay = runReplay({
+      scenario: parseScenario(LINE),
+      startMesh: () => Promise.resolve(mesh),
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 20);
+    await expect(replay).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'replay interrupted',
+    });
+    expect(mesh.closed).toBe(true);
   });
 
   it('takes the method from the options, then the scenario, then the default', async () => {

@@ -1,0 +1,190 @@
+/**
+ * The mesh a replay runs against: the configured NATS/Chroma (or embedded
+ * ones), every registered agent role started in this process under the run's
+ * own namespace, and the replay's own bus connection and tracer.
+ *
+ * Per-run options reach the agents through their configuration: the run's
+ * namespace, seed (`mesh.seed`, also `deps.seed`), orchestrator method and
+ * traffic fluctuation amplitude replace the configured ones.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectBus } from '../../shared/bus/index.js';
+import { SliceMeshError, toSliceMeshError } from '../../shared/contracts/index.js';
+import type { AgentFactory } from '../../shared/runtime/agent.js';
+import type { Clock } from '../../shared/runtime/clock.js';
+import type { SliceMeshConfig } from '../../shared/runtime/config.js';
+import { resolveServices, withServiceUrls } from '../../shared/runtime/embedded/index.js';
+import { launchRoles } from '../../shared/runtime/launch.js';
+import type { Logger } from '../../shared/runtime/logger.js';
+import {
+  SHUTDOWN_PHASES,
+  type ProcessContext,
+  type ShutdownPhase,
+} from '../../shared/runtime/process.js';
+import { setupTracing, traceFilePath } from '../../shared/telemetry/index.js';
+import { busReplayMesh } from './bus-mesh.js';
+import type { MeshRunOptions, StartMesh } from './runner.js';
+
+export interface LocalMeshOptions {
+  readonly config: SliceMeshConfig;
+  /** Role name → factory (the CLI passes `cli/roles.ts`). */
+  readonly registry: Readonly<Record<string, AgentFactory>>;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Keep the run's JetStream streams and buckets after the replay (default: delete them). */
+  readonly keepStreams?: boolean;
+  /** Upper bound of each shutdown phase (default 15 s). */
+  readonly graceMs?: number;
+}
+
+/** The configuration the agents of one run get. */
+export function configForRun(config: SliceMeshConfig, run: MeshRunOptions): SliceMeshConfig {
+  return {
+    ...config,
+    mesh: { ...config.mesh, namespace: run.namespace, seed: run.seed },
+    orchestrator: { ...config.orchestrator, method: run.method },
+    infrastructure: {
+      ...config.infrastructure,
+      fluctuation: run.fluctuation?.amplitude ?? 0,
+    },
+  };
+}
+
+/**
+ * Shutdown steps in the runtime's phase order (stop intake → drain → flush
+ * traces → drain buses → stop services), run by `close()`: the replay owns
+ * the lifetime of what it started, rather than the process entry.
+ */
+class ShutdownSteps {
+  readonly #steps = new Map<ShutdownPhase, { name: string; step: () => Promise<void> | void }[]>();
+  readonly #abort = new AbortController();
+  #closing: Promise<void> | undefined;
+  #failure: ((error: SliceMeshError) => void) | undefined;
+  /** Settles with the first fatal error an agent reports while the mesh runs. */
+  readonly failed = new Promise<SliceMeshError>((resolve) => (this.#failure = resolve));
+
+  readonly context: ProcessContext;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly graceMs: number,
+  ) {
+    this.context = {
+      logger,
+      signal: this.#abort.signal,
+      onShutdown: (phase, name, step) => {
+        const list = this.#steps.get(phase) ?? [];
+        list.push({ name, step });
+        this.#steps.set(phase, list);
+      },
+      shutdown: (reason) => {
+        // launchRoles calls this when an agent fails while running.
+        this.#failure?.(new SliceMeshError('unavailable', `the mesh stopped: ${reason}`));
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#run());
+  }
+
+  async #run(): Promise<void> {
+    this.#abort.abort();
+    for (const phase of SHUTDOWN_PHASES) {
+      // Later registrations stop first (reverse start order), as in the process entry.
+      const list = [...(this.#steps.get(phase) ?? [])].reverse();
+      await Promise.all(
+        list.map(async ({ name, step }) => {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), this.graceMs);
+          });
+          try {
+            const outcome = await Promise.race([Promise.resolve().then(step), timeout]);
+            if (outcome === 'timeout')
+              this.logger.warn('shutdown step timed out', { phase, step: name });
+          } catch (error) {
+            this.logger.warn('shutdown step failed', { phase, step: name, error });
+          } finally {
+            clearTimeout(timer);
+          }
+        }),
+      );
+    }
+  }
+}
+
+/** Streams (and KV buckets, which are streams) of `namespace`. */
+function ownsStream(name: string, namespace: string): boolean {
+  const prefix = `${namespace.toUpperCase().replace(/-/g, '_')}_`;
+  return (
+    name.startsWith(prefix) || name.startsWith(`KV_${prefix}`) || name.startsWith(`OBJ_${prefix}`)
+  );
+}
+
+/** A `StartMesh` that starts the services (if not configured) and every registered role. */
+export function localMesh(options: LocalMeshOptions): StartMesh {
+  return async (run) => {
+    const logger = options.logger.child({ namespace: run.namespace });
+    const steps = new ShutdownSteps(logger, options.graceMs ?? 15_000);
+    try {
+      const runConfig = configForRun(options.config, run);
+      const services = await resolveServices(runConfig, { logger });
+      steps.context.onShutdown('stop-services', 'embedded services', () => services.stop());
+      const config = withServiceUrls(runConfig, services);
+      const traceFile = traceFilePath(config.tracing.traceDir, `replay-${run.scenario}`);
+
+      // The replay's own spans (one per published event) start each slice's trace.
+      const tracing = setupTracing({
+        serviceName: 'slicemesh-replay',
+        traceFile,
+        ...(config.tracing.otlpEndpoint ? { otlpEndpoint: config.tracing.otlpEndpoint } : {}),
+        resourceAttributes: { 'service.namespace': run.namespace },
+      });
+      steps.context.onShutdown('flush-traces', 'traces of the replay', () => tracing.shutdown());
+      const bus = await connectBus({
+        url: services.natsUrl,
+        namespace: run.namespace,
+        name: `replay-${process.pid}`,
+        tracer: tracing.tracer(),
+        logger,
+      });
+      steps.context.onShutdown('drain-bus', 'bus of the replay', () => bus.drain());
+      await bus.ensureStreams();
+      if (!options.keepStreams) {
+        // After every agent has stopped: nothing of this run is needed once it is over.
+        steps.context.onShutdown('drain', 'delete the run streams', async () => {
+          const jsm = await jetstreamManager(bus.connection);
+          for await (const info of jsm.streams.list()) {
+            if (ownsStream(info.config.name, run.namespace))
+              await jsm.streams.delete(info.config.name);
+          }
+        });
+      }
+
+      const roles = Object.keys(options.registry);
+      if (roles.length === 0) {
+        throw new SliceMeshError(
+          'config',
+          'no agent roles are registered: nothing could handle the slices',
+        );
+      }
+      await launchRoles({
+        config,
+        registry: options.registry,
+        traceFile,
+        process: steps.context,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+      logger.info('replay mesh up', {
+        roles,
+        natsUrl: services.natsUrl,
+        chromaUrl: services.chromaUrl,
+      });
+      return busReplayMesh(bus, { traceFile, close: () => steps.close(), failed: steps.failed });
+    } catch (error) {
+      await steps.close();
+      throw toSliceMeshError(error);
+    }
+  };
+}
