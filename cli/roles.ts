@@ -11,6 +11,7 @@
  */
 import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
 import { createInterpreterAgent, interpreterConfigFrom } from '../agents/interpreter/index.js';
+import { createMemoryCuratorAgent } from '../agents/memory-curator/index.js';
 import { createOrchestratorAgent, orchestratorConfigFrom } from '../agents/orchestrator/index.js';
 import { createSliceManagerAgent } from '../agents/slice-manager/index.js';
 import { createTelemetryAgent } from '../agents/telemetry/index.js';
@@ -21,6 +22,7 @@ export const roles: Readonly<Record<string, AgentFactory>> = {
   telemetry: (deps) => createTelemetryAgent(deps),
   orchestrator: (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
   interpreter: (deps) => createInterpreterAgent(deps, interpreterConfigFrom(deps.config)),
+  'memory-curator': (deps) => createMemoryCuratorAgent(deps),
   'slice-manager': (deps) => createSliceManagerAgent(deps),
 };
 
