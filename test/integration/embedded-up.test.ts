@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isPidAlive, readMeshFile } from '../../shared/runtime/embedded/index.js';
+import { waitFor } from '../helpers/wait.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'slicemesh-up-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Pids of processes whose command line mentions `needle` (Linux /proc). */
+function pidsMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(needle)) pids.push(Number(entry));
+    } catch {
+      // process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+describe('slicemesh up', () => {
+  it('starts embedded services and roles, announces itself, and stops everything on SIGINT', async () => {
+    const dataDir = join(dir, 'data');
+    // One cheap role keeps this test about `up` itself; whole-mesh runs are the e2e suite's job.
+    const up = spawn(
+      process.execPath,
+      [join(root, 'bin/slicemesh.js'), 'up', '--roles', 'infrastructure'],
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          SLICEMESH_DATA_DIR: dataDir,
+          SLICEMESH_TRACE_DIR: join(dir, 'traces'),
+          NATS_URL: '',
+          CHROMA_URL: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    up.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => up.on('exit', (code) => resolve(code)));
+
+    const mesh = await waitFor(() => readMeshFile(dataDir) ?? undefined, {
+      timeoutMs: 100_000,
+      intervalMs: 200,
+      what: 'mesh.json',
+    }).catch((error: unknown) => {
+      up.kill('SIGKILL');
+      throw new Error(`${String(error)}; stderr:\n${stderr}`);
+    });
+    expect(mesh.pid).toBe(up.pid);
+    const nc = await connect({ servers: mesh.natsUrl });
+    await nc.flush();
+    await nc.close();
+    expect((await fetch(`${mesh.chromaUrl}/api/v2/heartbeat`)).ok).toBe(true);
+    expect(stderr).toContain('SliceMesh is up');
+    expect(stderr).toMatch(/roles\s+infrastructure/);
+
+    const servers = pidsMentioning(dataDir).filter((pid) => pid !== up.pid);
+    // watchdog + nats-server, watchdog + chroma
+    expect(servers.length).toBeGreaterThanOrEqual(4);
+
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const pid of servers) {
+      await waitFor(() => !isPidAlive(pid), { timeoutMs: 15_000, what: `pid ${pid} to exit` });
+    }
+    expect(pidsMentioning(dataDir)).toEqual([]);
+    expect(existsSync(join(dataDir, 'mesh.json'))).toBe(false);
+    const traces = readdirSync(join(dir, 'traces'));
+    expect(traces.some((f) => /^mesh-.*\.json$/.test(f))).toBe(true);
+  });
+});
