@@ -8,9 +8,11 @@ import { errorFromReply } from '../../shared/bus/index.js';
 import { isSliceMeshError } from '../../shared/contracts/errors.js';
 import { InferenceReply, InferenceRequest } from '../../shared/contracts/messages.js';
 import { createWinkEmbeddingProvider } from '../../shared/embeddings/index.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import { connectChromaStore } from '../../shared/vectorstore/index.js';
 import {
   createInterpreterAgent,
+  interpreterConfigFrom,
   createOfflineReasoner,
   type InterpreterAgent,
   type Reasoner,
@@ -20,7 +22,8 @@ import { uniqueNamespace, useNatsServer } from '../helpers/nats.js';
 
 const nats = useNatsServer();
 const chroma = useChromaServer();
-const cacheDir = fileURLToPath(new URL('../../.data/embeddings', import.meta.url));
+const dataDir = fileURLToPath(new URL('../../.data', import.meta.url));
+const cacheDir = `${dataDir}/embeddings`;
 const knowledge = fileURLToPath(
   new URL('../../scenarios/knowledge/intents.jsonl', import.meta.url),
 );
@@ -130,5 +133,34 @@ describe('interpreter agent', () => {
       expect(agent.state).toBe('stopped');
       expect(await agent.stopped).toBeNull();
     }
+  });
+
+  it('opens its own provider, store and reasoner from the configuration, as the roles registry does', async () => {
+    const namespace = uniqueNamespace('interp-cfg');
+    const config = loadConfig({
+      CHROMA_URL: chroma.url,
+      SLICEMESH_DATA_DIR: dataDir,
+      SLICEMESH_NAMESPACE: namespace,
+    });
+    const bus = await nats.connectBus({ namespace, name: 'interpreter-cfg' });
+    const agent = createInterpreterAgent({ bus, config }, interpreterConfigFrom(config));
+    agents.push(agent);
+    await agent.start();
+    expect(agent.interpreter?.reasoner).toBe('offline-knn');
+    const client = await nats.connectBus({ namespace, name: 'client-cfg' });
+    const reply = await client.request(
+      client.subjects.interpreterInfer(),
+      InferenceRequest,
+      {
+        type: 'interpreter.infer.request.v1',
+        sliceId: 'cfg-1',
+        text: 'Smart meters for 50,000 homes, cheapest tariff',
+      },
+      InferenceReply,
+      { timeoutMs: 30_000 },
+    );
+    expect(reply.profile.serviceType).toBe('mMTC');
+    await agent.stop();
+    expect(agent.state).toBe('stopped');
   });
 });
