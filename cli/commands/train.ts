@@ -5,7 +5,12 @@
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { createOfflineInterpreter } from '../../agents/interpreter/index.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  DEFAULT_KNOWLEDGE_PATH,
+  createOfflineInterpreter,
+} from '../../agents/interpreter/index.js';
 import {
   DEFAULT_POOL_SEEDS,
   DEFAULT_CACHE_EVAL_SEEDS,
@@ -95,6 +100,16 @@ function createProgressBar(stream: NodeJS.WriteStream) {
   };
 }
 
+/**
+ * Names the interpreter path the cache comes from: its offline reasoner and
+ * a hash of the knowledge base it retrieves from, so a changed knowledge
+ * base makes the cache stale.
+ */
+async function interpreterSource(): Promise<string> {
+  const knowledge = await readFile(DEFAULT_KNOWLEDGE_PATH);
+  return `interpreter-offline:kb-${createHash('sha256').update(knowledge).digest('hex').slice(0, 12)}`;
+}
+
 async function loadOrBuildIntents(
   flags: TrainFlags,
   file: string,
@@ -104,13 +119,14 @@ async function loadOrBuildIntents(
     poolSeeds: positiveInt(flags.poolSeeds, '--pool-seeds'),
     evalSeeds: positiveInt(flags.evalSeeds, '--eval-seeds'),
   };
+  const source = await interpreterSource();
   let previous: IntentCache | undefined;
   try {
     previous = await IntentCache.load(file);
   } catch {
     previous = undefined;
   }
-  if (previous && !flags.refreshPreferences && cacheIsCurrent(previous, coverage)) {
+  if (previous && !flags.refreshPreferences && cacheIsCurrent(previous, coverage, source)) {
     stderr(`preference cache ${file}: ${previous.size} intents from ${previous.source}`);
     return previous;
   }
@@ -121,22 +137,25 @@ async function loadOrBuildIntents(
     dataDir: config.mesh.dataDir,
   });
   try {
-    let source = 'interpreter';
+    const reasoners = new Set<string>();
     const cache = await buildIntentCache({
-      source: `interpreter:${interpreter.interpreter.reasoner}`,
+      source,
       coverage,
       interpret: async (text) => {
         const out = await interpreter.interpret(text);
-        source = out.reasoner;
+        reasoners.add(out.reasoner);
         return { preference: out.preference, profile: out.profile };
       },
-      ...(previous ? { previous } : {}),
+      ...(previous && !flags.refreshPreferences ? { previous } : {}),
       onProgress: (done, total) => process.stderr.write(`\r  ${done}/${total} descriptions`),
+      onPartial: (partial) => partial.save(file),
       signal,
     });
     process.stderr.write('\n');
     await cache.save(file);
-    stderr(`preference cache: ${cache.size} intents (${source})`);
+    stderr(
+      `preference cache: ${cache.size} intents (${[...reasoners].join(', ') || 'all reused'})`,
+    );
     return cache;
   } finally {
     await interpreter.close();

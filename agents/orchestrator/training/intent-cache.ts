@@ -212,6 +212,9 @@ export interface BuildCacheOptions {
   /** A previous cache: entries it already holds are reused when source and generator match. */
   previous?: IntentCache;
   onProgress?: (done: number, total: number) => void;
+  /** Called with the partial cache every `checkpointEvery` new intents, so an interrupted build can resume. */
+  onPartial?: (partial: IntentCache) => Promise<void>;
+  checkpointEvery?: number;
   signal?: AbortSignal;
 }
 
@@ -242,9 +245,16 @@ export async function buildIntentCache(options: BuildCacheOptions): Promise<Inte
   return cache;
 }
 
-/** True when `cache` was built from the current generator and covers at least `coverage`. */
-export function cacheIsCurrent(cache: IntentCache, coverage: CacheCoverage): boolean {
-  if (cache.generator !== generatorFingerprint()) return false;
+/**
+ * True when `cache` was built by `source` from the current generator and
+ * covers at least `coverage`.
+ */
+export function cacheIsCurrent(
+  cache: IntentCache,
+  coverage: CacheCoverage,
+  source: string,
+): boolean {
+  if (cache.generator !== generatorFingerprint() || cache.source !== source) return false;
   const c = cache.coverage as Partial<CacheCoverage>;
   return (c.poolSeeds ?? 0) >= coverage.poolSeeds && (c.evalSeeds ?? 0) >= coverage.evalSeeds;
 }
