@@ -9,6 +9,7 @@
  *
  *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
  */
+import { createAuditLogAgent } from '../agents/audit-log/index.js';
 import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
 import { createInterpreterAgent, interpreterConfigFrom } from '../agents/interpreter/index.js';
 import { createMemoryCuratorAgent } from '../agents/memory-curator/index.js';
@@ -24,6 +25,7 @@ export const roles: Readonly<Record<string, AgentFactory>> = {
   interpreter: (deps) => createInterpreterAgent(deps, interpreterConfigFrom(deps.config)),
   'memory-curator': (deps) => createMemoryCuratorAgent(deps),
   'slice-manager': (deps) => createSliceManagerAgent(deps),
+  'audit-log': (deps) => createAuditLogAgent(deps),
 };
 
 /** Registered role names in start order. */
