@@ -11,7 +11,10 @@ import {
 } from '../../shared/contracts/index.js';
 import { ManualClock, systemClock, type Clock } from '../../shared/runtime/clock.js';
 import { parseScenario } from '../../shared/scenario/index.js';
-import type { OutgoingMessage } from '../../cli/replay/messages.js';
+import { intakeMessageId } from '../../cli/replay/bus-mesh.js';
+import { configForRun } from '../../cli/replay/local-mesh.js';
+import { toMessage, type OutgoingMessage } from '../../cli/replay/messages.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import {
   runReplay,
   type MeshRunOptions,
@@ -416,5 +419,37 @@ describe('runReplay', () => {
     await runReplay({ scenario: plain, defaultMethod: 'first-fit', startMesh: start });
     await runReplay({ scenario: plain, startMesh: start });
     expect(methods).toEqual(['cloud-only', 'random', 'first-fit', 'qappo']);
+  });
+});
+
+describe('replay mesh wiring', () => {
+  it("hands the run's namespace, seed, method and fluctuation to the agents through their config", () => {
+    const base = loadConfig({ SLICEMESH_TRAFFIC_FLUCTUATION: '0.5', SLICEMESH_SEED: '99' });
+    const config = configForRun(base, {
+      namespace: 'replay-x-abc123',
+      seed: 7,
+      method: 'cloud-only',
+      fluctuation: { amplitude: 0.2 },
+      scenario: 'x',
+    });
+    expect(config.mesh.namespace).toBe('replay-x-abc123');
+    expect(config.mesh.seed).toBe(7);
+    expect(config.orchestrator.method).toBe('cloud-only');
+    expect(config.infrastructure.fluctuation).toBe(0.2);
+    // Without fluctuation in the scenario, the run has none, whatever the environment says.
+    const calm = configForRun(base, {
+      namespace: 'replay-y-abc123',
+      seed: 1,
+      method: 'qappo',
+      scenario: 'y',
+    });
+    expect(calm.infrastructure.fluctuation).toBe(0);
+    expect(calm.nats).toEqual(base.nats);
+  });
+
+  it('derives JetStream dedup ids from the scenario, so a retried publish is stored once', () => {
+    const scenario = parseScenario(LINE);
+    const ids = scenario.events.map((e) => intakeMessageId(toMessage(e, 'max', 0)));
+    expect(ids).toEqual(['request-a', 'request-b', 'change-a-surge-2', 'terminate-a', 'request-c']);
   });
 });
