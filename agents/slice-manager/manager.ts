@@ -21,7 +21,13 @@ import {
 import type { Bus, ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
 import type { Clock } from '../../shared/runtime/clock.js';
 import type { Logger } from '../../shared/runtime/logger.js';
-import { ATTR, SPAN, injectTraceContext, traceIdOf } from '../../shared/telemetry/index.js';
+import {
+  ATTR,
+  SPAN,
+  injectTraceContext,
+  instrument,
+  traceIdOf,
+} from '../../shared/telemetry/index.js';
 import { busActors } from './calls.js';
 import { resolveLimits, type LifecycleLimits } from './lifecycle/limits.js';
 import {
@@ -267,28 +273,33 @@ export class SliceManager {
       return;
     }
     // One slice request = one trace: this span (child of the intake message's
-    // trace, if it had one) is the parent of every state span and call.
-    const root = this.#tracer.startSpan(
+    // trace, if it had one) is the parent of every state span and call. It
+    // covers the intake itself: creating the machine and storing it.
+    await instrument(
+      this.#tracer,
       SPAN.sliceLifecycle,
-      { kind: SpanKind.INTERNAL, attributes: { [ATTR.sliceId]: request.sliceId } },
-      ctx.context,
-    );
-    const rootContext = trace.setSpan(ctx.context, root);
-    const carrier: TraceCarrier = {};
-    injectTraceContext(recordCarrier(carrier), rootContext);
-    const traceId = traceIdOf(rootContext);
-    const actor = createActor(this.#machine as LifecycleMachine, {
-      input: {
-        request,
-        limits: this.#limits,
-        ...(Object.keys(carrier).length > 0 ? { trace: carrier } : {}),
-        ...(traceId ? { traceId } : {}),
+      { [ATTR.sliceId]: request.sliceId },
+      async (span) => {
+        const rootContext = trace.setSpan(ctx.context, span);
+        const carrier: TraceCarrier = {};
+        injectTraceContext(recordCarrier(carrier), rootContext);
+        const traceId = traceIdOf(rootContext);
+        const actor = createActor(this.#machine as LifecycleMachine, {
+          input: {
+            request,
+            limits: this.#limits,
+            ...(Object.keys(carrier).length > 0 ? { trace: carrier } : {}),
+            ...(traceId ? { traceId } : {}),
+          },
+        });
+        // Registered before the first await, so a change right behind the
+        // request never finds the slice missing.
+        const runner = SliceRunner.start(this.#runnerDeps as RunnerDeps, request.sliceId, actor);
+        this.#runners.set(request.sliceId, runner);
+        this.#counters.accepted += 1;
+        await this.#queue.run(request.sliceId, () => runner.flush());
       },
-    });
-    const runner = SliceRunner.start(this.#runnerDeps as RunnerDeps, request.sliceId, actor);
-    this.#runners.set(request.sliceId, runner);
-    this.#counters.accepted += 1;
-    root.end();
-    await this.#queue.run(request.sliceId, () => runner.flush());
+      { context: ctx.context, kind: SpanKind.INTERNAL },
+    );
   }
 }

@@ -15,10 +15,15 @@ import {
   type SliceState,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
+import { newInstanceId } from '../../shared/runtime/agent.js';
 import { systemClock } from '../../shared/runtime/clock.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import { silentLogger } from '../../shared/runtime/logger.js';
 import { SPAN } from '../../shared/telemetry/index.js';
-import { SliceManager } from '../../agents/slice-manager/manager.js';
+import {
+  createSliceManagerAgent,
+  type SliceManagerAgent,
+} from '../../agents/slice-manager/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { serveAgentDoubles, sliceRequest, type AgentDoubles } from '../helpers/slice-doubles.js';
 import { testTracing, type TestTracing } from '../helpers/tracing.js';
@@ -28,7 +33,7 @@ const nats = useNatsServer();
 
 describe('slice-manager over NATS', () => {
   let bus: Bus;
-  let manager: SliceManager;
+  let manager: SliceManagerAgent;
   let doubles: AgentDoubles;
   let tracing: TestTracing;
   const events: SliceEvent[] = [];
@@ -38,11 +43,21 @@ describe('slice-manager over NATS', () => {
     tracing = testTracing('slice-manager-test');
     bus = await nats.connectBus({ tracer: tracing.tracer() });
     doubles = serveAgentDoubles(bus);
-    manager = new SliceManager(
-      { bus, logger: silentLogger, clock: systemClock },
+    manager = createSliceManagerAgent(
+      {
+        role: 'slice-manager',
+        instanceId: newInstanceId('slice-manager'),
+        bus,
+        tracer: tracing.tracer(),
+        clock: systemClock,
+        logger: silentLogger,
+        seed: 1,
+        config: loadConfig({}),
+      },
       { limits: { retryBackoffMs: 50 } },
     );
     await manager.start();
+    expect(manager.state).toBe('running');
     bus.subscribe(bus.subjects.sliceOutcomesAll(), SliceOutcome, (outcome) => {
       outcomes.push(outcome);
     });
@@ -60,6 +75,7 @@ describe('slice-manager over NATS', () => {
 
   afterAll(async () => {
     await manager.stop();
+    expect(await manager.stopped).toBeNull();
     await doubles.stop();
     await tracing.shutdown();
   });
@@ -142,6 +158,8 @@ describe('slice-manager over NATS', () => {
     const spans = tracing.spans().filter((s) => s.spanContext().traceId === traceId);
     const names = spans.map((s) => s.name);
     expect(names).toContain(SPAN.sliceLifecycle);
+    // The trace began where the request was published: the intake joined it.
+    expect(names).toContain(`${SPAN.busJsPublish} ${bus.subjects.sliceRequest('line-1')}`);
     for (const state of ['interpreting', 'planning', 'deploying']) {
       expect(names).toContain(`${SPAN.sliceTransition} ${state}`);
     }
