@@ -22,7 +22,7 @@ import {
 } from './word-vector-file.js';
 
 /** Vocabulary size and precision chosen by measurement (see docs/interpreter.md). */
-export const DEFAULT_VOCABULARY = 200_000;
+export const DEFAULT_VOCABULARY = 100_000;
 export const DEFAULT_PRECISION: VectorPrecision = 'int8';
 
 export interface WordVectorCacheOptions {
