@@ -173,6 +173,12 @@ export function fillActionMask(c: Candidates, out: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Physical feasibility mask of every action for `spec` on `state` (allocates; for one-off decisions). */
+export function actionMaskFor(state: NetworkState, spec: SliceSpec): Uint8Array {
+  const candidates = computeCandidates(state, compileRequest(state.config, spec), new Candidates());
+  return fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+}
+
 /** Turns a feasible placing action into a Choice (reusing `out`); the action must not be reject. */
 export function actionChoice(action: number, c: Candidates, out: Choice): Choice {
   out.vnfs.length = 0;

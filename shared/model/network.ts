@@ -240,14 +240,32 @@ export class NetworkState {
     return this.config.chainLength[SERVICE_TYPES[type] as (typeof SERVICE_TYPES)[number]];
   }
 
+  // The next placement's new-node draws, cached: every action preview of a step asks for them.
+  private drawsFor = -1;
+  private drawsSeed = -1;
+  private readonly nextDelays = [0, 0, 0];
+  private readonly nextCosts = [0, 0, 0];
+
+  private refreshDraws(): void {
+    if (this.drawsFor === this.nextNodeSeq && this.drawsSeed === this.seed) return;
+    for (let p = 0; p < NODE_SEQ_BLOCK; p++) {
+      this.nextDelays[p] = vnfNodeDelayMs(this.config, this.seed, this.nextNodeSeq + p);
+      this.nextCosts[p] = vnfNodeDeployCost(this.config, this.seed, this.nextNodeSeq + p);
+    }
+    this.drawsFor = this.nextNodeSeq;
+    this.drawsSeed = this.seed;
+  }
+
   /** Delay of the VNF node the next placement would deploy at chain `position`. */
   newNodeDelayMs(position: number): number {
-    return vnfNodeDelayMs(this.config, this.seed, this.nextNodeSeq + position);
+    this.refreshDraws();
+    return this.nextDelays[position] as number;
   }
 
   /** Deployment cost of the VNF node the next placement would deploy at chain `position`. */
   newNodeDeployCost(position: number): number {
-    return vnfNodeDeployCost(this.config, this.seed, this.nextNodeSeq + position);
+    this.refreshDraws();
+    return this.nextCosts[position] as number;
   }
 
   findContainer(id: string): ModelNode | undefined {
@@ -618,8 +636,10 @@ export class NetworkState {
 
   /** Full state for persistence: the view plus every slice's classes, demand and paid figures. */
   toSnapshot(): NetworkSnapshot {
+    // Listed in the order a view import meets them (container tenants), so
+    // that a snapshot survives a round trip unchanged.
     const slices: SnapshotSlice[] = [];
-    for (const s of this.slices.values()) {
+    for (const s of this.containers.flatMap((c) => c.tenants)) {
       if (s.profile === undefined) continue;
       slices.push({
         id: s.id,

@@ -49,3 +49,16 @@ export function normaliseOutcome(
   out.rejected = placed ? 0 : 1;
   return out as NormalisedOutcome;
 }
+
+/**
+ * Weighted cost of one placed slice on the common scale: the normalised
+ * latency, cost and reliability terms summed with equal weights. The exact
+ * oracle minimises its total as the tie-break among plans serving the most.
+ */
+export function tieBreakWeight(latencyMs: number, cost: number, reliabilityCost: number): number {
+  return (
+    latencyMs / OUTCOME_SCALES.latencyMs +
+    cost / OUTCOME_SCALES.cost +
+    reliabilityCost / OUTCOME_SCALES.reliabilityCost
+  );
+}

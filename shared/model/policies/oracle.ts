@@ -21,6 +21,7 @@ import {
 import { SITE_CLOUD, SITE_LOCAL, type Choice, type ModelNode } from '../network.js';
 import { choiceToPlan } from '../plan.js';
 import type { Instance } from '../types.js';
+import { tieBreakWeight } from '../outcome.js';
 import { vnfNodeDelayMs, vnfNodeDeployCost } from '../vnf-params.js';
 import type { DecisionContext, Policy, PolicyDecision } from './types.js';
 
@@ -83,15 +84,6 @@ export interface OracleProgramOptions {
    * default; off gives the full program, for tests.
    */
   prune?: boolean;
-}
-
-/** Weighted cost of one placed slice, the oracle's tie-break: the normalised terms of outcome.ts, summed. */
-export function tieBreakWeight(latencyMs: number, cost: number, reliabilityCost: number): number {
-  return (
-    latencyMs / OUTCOME_SCALES.latencyMs +
-    cost / OUTCOME_SCALES.cost +
-    reliabilityCost / OUTCOME_SCALES.reliabilityCost
-  );
 }
 
 /**
@@ -334,7 +326,18 @@ function buildProgram(
     if (m === 0) continue;
     const [creator] = node.creator;
     const creatorLimit = (reqs[creator] as CompiledRequest).sharingLimit;
-    if (creatorLimit < 1 + m) {
+    if (creatorLimit === 1) {
+      // A served creator that tolerates no sharing admits no join (pairwise: a tighter relaxation).
+      for (const [, v] of node.joiners)
+        row(
+          [
+            [1, v],
+            [1, `s_${creator}`],
+          ],
+          '<=',
+          1,
+        );
+    } else if (creatorLimit < 1 + m) {
       // A served creator admits at most limit - 1 joins.
       const allowed = creatorLimit - 1;
       row([...sum(node.joiners.map(([, v]) => v)), [m - allowed, `s_${creator}`]], '<=', m);
@@ -356,6 +359,20 @@ function buildProgram(
       const others = node.joiners.filter(([k]) => k !== i).map(([, v]) => v);
       const allowed = limit - 2;
       if (others.length <= allowed) continue;
+      if (limit === 2) {
+        // Served after joining next to the creator: no other join (pairwise).
+        for (const v of others)
+          row(
+            [
+              [1, v],
+              [1, use],
+              [1, `s_${i}`],
+            ],
+            '<=',
+            2,
+          );
+        continue;
+      }
       const big = others.length - allowed;
       // others <= allowed + big * (2 - use - served_i)
       row([...sum(others), [big, use], [big, `s_${i}`]], '<=', allowed + 2 * big);
