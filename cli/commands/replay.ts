@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SliceMeshError, isSliceMeshError } from '../../shared/contracts/index.js';
-import { loadConfig } from '../../shared/runtime/config.js';
+import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import {
   loadScenarioFile,
@@ -96,7 +96,12 @@ async function writeJson(out: string, run: ReplayRun): Promise<string | undefine
 }
 
 async function replay(file: string, flags: ReplayFlags): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // A replay is a batch run next to whatever else runs here (often `slicemesh up`): its
+  // telemetry agent serves Prometheus metrics only when a port was asked for explicitly.
+  const config: SliceMeshConfig = process.env.SLICEMESH_PROMETHEUS_PORT?.trim()
+    ? loaded
+    : { ...loaded, telemetry: { ...loaded.telemetry, prometheusPort: -1 } };
   const speed = speedFlag(flags.speed);
   const settleTimeoutMs = flags.settleTimeout
     ? settleFlag(flags.settleTimeout)
