@@ -193,8 +193,14 @@ export class SliceManager {
     const grace = this.#options.shutdownGraceMs;
     await this.#consumer?.stop(grace);
     await Promise.allSettled(this.#services.map((s) => s.stop()));
+    // Each slice stores what it has not stored yet, then stops, behind the
+    // work already queued for it; whatever is still stuck after the grace
+    // time is stopped as is (its last stored snapshot is what resumes).
+    const closing = [...this.#runners.values()].map((runner) =>
+      this.#queue.run(runner.sliceId, () => runner.close()),
+    );
     const timer = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
-    await Promise.race([this.#queue.idle(), timer]);
+    await Promise.race([Promise.allSettled(closing), timer]);
     for (const runner of this.#runners.values()) runner.stop();
   }
 

@@ -193,6 +193,22 @@ export class SliceRunner {
     }
   }
 
+  /** Stores the latest snapshot (best effort), then stops the actor. Run it inside the slice's queue. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } catch (error) {
+      this.#deps.logger.warn(
+        'could not store a slice at shutdown; it resumes from its last stored state',
+        {
+          sliceId: this.sliceId,
+          error,
+        },
+      );
+    }
+    this.stop();
+  }
+
   /** Stops the actor without touching what is stored; in-flight calls are re-sent on resume. */
   stop(): void {
     if (this.#stopped) return;

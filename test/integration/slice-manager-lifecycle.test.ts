@@ -12,6 +12,7 @@ import {
   SliceOutcome,
   SliceRequest,
   SliceTermination,
+  type PlacementReply,
   type SliceState,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
@@ -24,8 +25,14 @@ import {
   createSliceManagerAgent,
   type SliceManagerAgent,
 } from '../../agents/slice-manager/index.js';
-import { useNatsServer } from '../helpers/nats.js';
-import { serveAgentDoubles, sliceRequest, type AgentDoubles } from '../helpers/slice-doubles.js';
+import { SliceManager } from '../../agents/slice-manager/manager.js';
+import { uniqueNamespace, useNatsServer } from '../helpers/nats.js';
+import {
+  plannedReply,
+  serveAgentDoubles,
+  sliceRequest,
+  type AgentDoubles,
+} from '../helpers/slice-doubles.js';
 import { testTracing, type TestTracing } from '../helpers/tracing.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -206,5 +213,50 @@ describe('slice-manager over NATS', () => {
     ]);
     expect(doubles.calls.release.get('line-2')).toBe(1);
     expect(manager.records('active').map((r) => r.sliceId)).toEqual(['line-1']);
+  });
+});
+
+describe('slice-manager stopped gracefully mid-lifecycle', () => {
+  it('stores its slices on stop and a new instance resumes them', async () => {
+    const namespace = uniqueNamespace('stop');
+    const client = await nats.connectBus({ namespace, name: 'client' });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const doubles = serveAgentDoubles(client, {
+      place: async (request): Promise<PlacementReply> => {
+        await held;
+        return plannedReply(request.sliceId, request.view.version);
+      },
+    });
+    const start = async () => {
+      const bus = await nats.connectBus({ namespace, name: 'slice-manager' });
+      const manager = new SliceManager({ bus, logger: silentLogger, clock: systemClock });
+      await manager.start();
+      return manager;
+    };
+    try {
+      const first = await start();
+      await client.jsPublish(
+        client.subjects.sliceRequest('hall-1'),
+        SliceRequest,
+        sliceRequest('hall-1'),
+        {
+          msgId: 'hall-1',
+        },
+      );
+      await waitFor(() => doubles.calls.place.get('hall-1') === 1, { what: 'the held placement' });
+      await first.stop();
+
+      release();
+      const second = await start();
+      expect(second.counters().resumed).toBe(1);
+      await waitFor(() => second.records('active').length === 1, { what: 'hall-1 active' });
+      expect(doubles.calls.infer.get('hall-1')).toBe(1);
+      expect(doubles.calls.apply.get('hall-1')).toBe(1);
+      await second.stop();
+    } finally {
+      release();
+      await doubles.stop();
+    }
   });
 });
