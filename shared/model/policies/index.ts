@@ -31,7 +31,7 @@ export const BUILTIN_POLICIES = [
 if (!hasPolicy('local-first')) {
   registerPolicy('local-first', () => createLocalFirst(), {
     description:
-      'QoE-unaware: local server while it has room (joining running containers), then the cloud',
+      'QoE-unaware: a new local container while there is room, then the running cloud deployment',
   });
   registerPolicy('cloud-only', () => createCloudOnly(), {
     description:
