@@ -2,14 +2,16 @@
  * What each learned method sees (its policy input), built the same way in
  * training, evaluation and serving.
  *
- * - `qappo`: the model's full observation computed with the slice profile
- *   the interpreter inferred (so per-action previews are judged against the
- *   limits of the inferred classes), followed by the QoE preference vector
- *   (latency, reliability, economics, throughput).
- * - `ppo`: the same network state and per-action previews without anything
- *   the interpreter provides: no class one-hots, no "constraints would hold"
- *   flag, latency and cost on fixed scales instead of relative to the class
- *   limits, and no preference vector.
+ * - `ppo`: the network state and an exact preview of every action (latency,
+ *   cost and reliability cost on the model's common scales, slices it would
+ *   break) with nothing the interpreter provides: no classes, no "the slice's
+ *   constraints would hold" flag, no preference vector.
+ * - `qappo`: the same, followed by what the interpreter said — the model's
+ *   full observation computed with the inferred profile (class one-hots,
+ *   previews relative to the inferred limits, whether the inferred
+ *   constraints would hold) and the QoE preference vector (latency,
+ *   reliability, economics, throughput). So the two differ by the preference
+ *   information only, and qappo can learn how far to trust it.
  */
 import type { PreferenceVector, SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
@@ -77,8 +79,8 @@ const PPO_PER_ACTION = 5;
 /** Classes whose limits ppo's previews are expressed against (never the slice's own). */
 const CLASS_FREE = { latency: 'best-effort', reliability: 'best-effort', cost: 'general' } as const;
 
-export const QAPPO_INPUT_SIZE = OBSERVATION_SIZE + 4;
 export const PPO_INPUT_SIZE = PPO_LAYOUT.global.length + ACTION_COUNT * PPO_PER_ACTION;
+export const QAPPO_INPUT_SIZE = PPO_INPUT_SIZE + OBSERVATION_SIZE + 4;
 
 export function inputSize(method: LearnedMethod): number {
   return method === 'qappo' ? QAPPO_INPUT_SIZE : PPO_INPUT_SIZE;
@@ -124,42 +126,52 @@ export class FeatureBuilder {
         `feature buffer holds ${out.length}, needs ${this.size}`,
       );
     }
-    // qappo judges the previews against the inferred classes. ppo reads them
-    // against fixed, class-free limits (the loosest classes) so that nothing
-    // of the intent reaches its input; only the service type, which fixes the
-    // VNF chain, is kept.
-    const profile =
-      this.method === 'qappo'
-        ? intent.profile
-        : { ...CLASS_FREE, serviceType: request.profile.serviceType };
-    const compiled = compileRequest(this.config, { ...request, profile });
-    const obs = encodeObservation(
+    // The shared part: previews read against fixed, class-free limits (the
+    // loosest classes) so nothing of the intent gets in; only the service
+    // type, which fixes the VNF chain, is kept.
+    const classFree = compileRequest(this.config, {
+      ...request,
+      profile: { ...CLASS_FREE, serviceType: request.profile.serviceType },
+    });
+    const base = encodeObservation(
       state,
-      compiled,
+      classFree,
       candidates,
       this.observation,
       this.choice,
       this.outcome,
     );
-    if (this.method === 'qappo') {
-      out.set(obs.subarray(0, OBSERVATION_SIZE), 0);
-      const p = intent.preference;
-      out[OBSERVATION_SIZE] = p.latency;
-      out[OBSERVATION_SIZE + 1] = p.reliability;
-      out[OBSERVATION_SIZE + 2] = p.economics;
-      out[OBSERVATION_SIZE + 3] = p.throughput;
-      return out;
-    }
     let k = 0;
-    for (const i of PPO_LAYOUT.global) out[k++] = obs[i] as number;
+    for (const i of PPO_LAYOUT.global) out[k++] = base[i] as number;
     for (const f of PPO_LAYOUT.perAction) {
-      out[k++] = obs[f.feasible] as number;
-      // Back from ratios of the (class-free) limits to the model's common scales.
-      out[k++] = ((obs[f.latency] as number) * compiled.latencyLimitMs) / OUTCOME_SCALES.latencyMs;
-      out[k++] = ((obs[f.cost] as number) * compiled.costLimit) / OUTCOME_SCALES.cost;
-      out[k++] = obs[f.reliability] as number;
-      out[k++] = obs[f.breaks] as number;
+      out[k++] = base[f.feasible] as number;
+      // Back from ratios of the class-free limits to the model's common scales.
+      out[k++] =
+        ((base[f.latency] as number) * classFree.latencyLimitMs) / OUTCOME_SCALES.latencyMs;
+      out[k++] = ((base[f.cost] as number) * classFree.costLimit) / OUTCOME_SCALES.cost;
+      out[k++] = base[f.reliability] as number;
+      out[k++] = base[f.breaks] as number;
     }
+    if (this.method === 'ppo') return out;
+    // qappo adds what the interpreter said: the whole observation judged
+    // against the inferred classes (class one-hots, previews relative to their
+    // limits, whether the slice's constraints would hold), then the preference.
+    const inferred = compileRequest(this.config, { ...request, profile: intent.profile });
+    const judged = encodeObservation(
+      state,
+      inferred,
+      candidates,
+      this.observation,
+      this.choice,
+      this.outcome,
+    );
+    out.set(judged.subarray(0, OBSERVATION_SIZE), k);
+    k += OBSERVATION_SIZE;
+    const p = intent.preference;
+    out[k++] = p.latency;
+    out[k++] = p.reliability;
+    out[k++] = p.economics;
+    out[k++] = p.throughput;
     return out;
   }
 }

@@ -76,7 +76,7 @@ describe('policy inputs', () => {
     expect(a.some((x) => x !== 0)).toBe(true);
   });
 
-  it('qappo carries the preference vector and judges previews against the inferred classes', () => {
+  it("qappo sees ppo's input plus the inferred classes and the preference vector", () => {
     const { state, request, candidates } = busyState();
     const qappo = new FeatureBuilder('qappo', DEFAULT_MODEL_CONFIG);
     const a = qappo.build(state, request, A, candidates, new Float32Array(QAPPO_INPUT_SIZE));
@@ -84,9 +84,13 @@ describe('policy inputs', () => {
     expect([...a.subarray(QAPPO_INPUT_SIZE - 4)]).toEqual(
       [0.7, 0.1, 0.1, 0.1].map((x) => Math.fround(x)),
     );
-    // The latency class one-hot follows the inferred profile.
-    const high = OBSERVATION_LAYOUT.indexOf('request.latency.high');
-    const bestEffort = OBSERVATION_LAYOUT.indexOf('request.latency.best-effort');
+    // It starts with ppo's input, then the observation judged against the
+    // inferred classes, whose latency one-hot follows the inferred profile.
+    const ppo = new FeatureBuilder('ppo', DEFAULT_MODEL_CONFIG);
+    const shared = ppo.build(state, request, A, candidates, new Float32Array(PPO_INPUT_SIZE));
+    expect([...a.subarray(0, PPO_INPUT_SIZE)]).toEqual([...shared]);
+    const high = PPO_INPUT_SIZE + OBSERVATION_LAYOUT.indexOf('request.latency.high');
+    const bestEffort = PPO_INPUT_SIZE + OBSERVATION_LAYOUT.indexOf('request.latency.best-effort');
     expect([a[high], a[bestEffort]]).toEqual([1, 0]);
     expect([b[high], b[bestEffort]]).toEqual([0, 1]);
   });

@@ -241,6 +241,8 @@ export async function buildIntentCache(options: BuildCacheOptions): Promise<Inte
     }
     done += 1;
     if (done % 250 === 0 || done === requests.length) options.onProgress?.(done, requests.length);
+    // The interpreter may answer without a macrotask: yield so signals (Ctrl-C) are handled.
+    if (done % 25 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return cache;
 }
