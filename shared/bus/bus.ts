@@ -4,7 +4,12 @@
  * sees parsed messages and SliceMeshErrors.
  */
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type Msg, type NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  headers as natsHeaders,
+} from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
   ROOT_CONTEXT,
@@ -140,11 +145,14 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
           logger.warn('subscription error', { subject, error });
           return;
         }
-        const task = onMessage(m).catch((e: unknown) =>
-          logger.error('message handling failed', { subject, error: e }),
+        const task: Promise<void> = onMessage(m).then(
+          () => void inFlight.delete(task),
+          (e: unknown) => {
+            inFlight.delete(task);
+            logger.error('message handling failed', { subject, error: e });
+          },
         );
         inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
       },
     });
     let stopped: Promise<void> | undefined;
@@ -184,7 +192,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       const data = encodeMessage(schema, msg, `message to ${subject}`);
       const headers = publishOptions.headers ?? natsHeaders();
       if (publishOptions.trace === false) {
-        nc.publish(subject, data, { headers });
+        nc.publish(subject, data, withHeaders(headers));
         return;
       }
       const { span } = startSendSpan(
@@ -197,7 +205,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         'send',
       );
       try {
-        nc.publish(subject, data, { headers });
+        nc.publish(subject, data, withHeaders(headers));
       } catch (error) {
         const err = fromNatsError(error, subject);
         recordError(span, err);
@@ -267,7 +275,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       try {
         let reply: Msg;
         try {
-          reply = await nc.request(subject, data, { timeout, headers });
+          reply = await nc.request(subject, data, { timeout, ...withHeaders(headers) });
         } catch (error) {
           throw fromNatsError(error, subject, timeout);
         }
@@ -425,6 +433,11 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       logger.warn('could not send an error reply', { subject: m.subject, error: respondFailure });
     }
   }
+}
+
+/** Sends headers only when there are some: an empty header block still costs encoding and parsing. */
+function withHeaders(headers: MsgHdrs): { headers?: MsgHdrs } {
+  return headers.keys().length > 0 ? { headers } : {};
 }
 
 /** Snapshots keep a few revisions so a bad write can be inspected. */

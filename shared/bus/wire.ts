@@ -2,6 +2,7 @@
  * Encoding at the bus boundary: JSON bytes ⇄ schema-checked values, the
  * typed error reply, and the mapping of nats.js errors to SliceMeshError.
  */
+import { isUtf8 } from 'node:buffer';
 import { type MsgHdrs, errors as natsErrors, headers as natsHeaders } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import {
@@ -26,7 +27,13 @@ export const HEADER = {
 export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8 → string: a native validity check, then a plain (fast) decode. */
+function utf8(data: Uint8Array): string {
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (!isUtf8(buffer)) throw new SyntaxError('payload is not valid UTF-8');
+  return buffer.toString('utf8');
+}
 
 /** Validates `value` against `schema` for sending; a bug on our side if it fails. */
 export function encodeMessage<S extends z.ZodType>(
@@ -66,7 +73,7 @@ export function decodeMessage<S extends z.ZodType>(
   }
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(data));
+    json = JSON.parse(utf8(data));
   } catch (error) {
     return {
       ok: false,
@@ -139,7 +146,7 @@ export function errorFromReply(
   let body: unknown;
   if (headerCode !== undefined || looksLikeErrorReply(data)) {
     try {
-      body = JSON.parse(decoder.decode(data));
+      body = JSON.parse(utf8(data));
     } catch {
       body = undefined;
     }
@@ -164,17 +171,12 @@ export function errorFromReply(
   return undefined;
 }
 
-const ERROR_TYPE_MARK = encoder.encode('"error.v1"');
+const ERROR_TYPE_MARK = Buffer.from('"error.v1"');
 
-/** Cheap pre-check so ordinary replies are not parsed twice. */
+/** Cheap native pre-check so ordinary replies are not parsed twice. */
 function looksLikeErrorReply(data: Uint8Array): boolean {
   if (data.length > 64 * 1024) return false;
-  outer: for (let i = 0; i + ERROR_TYPE_MARK.length <= data.length; i++) {
-    for (let j = 0; j < ERROR_TYPE_MARK.length; j++)
-      if (data[i + j] !== ERROR_TYPE_MARK[j]) continue outer;
-    return true;
-  }
-  return false;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(ERROR_TYPE_MARK) >= 0;
 }
 
 /** Maps anything nats.js throws to a SliceMeshError with a meaningful code. */
