@@ -417,6 +417,24 @@ describe('slice lifecycle machine', () => {
     );
   });
 
+  it('retries retryable errors after a backoff and reports the attempts when it gives up', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = () => new SliceMeshError('unavailable', 'no qappo checkpoint');
+    const { actor, clock } = start(sliceRequest('s1'), fakes);
+    await waitFor(actor, () => fakes.plan.calls.length === 1);
+    await settle();
+    expect(actor.getSnapshot().matches({ planning: { placing: 'backoff' } })).toBe(true);
+    clock.increment(100);
+    await waitFor(actor, () => fakes.plan.calls.length === 2);
+    await settle();
+    clock.increment(100);
+    await reach(actor, 'failed');
+    expect(fakes.plan.calls).toHaveLength(3);
+    expect(actor.getSnapshot().context.record.error).toBe(
+      'orchestrator failed after 3 attempt(s): unavailable: no qappo checkpoint',
+    );
+  });
+
   it('ends rejected with the orchestrator reason when no placement is feasible', async () => {
     const fakes = healthyFakes('s1');
     fakes.plan.respond = () => rejectedPlacement('s1', 'latency class high cannot be met');

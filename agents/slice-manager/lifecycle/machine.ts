@@ -435,8 +435,9 @@ export function createLifecycleMachine(options: LifecycleOptions) {
         return { ending: { state: 'failed' as const, message }, ...mark('failed', message) };
       }),
       /** Ends the slice as failed on an error that retrying cannot fix. */
-      failOnError: assign(({ event }, params: { what: string }) => {
-        const message = `${params.what} failed: ${describeError((event as { error?: unknown }).error)}`;
+      failOnError: assign(({ context, event }, params: { what: string }) => {
+        const attempts = context.attempts > 0 ? ` after ${context.attempts + 1} attempt(s)` : '';
+        const message = `${params.what} failed${attempts}: ${describeError((event as { error?: unknown }).error)}`;
         return { ending: { state: 'failed' as const, message }, ...mark('failed', message) };
       }),
       /** Copies the ending into the record once the slice reaches its final state. */
