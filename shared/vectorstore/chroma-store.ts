@@ -30,6 +30,27 @@ export interface ChromaStoreOptions {
 
 const WRITE_BATCH = 500;
 const READ_PAGE = 1_000;
+/**
+ * The local Chroma server (1.0.x) briefly fails to open the HNSW reader of a
+ * small collection right after a write from another client ("Error creating
+ * hnsw segment reader: Nothing found on disk"); the same query succeeds a
+ * moment later. Such failures are retried with a short backoff.
+ */
+const HNSW_READER_FAILURE = /hnsw segment reader|Nothing found on disk/i;
+const READER_RETRY_DELAYS_MS = [20, 50, 100, 200, 400, 800];
+
+async function retryTransientReaderFailure<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (cause) {
+      const delay = READER_RETRY_DELAYS_MS[attempt];
+      const message = cause instanceof Error ? cause.message : String(cause);
+      if (delay === undefined || !HNSW_READER_FAILURE.test(message)) throw cause;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 /** Maps client errors to the mesh's error model: unreachable → `unavailable` (retryable). */
 function chromaError(action: string, cause: unknown): SliceMeshError {
@@ -120,15 +141,17 @@ class ChromaCollection implements VectorCollection {
         `query has ${embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
       );
     }
-    let result;
-    try {
-      const where = toWhere(filter);
-      result = await this.#collection.query({
+    const where = toWhere(filter);
+    const run = () =>
+      this.#collection.query({
         queryEmbeddings: [[...embedding]],
         nResults: k,
         include: ['documents', 'metadatas', 'distances'],
         ...(where ? { where } : {}),
       });
+    let result;
+    try {
+      result = await retryTransientReaderFailure(run);
     } catch (cause) {
       throw chromaError(`query of ${this.name}`, cause);
     }
