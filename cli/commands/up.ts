@@ -6,8 +6,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../shared/runtime/config.js';
 import {
+  assertNoRunningMesh,
   meshFilePath,
   resolveServices,
+  writeMeshFile,
   withServiceUrls,
 } from '../../shared/runtime/embedded/index.js';
 import { launchRoles, selectRoles } from '../../shared/runtime/launch.js';
@@ -85,11 +87,21 @@ async function up(options: UpOptions): Promise<void> {
       const roles = selectRoles(registry, options.roles);
       if (roles.length === 0)
         logger.warn('no agent roles are registered yet; starting the services only');
-      const services = await resolveServices(baseConfig, { logger, writeMeshFile: true });
+      assertNoRunningMesh(baseConfig.mesh.dataDir);
+      const services = await resolveServices(baseConfig, { logger });
       proc.onShutdown('stop-services', 'embedded services', () => services.stop());
       const config = withServiceUrls(baseConfig, services);
       const traceFile = traceFilePath(config.tracing.traceDir, 'mesh');
       await launchRoles({ config, registry, roles, traceFile, process: proc });
+      // Announce the mesh only once every role is up, so `request`/`status` never find a half-started one.
+      const removeMeshFile = writeMeshFile(config.mesh.dataDir, {
+        natsUrl: services.natsUrl,
+        chromaUrl: services.chromaUrl,
+        namespace: config.mesh.namespace,
+        pid: process.pid,
+        startedAt: Date.now(),
+      });
+      proc.onShutdown('stop-intake', 'mesh file', removeMeshFile);
       const embedded = (name: 'nats' | 'chroma') =>
         services.embedded[name] ? 'embedded' : 'external';
       process.stderr.write(
