@@ -11,7 +11,13 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PRECISION, DEFAULT_VOCABULARY, loadWordVectors, VECTOR_PRECISIONS, type VectorPrecision } from '../shared/embeddings/index.js';
+import {
+  DEFAULT_PRECISION,
+  DEFAULT_VOCABULARY,
+  loadWordVectors,
+  VECTOR_PRECISIONS,
+  type VectorPrecision,
+} from '../shared/embeddings/index.js';
 import { DEFAULT_SIF_OPTIONS, SifComposer } from '../shared/embeddings/sif-composer.js';
 import { tokenize } from '../shared/embeddings/tokenize.js';
 import { decodeWordVectorFile } from '../shared/embeddings/word-vector-file.js';
@@ -42,7 +48,12 @@ if (values['load-child'] !== undefined) {
   const rss = process.memoryUsage().rss;
   const started = performance.now();
   decodeWordVectorFile(readFileSync(values['load-child']));
-  process.stdout.write(JSON.stringify({ loadMs: performance.now() - started, rssDeltaMb: (process.memoryUsage().rss - rss) / 1e6 }));
+  process.stdout.write(
+    JSON.stringify({
+      loadMs: performance.now() - started,
+      rssDeltaMb: (process.memoryUsage().rss - rss) / 1e6,
+    }),
+  );
   process.exit(0);
 }
 
@@ -59,7 +70,9 @@ if (!values.measure) {
     precision: precisionOf(values.precision),
     onProgress: (m) => process.stderr.write(`${m}\n`),
   });
-  process.stdout.write(`${JSON.stringify({ path: loaded.path, built: loaded.built, words: loaded.table.count, ms: Math.round(loaded.loadMs) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ path: loaded.path, built: loaded.built, words: loaded.table.count, ms: Math.round(loaded.loadMs) })}\n`,
+  );
   process.exit(0);
 }
 
@@ -76,7 +89,12 @@ const meta = kb.map((e) =>
     source: 'knowledge',
     createdAt: 0,
     preference: e.preference,
-    profile: { serviceType: e.serviceType, latency: e.latency, reliability: e.reliability, cost: e.cost },
+    profile: {
+      serviceType: e.serviceType,
+      latency: e.latency,
+      reliability: e.reliability,
+      cost: e.cost,
+    },
   }),
 );
 
@@ -92,7 +110,11 @@ function accuracy(composer: SifComposer): { loo: [number, number]; eval: [number
         source: 'knowledge' as const,
         hit: { id: kb[h.i]?.id ?? '', document: '', metadata: meta[h.i] ?? {}, similarity: h.s },
       }));
-    return estimateFromNeighbours(rerank(hits, 0, DEFAULT_RETRIEVAL_OPTIONS), extractCues(text), DEFAULT_ESTIMATE_OPTIONS);
+    return estimateFromNeighbours(
+      rerank(hits, 0, DEFAULT_RETRIEVAL_OPTIONS),
+      extractCues(text),
+      DEFAULT_ESTIMATE_OPTIONS,
+    );
   };
   let looType = 0;
   let looDominant = 0;
@@ -129,9 +151,13 @@ for (const [vocabulary, precision] of grid) {
   const loaded = loadWordVectors({ cacheDir, vocabulary, precision });
   const buildMs = loaded.built ? Math.round(performance.now() - started) : undefined;
   const loads = [0, 1, 2].map(() => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load-child', loaded.path], {
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--load-child', loaded.path],
+      {
+        encoding: 'utf8',
+      },
+    );
     return JSON.parse(child.stdout) as { loadMs: number; rssDeltaMb: number };
   });
   loads.sort((a, b) => a.loadMs - b.loadMs);
@@ -149,5 +175,6 @@ for (const [vocabulary, precision] of grid) {
     })}\n`,
   );
   // Keep only the default variant on disk.
-  if (vocabulary !== DEFAULT_VOCABULARY || precision !== DEFAULT_PRECISION) rmSync(loaded.path, { force: true });
+  if (vocabulary !== DEFAULT_VOCABULARY || precision !== DEFAULT_PRECISION)
+    rmSync(loaded.path, { force: true });
 }
