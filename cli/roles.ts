@@ -5,27 +5,36 @@
  * `deps` carries the role's own bus connection, tracer, clock, logger, seed
  * and the validated config (with `nats.url`/`chroma.url` set to the URLs in
  * use). Entries are started in the order listed and stopped in reverse.
- * To add a role, import its factory from `agents/<role>/index.js` and add one line:
+ * To add a role, add one line that imports its factory lazily:
  *
- *   'orchestrator': (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
+ *   'my-role': async (deps) => (await import('../agents/my-role/index.js')).createMyRoleAgent(deps),
  */
-import { createAuditLogAgent } from '../agents/audit-log/index.js';
-import { createInfrastructureAgent } from '../agents/infrastructure/index.js';
-import { createInterpreterAgent, interpreterConfigFrom } from '../agents/interpreter/index.js';
-import { createMemoryCuratorAgent } from '../agents/memory-curator/index.js';
-import { createOrchestratorAgent, orchestratorConfigFrom } from '../agents/orchestrator/index.js';
-import { createSliceManagerAgent } from '../agents/slice-manager/index.js';
-import { createTelemetryAgent } from '../agents/telemetry/index.js';
 import type { AgentFactory } from '../shared/runtime/agent.js';
 
+// Each role is imported only when it is started: the orchestrator pulls in
+// TensorFlow.js and the interpreter LangChain, which a `slicemesh status` or
+// `slicemesh agent telemetry` should not pay for.
 export const roles: Readonly<Record<string, AgentFactory>> = {
-  infrastructure: (deps) => createInfrastructureAgent(deps),
-  telemetry: (deps) => createTelemetryAgent(deps),
-  orchestrator: (deps) => createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config)),
-  interpreter: (deps) => createInterpreterAgent(deps, interpreterConfigFrom(deps.config)),
-  'memory-curator': (deps) => createMemoryCuratorAgent(deps),
-  'slice-manager': (deps) => createSliceManagerAgent(deps),
-  'audit-log': (deps) => createAuditLogAgent(deps),
+  infrastructure: async (deps) =>
+    (await import('../agents/infrastructure/index.js')).createInfrastructureAgent(deps),
+  telemetry: async (deps) =>
+    (await import('../agents/telemetry/index.js')).createTelemetryAgent(deps),
+  orchestrator: async (deps) => {
+    const { createOrchestratorAgent, orchestratorConfigFrom } =
+      await import('../agents/orchestrator/index.js');
+    return createOrchestratorAgent(deps, orchestratorConfigFrom(deps.config));
+  },
+  interpreter: async (deps) => {
+    const { createInterpreterAgent, interpreterConfigFrom } =
+      await import('../agents/interpreter/index.js');
+    return createInterpreterAgent(deps, interpreterConfigFrom(deps.config));
+  },
+  'memory-curator': async (deps) =>
+    (await import('../agents/memory-curator/index.js')).createMemoryCuratorAgent(deps),
+  'slice-manager': async (deps) =>
+    (await import('../agents/slice-manager/index.js')).createSliceManagerAgent(deps),
+  'audit-log': async (deps) =>
+    (await import('../agents/audit-log/index.js')).createAuditLogAgent(deps),
 };
 
 /** Registered role names in start order. */
