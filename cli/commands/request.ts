@@ -4,6 +4,7 @@
  * active (or has ended), and prints the slice.
  */
 import { createInbox } from '@nats-io/nats-core';
+import type { Tracer } from '@opentelemetry/api';
 import { Option, type Command } from 'commander';
 import {
   COST_CLASSES,
@@ -22,6 +23,7 @@ import {
   type SliceState,
 } from '../../shared/contracts/index.js';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
+import { setupTracing } from '../../shared/telemetry/setup.js';
 import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
 import { meshFilePath, readMeshFile } from '../../shared/runtime/embedded/services.js';
 import { parseDuration } from '../../shared/scenario/duration.js';
@@ -41,9 +43,15 @@ export function locateMesh(config: SliceMeshConfig): { url: string; namespace: s
 }
 
 /** Connects a CLI client to the running mesh. */
-export async function connectToMesh(name: string): Promise<Bus> {
+export async function connectToMesh(name: string, tracer?: Tracer): Promise<Bus> {
   const { url, namespace } = locateMesh(loadConfig());
-  return connectBus({ url, namespace, name, connectTimeoutMs: 5_000 });
+  return connectBus({
+    url,
+    namespace,
+    name,
+    connectTimeoutMs: 5_000,
+    ...(tracer ? { tracer } : {}),
+  });
 }
 
 /** A duration flag (`500ms`, `5s`, `2m`) in milliseconds; a typed error names the flag. */
@@ -333,7 +341,12 @@ export function register(program: Command): void {
     .action(async (flags: RequestFlags) => {
       const timeoutMs = durationFlag('--timeout', flags.timeout);
       const request = buildRequest(flags, Date.now());
-      const bus = await connectToMesh('cli-request');
+      // With a collector configured the slice's trace starts here, at the user's command.
+      const endpoint = loadConfig().tracing.otlpEndpoint;
+      const tracing = endpoint
+        ? setupTracing({ serviceName: 'slicemesh-cli', otlpEndpoint: endpoint })
+        : undefined;
+      const bus = await connectToMesh('cli-request', tracing?.tracer());
       try {
         const record = await submitAndFollow(bus, request, timeoutMs, stderr);
         process.stdout.write(
@@ -342,6 +355,7 @@ export function register(program: Command): void {
         if (record.state === 'rejected' || record.state === 'failed') process.exitCode = 1;
       } finally {
         await bus.drain();
+        await tracing?.shutdown();
       }
     });
 }
