@@ -24,7 +24,7 @@ import {
   type LearnedMethod,
 } from '../agents/orchestrator/index.js';
 import type { Bus } from '../shared/bus/index.js';
-import type { PlacementRequest } from '../shared/contracts/index.js';
+import { createSubjects, type PlacementRequest } from '../shared/contracts/index.js';
 import {
   ACTION_NAMES,
   Candidates,
@@ -201,7 +201,11 @@ async function benchInference() {
 function fakeBus(): Bus {
   const noop = () => undefined;
   const logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => logger };
-  return { tracer: trace.getTracer('bench'), logger } as unknown as Bus;
+  return {
+    tracer: trace.getTracer('bench'),
+    logger,
+    subjects: createSubjects('bench'),
+  } as unknown as Bus;
 }
 
 async function shippedRuns() {

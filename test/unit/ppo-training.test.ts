@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import {
 } from '../../agents/orchestrator/ppo/network.js';
 import { PolicyNetwork } from '../../agents/orchestrator/ppo/policy-net.js';
 import { train, type TrainingEnv } from '../../agents/orchestrator/ppo/trainer.js';
+import { isSliceMeshError } from '../../shared/contracts/errors.js';
 import { createRng, deriveSeed } from '../../shared/random.js';
 
 /**
@@ -209,6 +210,16 @@ describe('PPO training', () => {
     const straight = await train({ hp: HP, seed: 8, totalSteps: 1_000, env: new ToyEnv() });
     expect(resumed.state.steps).toBe(straight.state.steps);
     expect(resumed.state.weights).toEqual(straight.state.weights);
+
+    // A weights file that does not match its metadata is refused, not loaded.
+    const weightsFile = path.join(dir, 'weights.bin');
+    const bytes = await readFile(weightsFile);
+    bytes[10] = (bytes[10] ?? 0) ^ 0xff;
+    await writeFile(weightsFile, bytes);
+    await expect(loadCheckpoint(dir)).rejects.toSatisfy(
+      (e: unknown) =>
+        isSliceMeshError(e) && e.code === 'config' && /does not match/.test(e.message),
+    );
   });
 
   it('stops at an update boundary when aborted and still hands back a checkpoint', async () => {
