@@ -25,17 +25,22 @@ import type { CallInput } from './lifecycle/machine.js';
 /** Supplies the trace context a call of `sliceId` should be a child of. */
 export type TraceParent = (sliceId: string) => Context;
 
+/** Runs before a call is sent, e.g. to wait for this slice's turn to place. */
+export type BeforeCall = (sliceId: string) => Promise<void>;
+
 function call<Q extends z.ZodType, R extends z.ZodType>(
   bus: Bus,
   parentOf: TraceParent,
   subject: string,
   requestSchema: Q,
   replySchema: R,
+  before?: BeforeCall,
 ) {
   return fromPromise<z.output<R>, CallInput<z.input<Q>>>(async ({ input, signal }) => {
     // XState starts an invoked actor within the transition, before observers
     // see the new state: yield once so the span of the new state exists.
     await Promise.resolve();
+    if (before) await before(input.sliceId);
     if (signal.aborted) {
       throw new SliceMeshError('internal', `call to ${subject} cancelled`, { retryable: false });
     }
@@ -57,12 +62,27 @@ function call<Q extends z.ZodType, R extends z.ZodType>(
   });
 }
 
-/** The five named actors of the lifecycle machine, speaking the wire contracts over `bus`. */
-export function busActors(bus: Bus, parentOf: TraceParent) {
+/**
+ * The five named actors of the lifecycle machine, speaking the wire contracts
+ * over `bus`. `beforePlacement` runs before the network view is fetched: the
+ * start of a slice's placement (see placement-lock.ts).
+ */
+export function busActors(
+  bus: Bus,
+  parentOf: TraceParent,
+  hooks: { beforePlacement?: BeforeCall } = {},
+) {
   const { subjects } = bus;
   return {
     interpret: call(bus, parentOf, subjects.interpreterInfer(), InferenceRequest, InferenceReply),
-    viewNetwork: call(bus, parentOf, subjects.infraView(), ViewRequest, ViewReply),
+    viewNetwork: call(
+      bus,
+      parentOf,
+      subjects.infraView(),
+      ViewRequest,
+      ViewReply,
+      hooks.beforePlacement,
+    ),
     plan: call(bus, parentOf, subjects.orchestratorPlace(), PlacementRequest, PlacementReply),
     apply: call(bus, parentOf, subjects.infraApply(), ApplyRequest, ApplyReply),
     release: call(bus, parentOf, subjects.infraRelease(), ReleaseRequest, ReleaseReply),

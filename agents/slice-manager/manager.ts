@@ -29,6 +29,7 @@ import {
   traceIdOf,
 } from '../../shared/telemetry/index.js';
 import { busActors } from './calls.js';
+import { PlacementLock } from './placement-lock.js';
 import { resolveLimits, type LifecycleLimits } from './lifecycle/limits.js';
 import {
   createLifecycleMachine,
@@ -111,6 +112,13 @@ export class SliceManager {
   readonly #limits: LifecycleLimits;
   readonly #options: Required<Omit<SliceManagerOptions, 'limits'>>;
   readonly #runners = new Map<string, SliceRunner>();
+  readonly #placementLock = new PlacementLock({
+    isPlacing: (sliceId) => this.#runners.get(sliceId)?.isPlacing() ?? false,
+    onLeaseExpired: (sliceId) =>
+      this.#deps.logger.warn('a slice held the placement lock too long; passing it on', {
+        sliceId,
+      }),
+  });
   readonly #queue = new KeyedSerialQueue();
   readonly #counters: SliceManagerCounters = {
     accepted: 0,
@@ -141,12 +149,20 @@ export class SliceManager {
     const { bus, logger } = this.#deps;
     await bus.ensureStreams();
     const store = await openSliceStore(bus);
-    this.#runnerDeps = { bus, store, tracer: this.#tracer, logger, queue: this.#queue };
+    this.#runnerDeps = {
+      bus,
+      store,
+      tracer: this.#tracer,
+      logger,
+      queue: this.#queue,
+      placementLock: this.#placementLock,
+    };
     this.#machine = createLifecycleMachine({ now: () => this.#deps.clock.now() }).provide({
       // A call always belongs to a slice with a runner; ROOT_CONTEXT only guards the impossible.
       actors: busActors(
         bus,
         (sliceId) => this.#runners.get(sliceId)?.traceContext() ?? ROOT_CONTEXT,
+        { beforePlacement: (sliceId) => this.#placementLock.acquire(sliceId) },
       ),
     });
     await this.#rehydrate(store);
@@ -202,6 +218,7 @@ export class SliceManager {
     const timer = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
     await Promise.race([Promise.allSettled(closing), timer]);
     for (const runner of this.#runners.values()) runner.stop();
+    this.#placementLock.close();
   }
 
   /** Records of all slices (optionally in one state), ordered by slice id. */

@@ -41,6 +41,7 @@ import {
   resumeLifecycle,
   type PersistedLifecycle,
 } from './lifecycle/persistence.js';
+import type { PlacementLock } from './placement-lock.js';
 import type { KeyedSerialQueue } from './serial-queue.js';
 import type { SliceStore } from './store.js';
 
@@ -50,7 +51,12 @@ export interface RunnerDeps {
   tracer: Tracer;
   logger: Logger;
   queue: KeyedSerialQueue;
+  /** Released as soon as the slice is no longer placing (see placement-lock.ts). */
+  placementLock?: PlacementLock;
 }
+
+/** Top-level states in which a slice views the network, plans or applies. */
+const PLACING_STATES: ReadonlySet<string> = new Set(['planning', 'deploying', 'adapting']);
 
 /** Causes after which a slice's deployment outcome is worth remembering. */
 const OUTCOME_CAUSES = new Set(['applied', 'adapted']);
@@ -209,10 +215,19 @@ export class SliceRunner {
     this.stop();
   }
 
+  /** Whether the slice is in a state that may hold the placement lock. */
+  isPlacing(): boolean {
+    if (this.#stopped || !this.#actor) return false;
+    const value = this.#actor.getSnapshot().value;
+    const top = typeof value === 'string' ? value : Object.keys(value)[0];
+    return top !== undefined && PLACING_STATES.has(top);
+  }
+
   /** Stops the actor without touching what is stored; in-flight calls are re-sent on resume. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#deps.placementLock?.release(this.sliceId);
     this.#unsubscribe?.();
     this.#actor?.stop();
     this.#stateSpan?.span.end();
@@ -234,6 +249,7 @@ export class SliceRunner {
   #onSnapshot(): void {
     if (this.#stopped || !this.#actor) return;
     const context = this.#actor.getSnapshot().context;
+    if (!this.isPlacing()) this.#deps.placementLock?.release(this.sliceId);
     this.#openStateSpans(context);
     if (this.#flushQueued) return;
     this.#flushQueued = true;
