@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { isSliceMeshError } from '../shared/contracts/index.js';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 
 const program = new Command()
   .name('slicemesh')
@@ -11,7 +11,7 @@ const program = new Command()
   .showHelpAfterError()
   .enablePositionalOptions();
 
-for (const register of commands) register(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
 try {
   await program.parseAsync(process.argv);
