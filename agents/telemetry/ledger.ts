@@ -138,8 +138,15 @@ export class TelemetryLedger {
     const verdict = judgeSample(live.limits, sample, live.record.preference);
     live.verdict = verdict;
     live.lastSample = sample;
-    const opened =
-      live.state === 'active' ? live.tracker?.observe(verdict.breaches, now) : undefined;
+    // A constraint the placement was deployed without (the apply reported it; the slice is
+    // "not served") is no news: re-planning it would give the same answer and only churn
+    // placements. Only breaches of the constraints the placement met open an episode.
+    const known = live.record.violations ?? [];
+    const news =
+      known.length === 0
+        ? verdict.breaches
+        : verdict.breaches.filter((b) => !known.includes(b.dimension));
+    const opened = live.state === 'active' ? live.tracker?.observe(news, now) : undefined;
     return opened === undefined
       ? { known: true, verdict, record: live.record }
       : { known: true, verdict, record: live.record, opened };
