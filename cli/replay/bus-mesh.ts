@@ -1,11 +1,15 @@
 /**
  * The runner's view of a real mesh over the typed bus: intake messages go to
  * JetStream (deduplicated by a message id derived from the scenario, so a
- * retried publish is stored once), slice events are read on the namespace's
- * event subjects, final records come from the slice-manager's `slice.list`.
+ * retried publish is stored once), a surge's traffic load goes to the
+ * infrastructure as a plain message, slice events are read on the
+ * namespace's event subjects, KPI samples and SLA violations are watched on
+ * theirs, final records come from the slice-manager's `slice.list`.
  */
 import type { Bus } from '../../shared/bus/index.js';
 import {
+  KpiSample,
+  SlaViolation,
   SliceChange,
   type SliceMeshError,
   SliceEvent,
@@ -13,6 +17,7 @@ import {
   SliceListRequest,
   SliceRequest,
   SliceTermination,
+  TrafficLoad,
   type SliceRecord,
 } from '../../shared/contracts/index.js';
 import type { OutgoingMessage } from './messages.js';
@@ -22,8 +27,11 @@ import type { ReplayMesh } from './runner.js';
 const PUBLISH_RETRY_MS = 10_000;
 const LIST_TIMEOUT_MS = 10_000;
 
+/** A message for the slice-manager's durable intake. */
+export type IntakeMessage = Exclude<OutgoingMessage, { kind: 'load' }>;
+
 /** JetStream dedup id of an intake message. */
-export function intakeMessageId(out: OutgoingMessage): string {
+export function intakeMessageId(out: IntakeMessage): string {
   const m = out.message;
   switch (out.kind) {
     case 'request':
@@ -37,6 +45,8 @@ export function intakeMessageId(out: OutgoingMessage): string {
 
 export interface BusReplayMeshOptions {
   readonly traceFile?: string;
+  /** Interval of the infrastructure's periodic KPI samples (ms), as configured for the run. */
+  readonly kpiIntervalMs?: number;
   /** Stops what was started for the replay (agents, servers); called by `close()`. */
   readonly close: () => Promise<void>;
   /** Settles when the mesh can no longer work (an agent failed). */
@@ -49,7 +59,15 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
   const js = { msgId: '', retryForMs: PUBLISH_RETRY_MS };
   return {
     ...(options.traceFile !== undefined ? { traceFile: options.traceFile } : {}),
+    ...(options.kpiIntervalMs !== undefined ? { kpiIntervalMs: options.kpiIntervalMs } : {}),
     async publish(out) {
+      if (out.kind === 'load') {
+        // Traffic is a live signal, not a durable request: a plain message the infrastructure's
+        // queue group takes; flushed so "published" means the server has it.
+        bus.publish(subjects.trafficLoad(out.message.sliceId), TrafficLoad, out.message);
+        await bus.flush();
+        return;
+      }
       const msgId = intakeMessageId(out);
       switch (out.kind) {
         case 'request':
@@ -86,6 +104,20 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
       // Live once the server has processed the SUB, so no early event is missed.
       await bus.flush();
       return () => subscription.stop();
+    },
+    async watch(signals) {
+      const kpis = bus.subscribe(subjects.kpiAll(), KpiSample, signals.kpi, { trace: false });
+      // Violations go to the slice-manager's durable intake; a plain subscription sees them too.
+      const violations = bus.subscribe(
+        subjects.slaViolationsAll(),
+        SlaViolation,
+        signals.violation,
+        { trace: false },
+      );
+      await bus.flush();
+      return async () => {
+        await Promise.all([kpis.stop(), violations.stop()]);
+      };
     },
     async fetchRecords(): Promise<readonly SliceRecord[]> {
       const reply = await bus.request(

@@ -181,7 +181,12 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
         natsUrl: services.natsUrl,
         chromaUrl: services.chromaUrl,
       });
-      return busReplayMesh(bus, { traceFile, close: () => steps.close(), failed: steps.failed });
+      return busReplayMesh(bus, {
+        traceFile,
+        kpiIntervalMs: config.infrastructure.kpiIntervalMs,
+        close: () => steps.close(),
+        failed: steps.failed,
+      });
     } catch (error) {
       await steps.close();
       throw toSliceMeshError(error);

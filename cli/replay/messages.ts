@@ -1,9 +1,16 @@
 /**
- * Scenario events → wire messages. A surge becomes a `SliceChange` carrying
- * the scaled demand; lifetimes are scaled by the time factor so a replay at
- * speed 10 also ends its slices ten times sooner.
+ * Scenario events → wire messages. Requests, changes and terminations go to
+ * the slice-manager's intake; a surge is traffic on a running slice, so it
+ * becomes a `TrafficLoad` for the infrastructure. Lifetimes are scaled by
+ * the time factor so a replay at speed 10 also ends its slices ten times
+ * sooner.
  */
-import type { SliceChange, SliceRequest, SliceTermination } from '../../shared/contracts/index.js';
+import type {
+  SliceChange,
+  SliceRequest,
+  SliceTermination,
+  TrafficLoad,
+} from '../../shared/contracts/index.js';
 import {
   toWallMs,
   type Scenario,
@@ -14,9 +21,10 @@ import {
 export type OutgoingMessage =
   | { readonly kind: 'request'; readonly message: SliceRequest }
   | { readonly kind: 'change'; readonly message: SliceChange }
-  | { readonly kind: 'terminate'; readonly message: SliceTermination };
+  | { readonly kind: 'terminate'; readonly message: SliceTermination }
+  | { readonly kind: 'load'; readonly message: TrafficLoad };
 
-/** Change id of the change (or surge) at `index` in the scenario: stable across runs of the same file. */
+/** Change id of the change at `index` in the scenario: stable across runs of the same file. */
 export function changeIdFor(event: ScenarioEvent): string {
   return `${event.kind}-${event.index}`;
 }
@@ -62,13 +70,12 @@ export function toMessage(
       };
     case 'surge':
       return {
-        kind: 'change',
+        kind: 'load',
         message: {
-          type: 'slice.change.v1',
+          type: 'infra.load.v1',
           sliceId: event.sliceId,
-          changeId: changeIdFor(event),
-          demand: event.demand,
-          submittedAt,
+          at: submittedAt,
+          factor: event.factor,
         },
       };
     case 'terminate':

@@ -9,7 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
-import { SliceMeshError, type SliceEvent, type SliceRecord } from '../../shared/contracts/index.js';
+import {
+  SliceMeshError,
+  type KpiSample,
+  type SlaViolation,
+  type SliceEvent,
+  type SliceRecord,
+} from '../../shared/contracts/index.js';
 import { systemClock, type Clock } from '../../shared/runtime/clock.js';
 import {
   formatDuration,
@@ -22,7 +28,7 @@ import {
 import { changeIdFor, requestedSliceIds, toMessage, type OutgoingMessage } from './messages.js';
 import { sliceResult, type ReplayResult } from './result.js';
 import { summarise } from './summary.js';
-import { SliceTracker } from './tracker.js';
+import { DEFAULT_SURGE_QUIET_SAMPLES, SliceTracker } from './tracker.js';
 
 /** Per-run options the mesh hands to the agents it starts (the infrastructure needs seed and fluctuation). */
 export interface MeshRunOptions {
@@ -35,12 +41,26 @@ export interface MeshRunOptions {
   readonly scenario: string;
 }
 
+/** What a mesh reports besides slice events: what a surge sets off. */
+export interface MeshSignals {
+  kpi(sample: KpiSample): void;
+  violation(violation: SlaViolation): void;
+}
+
 /** What the runner needs of a running mesh. */
 export interface ReplayMesh {
-  /** Publishes one intake message; resolves once the bus has accepted it. */
+  /** Publishes one message (intake, or traffic for a surge); resolves once the bus has accepted it. */
   publish(message: OutgoingMessage): Promise<void>;
   /** Delivers this run's slice events to `handler`; resolves once the subscription is live. */
   subscribe(handler: (event: SliceEvent) => void): Promise<() => Promise<void> | void>;
+  /**
+   * Delivers this run's KPI samples and SLA violations; resolves once live.
+   * Without it (or without periodic KPI samples) a surge settles as soon as
+   * its slice is settled, without waiting for what it may set off.
+   */
+  watch?(signals: MeshSignals): Promise<() => Promise<void> | void>;
+  /** Interval of the infrastructure's periodic KPI samples (ms); 0 = samples only on changes. */
+  readonly kpiIntervalMs?: number;
   /** The slice-manager's current records (for the final result); optional. */
   fetchRecords?(): Promise<readonly SliceRecord[]>;
   /** The OTLP JSON file this run's spans are written to, if any. */
@@ -69,6 +89,12 @@ export interface ReplayOptions {
   readonly speed?: Speed;
   /** Longest wait for slices to settle (per event at `max` speed, and at the end). Default 60 s. */
   readonly settleTimeoutMs?: number;
+  /**
+   * KPI samples of a surging slice with nothing happening (no state change,
+   * no violation) after which a surge counts as taken up. Default 4 when the
+   * mesh reports periodic KPI samples, else 0 (see `SliceTracker`).
+   */
+  readonly surgeQuietSamples?: number;
   /** Default `replay-<name>-<random>`. */
   readonly namespace?: string;
   readonly clock?: Clock;
@@ -89,6 +115,10 @@ export interface ReplayRun {
   /** Epoch ms when the first event was due and when the last slice settled. */
   readonly startedAt: number;
   readonly endedAt: number;
+  /** The last KPI sample of each slice the mesh reported (empty for a mesh without `watch`). */
+  readonly kpis: ReadonlyMap<string, KpiSample>;
+  /** SLA violations of the run's slices, in the order they were seen. */
+  readonly violations: readonly SlaViolation[];
 }
 
 export const DEFAULT_SETTLE_TIMEOUT_MS = 60_000;
@@ -127,7 +157,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     ...(scenario.fluctuation ? { fluctuation: scenario.fluctuation } : {}),
   });
   progress(`mesh ready in ${((clock.now() - meshStart) / 1000).toFixed(1)}s`);
-  const tracker = new SliceTracker();
+  const followsTraffic = mesh.watch !== undefined && (mesh.kpiIntervalMs ?? 0) > 0;
+  const tracker = new SliceTracker({
+    surgeQuietSamples:
+      options.surgeQuietSamples ?? (followsTraffic ? DEFAULT_SURGE_QUIET_SAMPLES : 0),
+  });
   // An agent failure or the caller's abort interrupts every wait of the run.
   const interrupt = new AbortController();
   let interruption: SliceMeshError | undefined;
@@ -147,6 +181,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
   let startedAt = clock.now();
   const stamp = () => `[${((clock.now() - startedAt) / 1000).toFixed(2).padStart(7)}s]`;
   let unsubscribe: (() => Promise<void> | void) | undefined;
+  let unwatch: (() => Promise<void> | void) | undefined;
   try {
     const lastState = new Map<string, string>();
     unsubscribe = await mesh.subscribe((event) => {
@@ -159,6 +194,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
           `${stamp()}   ${event.sliceId}: ${event.from ?? '∅'} → ${event.to}${note ? ` (${note})` : ''}`,
         );
       }
+    });
+    unwatch = await mesh.watch?.({
+      kpi: (sample) => tracker.observeKpi(sample),
+      violation: (violation) => {
+        tracker.observeViolation(violation);
+        progress(
+          `${stamp()}   ${violation.sliceId}: SLA violation, ${violation.dimension} ${violation.observed} > ${violation.limit}`,
+        );
+      },
     });
 
     progress(
@@ -173,6 +217,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
       startedAt,
       endedAt,
       ...(mesh.traceFile !== undefined ? { traceFile: mesh.traceFile } : {}),
+      kpis: tracker.lastKpis(),
+      violations: tracker.violations(),
     });
 
     for (const event of scenario.events) {
@@ -182,6 +228,21 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
         if (wait > 0) await sleep(wait, interrupt.signal).catch(() => undefined);
       }
       checkInterrupted();
+      if (event.kind === 'surge') {
+        // Traffic exists only on a running slice: a surge due before its slice runs waits for it.
+        await waitFor(
+          tracker,
+          () => tracker.isRunning(event.sliceId) || tracker.hasEnded(event.sliceId),
+          settleTimeoutMs,
+          sleep,
+          interrupt.signal,
+        );
+        checkInterrupted();
+        if (tracker.hasEnded(event.sliceId)) {
+          progress(`${stamp()} · ${describeEvent(event)} skipped: the slice has ended`);
+          continue;
+        }
+      }
       expect(tracker, event);
       const outgoing = toMessage(event, speed, clock.now());
       await mesh.publish(outgoing);
@@ -227,7 +288,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     try {
-      await unsubscribe?.();
+      await Promise.all([unwatch?.(), unsubscribe?.()]);
     } finally {
       const closing = clock.now();
       await mesh.close();
@@ -248,8 +309,10 @@ function expect(tracker: SliceTracker, event: ScenarioEvent): void {
       tracker.expectRequest(event.sliceId, event.lifetimeMs !== undefined);
       break;
     case 'change':
-    case 'surge':
       tracker.expectChange(event.sliceId, changeIdFor(event));
+      break;
+    case 'surge':
+      tracker.expectSurge(event.sliceId, `surge-${event.index}`);
       break;
     case 'terminate':
       tracker.expectTermination(event.sliceId);
@@ -265,7 +328,7 @@ function describeEvent(event: ScenarioEvent): string {
     case 'change':
       return `change ${event.sliceId} ${at}`;
     case 'surge':
-      return `surge ${event.sliceId} ×${event.factor} → cpu ${event.demand.cpu}, mem ${event.demand.mem} ${at}`;
+      return `surge ${event.sliceId}: traffic ×${event.factor} of nominal ${at}`;
     case 'terminate':
       return `terminate ${event.sliceId} ${at}`;
   }

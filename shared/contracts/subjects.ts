@@ -39,6 +39,8 @@ export interface Subjects {
   sliceChange(sliceId: string): string;
   sliceTerminate(sliceId: string): string;
   slaViolation(sliceId: string): string;
+  /** Every slice's SLA violations (to watch them; the slice-manager consumes them from the intake stream). */
+  slaViolationsAll(): string;
   intakeAll(): string;
   // Slice events (JetStream stream `eventStream`).
   sliceEvent(sliceId: string): string;
@@ -82,6 +84,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     sliceChange: (sliceId) => s('slice', 'intake', 'change', id(sliceId)),
     sliceTerminate: (sliceId) => s('slice', 'intake', 'terminate', id(sliceId)),
     slaViolation: (sliceId) => s('slice', 'intake', 'violation', id(sliceId)),
+    slaViolationsAll: () => s('slice', 'intake', 'violation', '*'),
     intakeAll: () => s('slice', 'intake', '>'),
     sliceEvent: (sliceId) => s('slice', 'event', id(sliceId)),
     sliceEventsAll: () => s('slice', 'event', '*'),

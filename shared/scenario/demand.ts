@@ -1,16 +1,14 @@
 /**
  * Resource demands of a scenario's slices: explicit ones are kept; missing
  * ones are drawn from the scenario seed, one independent stream per slice id
- * (so adding a slice never changes another slice's demand). Surges are
- * resolved here too, against the slice's demand at that point of the
- * scenario.
+ * (so adding a slice never changes another slice's demand). A surge changes
+ * no demand: it is traffic on the slice (a load factor), not a request.
  */
 import type { z } from 'zod';
 import { SERVICE_TYPES, type ResourceDemand, type ServiceType } from '../contracts/index.js';
 import { DEFAULT_CLASS_MIX } from '../model/generator.js';
 import { deriveSeed, createRng } from '../random.js';
 import type { EventEntry } from './schema.js';
-import type { SemanticIssue } from './semantics.js';
 import type { ScenarioEvent, SourcePosition } from './types.js';
 
 /** Inclusive integer ranges a slice's CPU and memory demand is drawn from. */
@@ -47,9 +45,6 @@ export const UNTYPED_DEMAND_RANGE: DemandRange = {
   ],
 };
 
-/** The largest demand the wire contract accepts per resource. */
-const MAX_DEMAND = 1000;
-
 /** Draws a slice's demand from the scenario seed; same seed and id → same demand. */
 export function drawDemand(
   seed: number,
@@ -61,84 +56,50 @@ export function drawDemand(
   return { cpu: rng.int(range.cpu[0], range.cpu[1]), mem: rng.int(range.mem[0], range.mem[1]) };
 }
 
-/** `demand × factor`, rounded to 1/1000 of a unit so float noise does not leak into messages. */
-export function scaleDemand(demand: ResourceDemand, factor: number): ResourceDemand {
-  const round = (v: number) => Math.round(v * factor * 1000) / 1000;
-  return { cpu: round(demand.cpu), mem: round(demand.mem) };
-}
-
 interface Entry {
   readonly entry: z.output<typeof EventEntry>;
   readonly index: number;
   readonly position: SourcePosition;
 }
 
-/** Turns checked entries into scenario events with every demand resolved. */
-export function resolveDemands(
-  seed: number,
-  entries: readonly Entry[],
-): { events: ScenarioEvent[]; issues: SemanticIssue[] } {
-  const current = new Map<string, ResourceDemand>();
-  const events: ScenarioEvent[] = [];
-  const issues: SemanticIssue[] = [];
-
-  for (const { entry, index, position } of entries) {
+/** Turns checked entries into scenario events with every request's demand resolved. */
+export function resolveDemands(seed: number, entries: readonly Entry[]): ScenarioEvent[] {
+  return entries.map(({ entry, index, position }): ScenarioEvent => {
     const base = { index, atMs: entry.at, position };
     if (entry.request) {
       const r = entry.request;
-      const demand = r.demand ?? drawDemand(seed, r.id, r.sla?.serviceType);
-      current.set(r.id, demand);
-      events.push({
+      return {
         ...base,
         kind: 'request',
         sliceId: r.id,
         text: r.text,
-        demand,
+        demand: r.demand ?? drawDemand(seed, r.id, r.sla?.serviceType),
         demandSource: r.demand ? 'explicit' : 'seed',
         ...(r.sla !== undefined ? { sla: r.sla } : {}),
         ...(r.lifetime !== undefined ? { lifetimeMs: r.lifetime } : {}),
-      });
-    } else if (entry.change) {
+      };
+    }
+    if (entry.change) {
       const c = entry.change;
-      if (c.demand) current.set(c.id, c.demand);
-      events.push({
+      return {
         ...base,
         kind: 'change',
         sliceId: c.id,
         ...(c.text !== undefined ? { text: c.text } : {}),
         ...(c.sla !== undefined ? { sla: c.sla } : {}),
         ...(c.demand !== undefined ? { demand: c.demand } : {}),
-      });
-    } else if (entry.surge) {
-      const s = entry.surge;
-      // The semantic checks guarantee the slice was requested earlier.
-      const before = current.get(s.id) as ResourceDemand;
-      const demand = scaleDemand(before, s.factor);
-      if (demand.cpu > MAX_DEMAND || demand.mem > MAX_DEMAND) {
-        issues.push({
-          path: ['events', index, 'surge', 'factor'],
-          message: `surge takes the demand of "${s.id}" to cpu ${demand.cpu}, mem ${demand.mem}, above the limit of ${MAX_DEMAND} per resource`,
-        });
-        continue;
-      }
-      if (demand.cpu <= 0 || demand.mem <= 0) {
-        issues.push({
-          path: ['events', index, 'surge', 'factor'],
-          message: `surge takes the demand of "${s.id}" to zero; use a larger factor or terminate the slice`,
-        });
-        continue;
-      }
-      current.set(s.id, demand);
-      events.push({ ...base, kind: 'surge', sliceId: s.id, factor: s.factor, demand });
-    } else if (entry.terminate) {
-      const t = entry.terminate;
-      events.push({
-        ...base,
-        kind: 'terminate',
-        sliceId: t.id,
-        ...(t.reason !== undefined ? { reason: t.reason } : {}),
-      });
+      };
     }
-  }
-  return { events, issues };
+    if (entry.surge) {
+      return { ...base, kind: 'surge', sliceId: entry.surge.id, factor: entry.surge.factor };
+    }
+    // The parser guarantees exactly one kind per event.
+    const t = entry.terminate as NonNullable<typeof entry.terminate>;
+    return {
+      ...base,
+      kind: 'terminate',
+      sliceId: t.id,
+      ...(t.reason !== undefined ? { reason: t.reason } : {}),
+    };
+  });
 }

@@ -1,13 +1,7 @@
 /** Scenario files: format, parser with line-numbered errors, durations and speeds. */
 export * from './types.js';
 export * from './duration.js';
-export {
-  drawDemand,
-  scaleDemand,
-  DEMAND_RANGES,
-  UNTYPED_DEMAND_RANGE,
-  type DemandRange,
-} from './demand.js';
+export { drawDemand, DEMAND_RANGES, UNTYPED_DEMAND_RANGE, type DemandRange } from './demand.js';
 export {
   parseScenario,
   loadScenarioFile,

@@ -53,7 +53,10 @@ export const TerminateBody = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 
-/** The largest surge factor: a thousandfold surge is no longer traffic, it is a typo. */
+/**
+ * The largest surge factor (what a `TrafficLoad` accepts): a thousandfold
+ * surge is no longer traffic, it is a typo.
+ */
 export const MAX_SURGE_FACTOR = 100;
 
 export const SurgeBody = z.strictObject({

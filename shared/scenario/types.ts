@@ -35,13 +35,15 @@ export interface ChangeEvent extends EventBase {
 }
 
 /**
- * A traffic surge. It reaches the mesh as a change whose demand is the
- * slice's demand at that moment times `factor` (resolved here, in `demand`).
+ * A traffic surge: the traffic observed on a running slice, not a new
+ * request. It reaches the infrastructure as a `TrafficLoad`; the slice's
+ * reservation stays as it is, its resource use and the congestion of shared
+ * nodes follow the load.
  */
 export interface SurgeEvent extends EventBase {
   readonly kind: 'surge';
+  /** Traffic relative to the slice's nominal demand: 1 = nominal, 2 = doubled. */
   readonly factor: number;
-  readonly demand: ResourceDemand;
 }
 
 export interface TerminateEvent extends EventBase {

@@ -43,7 +43,7 @@ function withEvents(...lines: string[]): string {
 }
 
 describe('scenario parser: valid files', () => {
-  it('parses the documented example with times in ms and the surge resolved to a demand', () => {
+  it('parses the documented example with times in ms and the surge as a traffic factor', () => {
     const scenario = parseScenario(EXAMPLE, { source: 'example.yaml' });
     expect(scenario).toMatchObject({
       name: 'robotic-cell-morning',
@@ -65,7 +65,14 @@ describe('scenario parser: valid files', () => {
       lifetimeMs: 5000,
       sla: { latency: 'high', reliability: 'high', cost: 'general' },
     });
-    expect(surge).toMatchObject({ kind: 'surge', factor: 1.5, demand: { cpu: 6, mem: 4.5 } });
+    expect(surge).toEqual({
+      kind: 'surge',
+      index: 2,
+      atMs: 300,
+      position: { line: 15, col: 5 },
+      sliceId: 'arm-1',
+      factor: 1.5,
+    });
   });
 
   it('applies defaults: seed 1, speed max, no method', () => {
@@ -98,23 +105,28 @@ describe('scenario parser: valid files', () => {
     );
   });
 
-  it('scales a surge from the demand the slice has at that point (after changes and earlier surges)', () => {
+  it('keeps a surge as traffic relative to the nominal demand: it changes no demand, a change does', () => {
     const scenario = parseScenario(
       withEvents(
         '  - at: 0ms',
         '    request: { id: a, text: x, demand: { cpu: 2, mem: 2 } }',
         '  - at: 1s',
-        '    change: { id: a, demand: { cpu: 4, mem: 3 } }',
-        '  - at: 2s',
         '    surge: { id: a, factor: 2 }',
+        '  - at: 2s',
+        '    change: { id: a, demand: { cpu: 4, mem: 3 } }',
         '  - at: 3s',
-        '    surge: { id: a, factor: 0.5 }',
+        '    surge: { id: a, factor: 1 }',
       ),
     );
-    const surges = scenario.events.filter((e) => e.kind === 'surge');
-    expect(surges.map((e) => e.demand)).toEqual([
-      { cpu: 8, mem: 6 },
-      { cpu: 4, mem: 3 },
+    expect(
+      scenario.events.map((e) =>
+        e.kind === 'surge' ? ['surge', e.factor] : [e.kind, 'demand' in e ? e.demand : undefined],
+      ),
+    ).toEqual([
+      ['request', { cpu: 2, mem: 2 }],
+      ['surge', 2],
+      ['change', { cpu: 4, mem: 3 }],
+      ['surge', 1],
     ]);
   });
 
@@ -317,17 +329,24 @@ describe('scenario parser: errors carry the line and column of the offending nod
     ]);
   });
 
-  it('rejects a surge that would exceed the demand limit, at the factor', () => {
+  it('rejects a surge factor that is not a positive traffic factor of at most 100', () => {
     const issues = issuesOf(
       withEvents(
         '  - at: 0ms',
         '    request: { id: a, text: x, demand: { cpu: 500, mem: 2 } }',
         '  - at: 1s',
-        '    surge: { id: a, factor: 3 }',
+        '    surge: { id: a, factor: 0 }',
+        '  - at: 2s',
+        '    surge: { id: a, factor: 101 }',
+        '  - at: 3s',
+        '    surge: { id: a, factor: "2x" }',
       ),
     );
-    expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ line: 7, path: 'events[1].surge.factor' });
+    expect(issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [7, 'events[1].surge.factor', 'must be > 0'],
+      [9, 'events[2].surge.factor', 'must be <= 100'],
+      [11, 'events[3].surge.factor', 'expected a number'],
+    ]);
   });
 
   it('collects every problem of a file and sorts them by line', () => {

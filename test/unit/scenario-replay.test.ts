@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   SliceMeshError,
   isSliceMeshError,
+  type KpiSample,
+  type SlaViolation,
   type SliceEvent,
   type SliceRecord,
   type SliceState,
@@ -14,9 +16,11 @@ import { parseScenario } from '../../shared/scenario/index.js';
 import { intakeMessageId } from '../../cli/replay/bus-mesh.js';
 import { configForRun } from '../../cli/replay/local-mesh.js';
 import { toMessage, type OutgoingMessage } from '../../cli/replay/messages.js';
+import { SliceTracker } from '../../cli/replay/tracker.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import {
   runReplay,
+  type MeshSignals,
   type MeshRunOptions,
   type ReplayMesh,
   type Sleep,
@@ -58,6 +62,12 @@ interface FakeOptions {
   async?: boolean;
   /** Settles when the fake mesh "fails". */
   failed?: Promise<SliceMeshError>;
+  /**
+   * Simulate traffic: KPI samples of every active slice every 2 ms, and a
+   * surge above this factor breaches the SLA, raises a violation after two
+   * samples and makes the slice adapt.
+   */
+  breachAbove?: number;
 }
 
 /** An in-memory mesh whose slice-manager walks each slice through the lifecycle. */
@@ -68,12 +78,33 @@ class FakeMesh implements ReplayMesh {
   closed = false;
   readonly traceFile = 'traces/fake.json';
   readonly failed: Promise<SliceMeshError> | undefined;
+  /** KPI samples sent per slice, in order, with the load they reported. */
+  readonly samples: { sliceId: string; load: number }[] = [];
   #handler: ((event: SliceEvent) => void) | undefined;
+  #signals: MeshSignals | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  readonly #loads = new Map<string, number>();
+  /** Breaching samples in a row per slice (a violation after two). */
+  readonly #breaching = new Map<string, number>();
   readonly #clock: Clock;
+  readonly kpiIntervalMs: number | undefined;
+  readonly watch: ReplayMesh['watch'];
 
   constructor(private readonly options: FakeOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.failed = options.failed;
+    this.kpiIntervalMs = options.breachAbove !== undefined ? 2 : undefined;
+    this.watch =
+      options.breachAbove !== undefined
+        ? (signals) => {
+            this.#signals = signals;
+            this.#ticker = setInterval(() => this.#tick(), 2);
+            return Promise.resolve(() => {
+              clearInterval(this.#ticker);
+              this.#signals = undefined;
+            });
+          }
+        : undefined;
   }
 
   publish(message: OutgoingMessage): Promise<void> {
@@ -99,7 +130,54 @@ class FakeMesh implements ReplayMesh {
 
   close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.#ticker);
     return Promise.resolve();
+  }
+
+  /** One round of KPI samples; a slice above the breach factor gets a violation on its second one. */
+  #tick(): void {
+    const limit = this.options.breachAbove ?? Infinity;
+    for (const record of this.records.values()) {
+      if (record.state !== 'active') continue;
+      const id = record.sliceId;
+      const load = this.#loads.get(id) ?? 1;
+      this.samples.push({ sliceId: id, load });
+      this.#signals?.kpi({
+        type: 'kpi.sample.v1',
+        sliceId: id,
+        at: this.#clock.now(),
+        latencyMs: load > limit ? 90 : 20,
+        cost: 30,
+        reliabilityCost: 1,
+        cpu: 1,
+        mem: 1,
+        load,
+      });
+      // Once re-placed onto its own container, the load no longer congests anything.
+      const congested = load > limit && record.placement?.containerId === `c-${id}`;
+      const over = congested ? (this.#breaching.get(id) ?? 0) + 1 : 0;
+      this.#breaching.set(id, over);
+      if (over === 2) {
+        this.#signals?.violation({
+          type: 'sla.violation.v1',
+          sliceId: id,
+          at: this.#clock.now(),
+          dimension: 'latency',
+          observed: 90,
+          limit: 30,
+        });
+        // The slice-manager reacts a little later, as over a real bus.
+        setTimeout(() => {
+          this.#move(id, 'adapting', 'violation', 'latency 90 exceeds limit 30');
+          setTimeout(() => {
+            const placement = this.records.get(id)?.placement;
+            this.#move(id, 'active', 'adapted', 'served at local, container d-' + id, {
+              ...(placement ? { placement: { ...placement, containerId: `d-${id}` } } : {}),
+            });
+          }, 3);
+        }, 3);
+      }
+    }
   }
 
   /** Ends every slice that has a lifetime (what the real slice-manager does when it expires). */
@@ -146,6 +224,8 @@ class FakeMesh implements ReplayMesh {
         served: id !== 'b',
         traceId: `trace-${id}`,
       });
+    } else if (message.kind === 'load') {
+      this.#loads.set(id, message.message.factor);
     } else if (message.kind === 'change') {
       const m = message.message;
       const state = this.records.get(id)?.state;
@@ -259,7 +339,7 @@ describe('runReplay', () => {
     expect(mesh.published.map((p) => [p.message.kind, p.message.message.sliceId])).toEqual([
       ['request', 'a'],
       ['request', 'b'],
-      ['change', 'a'],
+      ['load', 'a'],
       ['terminate', 'a'],
       ['request', 'c'],
     ]);
@@ -267,10 +347,11 @@ describe('runReplay', () => {
     expect(mesh.published[1]?.activeAtPublish).toEqual(['a']);
     expect(mesh.published[2]?.activeAtPublish).toEqual(['a', 'b']);
 
-    const surge = mesh.published[2]?.message;
-    expect(surge?.kind === 'change' && surge.message).toMatchObject({
-      changeId: 'surge-2',
-      demand: { cpu: 8, mem: 4 },
+    // A surge is traffic on the running slice, for the infrastructure: no new demand.
+    const surge = mesh.published[2];
+    expect(surge?.message).toEqual({
+      kind: 'load',
+      message: { type: 'infra.load.v1', sliceId: 'a', at: surge?.at, factor: 2 },
     });
     const request = mesh.published[1]?.message;
     // At max speed lifetimes are not scaled.
@@ -299,8 +380,8 @@ describe('runReplay', () => {
       'history',
     ]);
     expect(result.slices[0]?.traceId).toBe('trace-a');
-    expect(progress.some((l) => l.includes('→ surge a ×2 → cpu 8, mem 4'))).toBe(true);
-    expect(progress.some((l) => l.includes('a: adapting → active'))).toBe(true);
+    expect(progress.some((l) => l.includes('→ surge a: traffic ×2 of nominal'))).toBe(true);
+    expect(progress.some((l) => l.includes('a: active → terminating'))).toBe(true);
   });
 
   it('at a time factor publishes each event at at/speed of wall time and scales lifetimes', async () => {
@@ -362,7 +443,13 @@ describe('runReplay', () => {
       placement: null,
     });
     expect(result.summary.requests).toBe(3);
-    expect(mesh.published).toHaveLength(5);
+    // Traffic on a slice that never ran means nothing: the surge is skipped, the rest is sent.
+    expect(mesh.published.map((p) => p.message.kind)).toEqual([
+      'request',
+      'request',
+      'terminate',
+      'request',
+    ]);
   });
 
   it('stops with the error of a mesh that fails mid-run, without waiting for the settle timeout', async () => {
@@ -404,6 +491,71 @@ describe('runReplay', () => {
     expect(mesh.closed).toBe(true);
   });
 
+  const SURGES = `name: surges
+events:
+  - at: 0ms
+    request: { id: a, text: "robot arm control", demand: { cpu: 4, mem: 2 } }
+  - at: 100ms
+    surge: { id: a, factor: 3 }
+  - at: 200ms
+    request: { id: b, text: "camera streams" }
+  - at: 300ms
+    surge: { id: b, factor: 1.2 }
+  - at: 400ms
+    terminate: { id: b }
+`;
+
+  it('at max speed waits for the violation a surge sets off and the adaptation that answers it', async () => {
+    const mesh = new FakeMesh({ breachAbove: 2, async: true });
+    const run = await runReplay({
+      scenario: parseScenario(SURGES),
+      startMesh: () => Promise.resolve(mesh),
+      settleTimeoutMs: 10_000,
+    });
+    // The next request went out only after a had been adapted and the run was quiet again.
+    const next = mesh.published[2];
+    expect(next?.message.kind).toBe('request');
+    expect(next?.activeAtPublish).toEqual(['a']);
+    const a = run.result.slices[0];
+    const states = a?.history.map((h) => h.state);
+    expect(states?.slice(-3)).toEqual(['active', 'adapting', 'active']);
+    expect(a?.placement?.containerId).toBe('d-a');
+    expect(run.violations.map((v) => [v.sliceId, v.dimension])).toEqual([['a', 'latency']]);
+    const adaptedAt = a?.history.at(-1)?.at ?? Infinity;
+    expect(next?.at).toBeGreaterThanOrEqual(adaptedAt);
+    expect(run.kpis.get('a')?.load).toBe(3);
+  });
+
+  it('settles a surge that sets nothing off after the quiet KPI samples, and only then sends the next event', async () => {
+    const mesh = new FakeMesh({ breachAbove: 2, async: true });
+    await runReplay({
+      scenario: parseScenario(SURGES),
+      startMesh: () => Promise.resolve(mesh),
+      settleTimeoutMs: 10_000,
+      surgeQuietSamples: 5,
+    });
+    const kinds = mesh.published.map((p) => `${p.message.kind}-${p.message.message.sliceId}`);
+    expect(kinds).toEqual(['request-a', 'load-a', 'request-b', 'load-b', 'terminate-b']);
+    // b's samples at the surged load before the termination: the quiet period (5), maybe one in flight.
+    const terminated = mesh.published.findIndex((p) => p.message.kind === 'terminate');
+    expect(terminated).toBe(4);
+    const surged = mesh.samples.filter((x) => x.sliceId === 'b' && x.load === 1.2).length;
+    expect(surged).toBeGreaterThanOrEqual(5);
+    expect(mesh.records.get('b')?.history.map((h) => h.state)).not.toContain('adapting');
+  });
+
+  it('without KPI samples from the mesh, a surge settles as soon as its slice is settled', async () => {
+    const mesh = new FakeMesh({ async: true });
+    const run = await runReplay({
+      scenario: parseScenario(SURGES),
+      startMesh: () => Promise.resolve(mesh),
+      settleTimeoutMs: 10_000,
+    });
+    expect(mesh.published).toHaveLength(5);
+    expect(run.kpis.size).toBe(0);
+    expect(run.violations).toEqual([]);
+  });
+
   it('takes the method from the options, then the scenario, then the default', async () => {
     const methods: string[] = [];
     const start = (options: MeshRunOptions) => {
@@ -419,6 +571,71 @@ describe('runReplay', () => {
     await runReplay({ scenario: plain, defaultMethod: 'first-fit', startMesh: start });
     await runReplay({ scenario: plain, startMesh: start });
     expect(methods).toEqual(['cloud-only', 'random', 'first-fit', 'qappo']);
+  });
+});
+
+describe('SliceTracker: surges', () => {
+  const record = (sliceId: string, states: SliceState[]): SliceRecord => ({
+    sliceId,
+    state: states.at(-1) as SliceState,
+    text: 'x',
+    history: states.map((state, i) => ({ state, at: i })),
+  });
+  const sample = (sliceId: string): KpiSample => ({
+    type: 'kpi.sample.v1',
+    sliceId,
+    at: 0,
+    latencyMs: 10,
+    cost: 1,
+    reliabilityCost: 0,
+    cpu: 1,
+    mem: 1,
+    load: 2,
+  });
+  const violation = (sliceId: string): SlaViolation => ({
+    type: 'sla.violation.v1',
+    sliceId,
+    at: 0,
+    dimension: 'latency',
+    observed: 90,
+    limit: 30,
+  });
+
+  it("holds a surge back until a neighbour's violation is answered, then counts the quiet samples afresh", () => {
+    const tracker = new SliceTracker({ surgeQuietSamples: 2 });
+    tracker.expectRequest('a', false);
+    tracker.expectRequest('b', false);
+    tracker.observeRecord(record('a', ['requested', 'active']));
+    tracker.observeRecord(record('b', ['requested', 'active']));
+    tracker.expectSurge('a', 'surge-2');
+    tracker.observeKpi(sample('a'));
+    tracker.observeViolation(violation('b'));
+    tracker.observeKpi(sample('a'));
+    tracker.observeKpi(sample('a'));
+    expect(tracker.isSettled('a')).toBe(false);
+    expect(tracker.unsettled()[0]?.waitingFor).toEqual([
+      'surge-2 (violation of b not yet answered)',
+    ]);
+    tracker.observeRecord(record('b', ['requested', 'active', 'adapting']));
+    tracker.observeRecord(record('b', ['requested', 'active', 'adapting', 'active']));
+    tracker.observeKpi(sample('a'));
+    expect(tracker.isSettled('a')).toBe(false);
+    tracker.observeKpi(sample('b'));
+    expect(tracker.isSettled('a')).toBe(false);
+    tracker.observeKpi(sample('a'));
+    expect(tracker.isSettled('a')).toBe(true);
+  });
+
+  it('drops a surge on a slice that ends, and ignores violations of ended slices', () => {
+    const tracker = new SliceTracker({ surgeQuietSamples: 3 });
+    tracker.expectRequest('a', false);
+    tracker.observeRecord(record('a', ['requested', 'active']));
+    tracker.expectSurge('a', 'surge-1');
+    tracker.observeRecord(record('a', ['requested', 'active', 'terminating', 'released']));
+    expect(tracker.isSettled('a')).toBe(true);
+    tracker.observeViolation(violation('a'));
+    expect(tracker.allSettled()).toBe(true);
+    expect(tracker.violations()).toHaveLength(1);
   });
 });
 
@@ -449,7 +666,9 @@ describe('replay mesh wiring', () => {
 
   it('derives JetStream dedup ids from the scenario, so a retried publish is stored once', () => {
     const scenario = parseScenario(LINE);
-    const ids = scenario.events.map((e) => intakeMessageId(toMessage(e, 'max', 0)));
-    expect(ids).toEqual(['request-a', 'request-b', 'change-a-surge-2', 'terminate-a', 'request-c']);
+    const ids = scenario.events
+      .map((e) => toMessage(e, 'max', 0))
+      .map((m) => (m.kind === 'load' ? 'traffic' : intakeMessageId(m)));
+    expect(ids).toEqual(['request-a', 'request-b', 'traffic', 'terminate-a', 'request-c']);
   });
 });
