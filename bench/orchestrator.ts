@@ -53,7 +53,9 @@ const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** di
 async function intents(requests: ModelRequest[]): Promise<{ cache: IntentCache; source: string }> {
   try {
     const cache = await IntentCache.load(path.join(modelDir, INTENT_CACHE_FILE));
-    if (requests.every((r) => cache.has(r.description))) return { cache, source: cache.source };
+    if (requests.every((r) => cache.has(r.description, r.profile))) {
+      return { cache, source: cache.source };
+    }
   } catch {
     // fall through to the stand-in
   }
@@ -76,7 +78,7 @@ async function intents(requests: ModelRequest[]): Promise<{ cache: IntentCache; 
       },
       profile: r.profile,
     };
-    cache.set(r.description, intent);
+    cache.set(r.description, intent, r.profile);
   }
   return { cache, source: 'stand-in (true classes)' };
 }
@@ -156,7 +158,7 @@ async function benchInference() {
     env.reset(instance);
     while (!env.done) {
       const request = env.currentRequest();
-      const intent = cache.require(request);
+      const intent = cache.require(request, true);
       const t = performance.now();
       const compiled = compileRequest(DEFAULT_MODEL_CONFIG, request);
       const candidates = computeCandidates(env.state, compiled, new Candidates());

@@ -4,6 +4,7 @@
  * the shipped checkpoints next to the baselines.
  */
 import path from 'node:path';
+import type { SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import { hasPolicy, registerPolicy, type Policy } from '../../shared/model/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
@@ -18,7 +19,7 @@ export interface LearnedPolicyOptions {
    * Interprets a request text the preference cache does not hold (e.g. the
    * interpreter's in-process API). Without it, such a request is a `config` error.
    */
-  interpret?: (text: string) => Promise<Intent>;
+  interpret?: (text: string, sla: SliceProfile) => Promise<Intent>;
   /** Replace registrations made earlier (e.g. with other options). */
   replace?: boolean;
 }
@@ -53,8 +54,10 @@ export function registerLearnedPolicies(options: LearnedPolicyOptions = {}): voi
         return {
           name: method,
           decide: async (ctx) => {
+            // Evaluation requests state their SLA classes, as in the paper's scenarios.
             const description = ctx.request.description;
-            let intent = description === undefined ? undefined : intents.get(description);
+            const sla = ctx.request.profile;
+            let intent = description === undefined ? undefined : intents.get(description, sla);
             if (intent === undefined) {
               if (options.interpret === undefined || description === undefined) {
                 throw new SliceMeshError(
@@ -62,8 +65,8 @@ export function registerLearnedPolicies(options: LearnedPolicyOptions = {}): voi
                   `qappo needs the interpreter's output for request ${ctx.request.id}: it is not in the preference cache (rebuild it with slicemesh train --method qappo --preferences-only --eval-seeds N)`,
                 );
               }
-              intent = await options.interpret(description);
-              intents.set(description, intent);
+              intent = await options.interpret(description, sla);
+              intents.set(description, intent, sla);
             }
             return learned.decide(ctx.state, ctx.request, intent, ctx.candidates, ctx.mask).action;
           },

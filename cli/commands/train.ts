@@ -42,6 +42,7 @@ interface TrainFlags {
   preferencesOnly?: boolean;
   lr?: string;
   minRequests: string;
+  slaShare: string;
   maxRequests: string;
   json?: boolean;
 }
@@ -54,6 +55,13 @@ function positiveInt(value: string, name: string): number {
     throw new SliceMeshError('config', `${name} must be a positive integer, got "${value}"`);
   }
   return n;
+}
+
+function share(value: string): number {
+  const p = Number(value);
+  if (!(p >= 0 && p <= 1))
+    throw new SliceMeshError('config', `--sla-share must be in [0, 1], got "${value}"`);
+  return p;
 }
 
 function nonNegativeInt(value: string, name: string): number {
@@ -141,8 +149,8 @@ async function loadOrBuildIntents(
     const cache = await buildIntentCache({
       source,
       coverage,
-      interpret: async (text) => {
-        const out = await interpreter.interpret(text);
+      interpret: async (text, sla) => {
+        const out = await interpreter.interpret(text, sla);
         reasoners.add(out.reasoner);
         return { preference: out.preference, profile: out.profile };
       },
@@ -202,6 +210,11 @@ export function register(program: Command): void {
     )
     .option('--min-requests <n>', 'fewest requests per training episode', '4')
     .option('--max-requests <n>', 'most requests per training episode', '20')
+    .option(
+      '--sla-share <p>',
+      'share of training requests that state their SLA classes (the rest carry only text)',
+      '1',
+    )
     .option('--lr <rate>', 'learning rate of actor and critic (paper: 1e-4)')
     .option('--compare <dirs...>', "other runs whose curves are drawn into this run's curve.svg")
     .option('--plot-only', 're-render curve.svg from the CSVs without training')
@@ -258,6 +271,7 @@ export function register(program: Command): void {
             ? { hyperparameters: { actorLearningRate: lr, criticLearningRate: lr } }
             : {}),
           shape: { minRequests, maxRequests },
+          slaShare: share(flags.slaShare),
           compare: flags.compare ?? [],
           signal: controller.signal,
           log: stderr,

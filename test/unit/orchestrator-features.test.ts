@@ -155,7 +155,7 @@ describe('preference cache', () => {
     expect(back?.profile).toEqual(A.profile);
     expect(back?.preference.latency).toBeCloseTo(0.7, 6);
     try {
-      loaded.require({ id: 'x-1', description: 'something else' });
+      loaded.require({ id: 'x-1', description: 'something else', profile: A.profile });
       expect.unreachable();
     } catch (error) {
       expect(isSliceMeshError(error) && error.code).toBe('config');

@@ -62,10 +62,15 @@ beforeAll(async () => {
   // Intents for the first 10 requests of the held-out instance only.
   const cache = new IntentCache('test', 'test');
   for (const r of generateInstance(seed, 10).requests) {
-    cache.set(r.description, {
-      preference: { latency: 0.25, reliability: 0.25, economics: 0.25, throughput: 0.25 },
-      profile: r.profile,
-    });
+    // Evaluation requests state their SLA classes.
+    cache.set(
+      r.description,
+      {
+        preference: { latency: 0.25, reliability: 0.25, economics: 0.25, throughput: 0.25 },
+        profile: r.profile,
+      },
+      r.profile,
+    );
   }
   await cache.save(path.join(modelDir, INTENT_CACHE_FILE));
   registerLearnedPolicies({ modelDir, replace: true });

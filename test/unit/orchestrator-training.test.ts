@@ -78,7 +78,7 @@ describe('qappo on the case-study model', () => {
   it('a short training run beats random placement on held-out episodes (fixed seed)', async () => {
     const pool = trainingPool(30);
     const intents = new IntentCache('test', 'test');
-    for (const r of pool) intents.set(r.description, intentOf(r));
+    for (const r of pool) intents.set(r.description, intentOf(r), r.profile);
     const env = new PlacementTrainingEnv({
       method: 'qappo',
       seed: 3,
@@ -97,7 +97,7 @@ describe('qappo on the case-study model', () => {
       new PolicyNetwork(state.weights, state.normalizer.freeze()),
     );
     const trained = await availability(
-      learned.asPolicy((r) => intents.require(r as ModelRequest)),
+      learned.asPolicy((r) => intents.require(r as ModelRequest, true)),
       env,
       40,
     );

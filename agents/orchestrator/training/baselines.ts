@@ -48,7 +48,7 @@ export async function scoreBaseline(
     env.reset(instance);
     while (!env.done) {
       const request = env.currentRequest();
-      const weights = preferenceWeights(intents.require(request).preference);
+      const weights = preferenceWeights(intents.require(request, true).preference);
       const ctx: DecisionContext = {
         state: env.state,
         request,

@@ -29,11 +29,19 @@ import {
 import type { Intent } from '../features.js';
 
 export const INTENT_CACHE_FILE = 'preference-cache.json';
+/** What a complete cache holds per request: the text-only and the SLA-stated interpretation. */
+const CACHE_VARIANTS = 'text+sla';
 const FORMAT = 'slicemesh.preference-cache.v1';
 
-/** Key of a description in the cache. */
-export function descriptionKey(description: string): string {
-  return createHash('sha256').update(description).digest('hex').slice(0, 20);
+/**
+ * Key of a request in the cache: its description, plus its SLA classes when
+ * the request states them (the interpreter then returns those classes and may
+ * weigh the text differently).
+ */
+export function descriptionKey(description: string, sla?: SliceProfile): string {
+  const h = createHash('sha256').update(description);
+  if (sla) h.update(`\u0000sla:${sla.serviceType}/${sla.latency}/${sla.reliability}/${sla.cost}`);
+  return h.digest('hex').slice(0, 20);
 }
 
 /**
@@ -122,25 +130,30 @@ export class IntentCache {
     return this.entries.size;
   }
 
-  has(description: string): boolean {
-    return this.entries.has(descriptionKey(description));
+  /** `sla`: the classes the request states explicitly, if it does. */
+  has(description: string, sla?: SliceProfile): boolean {
+    return this.entries.has(descriptionKey(description, sla));
   }
 
-  get(description: string): Intent | undefined {
-    return this.entries.get(descriptionKey(description));
+  get(description: string, sla?: SliceProfile): Intent | undefined {
+    return this.entries.get(descriptionKey(description, sla));
   }
 
-  set(description: string, intent: Intent): void {
-    this.entries.set(descriptionKey(description), intent);
+  set(description: string, intent: Intent, sla?: SliceProfile): void {
+    this.entries.set(descriptionKey(description, sla), intent);
   }
 
-  /** The intent of a request; throws a typed error naming the fix when it is not cached. */
-  require(request: Pick<ModelRequest, 'id' | 'description'>): Intent {
-    const intent = this.get(request.description);
+  /**
+   * The intent of a generated request, interpreted from its text alone or,
+   * with `stated`, from its text and its SLA classes. Throws a typed error
+   * naming the fix when it is not cached.
+   */
+  require(request: Pick<ModelRequest, 'id' | 'description' | 'profile'>, stated = false): Intent {
+    const intent = this.get(request.description, stated ? request.profile : undefined);
     if (intent === undefined) {
       throw new SliceMeshError(
         'config',
-        `no interpreter output cached for request ${request.id}; rebuild the preference cache (slicemesh train --refresh-preferences)`,
+        `no interpreter output cached for request ${request.id}${stated ? ' with its SLA' : ''}; rebuild the preference cache (slicemesh train --refresh-preferences)`,
       );
     }
     return intent;
@@ -207,8 +220,8 @@ export interface BuildCacheOptions {
   /** Name of the interpreter path that produced the intents (e.g. its reasoner). */
   source: string;
   coverage: CacheCoverage;
-  /** Turns one request text into the interpreter's intent. */
-  interpret: (text: string) => Promise<Intent>;
+  /** Turns one request text (with the SLA classes it states, if any) into the interpreter's intent. */
+  interpret: (text: string, sla?: SliceProfile) => Promise<Intent>;
   /** A previous cache: entries it already holds are reused when source and generator match. */
   previous?: IntentCache;
   onProgress?: (done: number, total: number) => void;
@@ -221,7 +234,10 @@ export interface BuildCacheOptions {
 /** Runs every covered description through the interpreter (reusing a still-valid previous cache). */
 export async function buildIntentCache(options: BuildCacheOptions): Promise<IntentCache> {
   const generator = generatorFingerprint();
-  const cache = new IntentCache(options.source, generator, { ...options.coverage });
+  const cache = new IntentCache(options.source, generator, {
+    ...options.coverage,
+    variants: CACHE_VARIANTS,
+  });
   const previous =
     options.previous &&
     options.previous.source === options.source &&
@@ -229,18 +245,27 @@ export async function buildIntentCache(options: BuildCacheOptions): Promise<Inte
       ? options.previous
       : undefined;
   const requests = coveredRequests(options.coverage);
+  // Every request twice: as text alone, and with its SLA classes stated.
+  const jobs = requests.flatMap((r) => [
+    { text: r.description, sla: undefined },
+    { text: r.description, sla: r.profile },
+  ]);
   let done = 0;
-  for (const r of requests) {
-    if (options.signal?.aborted)
-      throw new SliceMeshError('unavailable', 'preference cache build interrupted');
-    if (!cache.has(r.description)) {
-      cache.set(
-        r.description,
-        previous?.get(r.description) ?? (await options.interpret(r.description)),
-      );
+  let fresh = 0;
+  for (const job of jobs) {
+    if (options.signal?.aborted) {
+      await options.onPartial?.(cache);
+      throw new SliceMeshError('unavailable', 'preference cache build interrupted (progress kept)');
+    }
+    if (!cache.has(job.text, job.sla)) {
+      const known = previous?.get(job.text, job.sla);
+      cache.set(job.text, known ?? (await options.interpret(job.text, job.sla)), job.sla);
+      if (known === undefined && ++fresh % (options.checkpointEvery ?? 1_000) === 0) {
+        await options.onPartial?.(cache);
+      }
     }
     done += 1;
-    if (done % 250 === 0 || done === requests.length) options.onProgress?.(done, requests.length);
+    if (done % 250 === 0 || done === jobs.length) options.onProgress?.(done, jobs.length);
     // The interpreter may answer without a macrotask: yield so signals (Ctrl-C) are handled.
     if (done % 25 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -257,6 +282,10 @@ export function cacheIsCurrent(
   source: string,
 ): boolean {
   if (cache.generator !== generatorFingerprint() || cache.source !== source) return false;
-  const c = cache.coverage as Partial<CacheCoverage>;
-  return (c.poolSeeds ?? 0) >= coverage.poolSeeds && (c.evalSeeds ?? 0) >= coverage.evalSeeds;
+  const c = cache.coverage as Partial<CacheCoverage> & { variants?: unknown };
+  return (
+    (c.poolSeeds ?? 0) >= coverage.poolSeeds &&
+    (c.evalSeeds ?? 0) >= coverage.evalSeeds &&
+    c.variants === CACHE_VARIANTS
+  );
 }

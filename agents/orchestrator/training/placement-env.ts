@@ -45,6 +45,12 @@ export interface PlacementEnvOptions {
   pool: readonly ModelRequest[];
   intents: IntentCache;
   shape?: EpisodeShape;
+  /**
+   * Share of requests that state their SLA classes (the interpreter then
+   * returns those classes); the others carry only their text. Default 1, as in
+   * the paper's case-study scenarios, where every request states its classes.
+   */
+  slaShare?: number;
 }
 
 export class PlacementTrainingEnv implements TrainingEnv {
@@ -62,6 +68,7 @@ export class PlacementTrainingEnv implements TrainingEnv {
   private readonly normalised: Partial<NormalisedOutcome> = {};
   private readonly cache: IntentCache;
   private readonly mask = new Uint8Array(19);
+  private readonly slaShare: number;
 
   constructor(options: PlacementEnvOptions) {
     this.method = options.method;
@@ -69,6 +76,10 @@ export class PlacementTrainingEnv implements TrainingEnv {
     this.pool = options.pool;
     this.cache = options.intents;
     this.shape = options.shape ?? DEFAULT_EPISODE_SHAPE;
+    this.slaShare = options.slaShare ?? 1;
+    if (!(this.slaShare >= 0 && this.slaShare <= 1)) {
+      throw new SliceMeshError('config', `the SLA share must be in [0, 1], got ${this.slaShare}`);
+    }
     if (this.pool.length < this.shape.maxRequests) {
       throw new SliceMeshError('config', 'the request pool is smaller than one episode');
     }
@@ -94,13 +105,16 @@ export class PlacementTrainingEnv implements TrainingEnv {
 
   reset(episode: number): void {
     const instance = this.instanceFor(episode);
-    this.intents = instance.requests.map((r) => this.cache.require(r));
+    const sla = createRng(deriveSeed(this.seed, 'sla', episode));
+    this.intents = instance.requests.map((r) => this.cache.require(r, sla.chance(this.slaShare)));
     this.scoreWeights.length = 0;
     this.rewardWeights.length = 0;
-    for (const intent of this.intents) {
-      this.scoreWeights.push(preferenceWeights(intent.preference));
-      this.rewardWeights.push(methodWeights(this.method, intent.preference));
-    }
+    instance.requests.forEach((r, i) => {
+      // The shared score always weighs by the SLA-stated interpretation, so
+      // curves of runs with different SLA shares stay comparable.
+      this.scoreWeights.push(preferenceWeights(this.cache.require(r, true).preference));
+      this.rewardWeights.push(methodWeights(this.method, (this.intents[i] as Intent).preference));
+    });
     this.env.reset(instance);
   }
 

@@ -66,6 +66,8 @@ export interface RunOptions {
   force?: boolean;
   hyperparameters?: Partial<PpoHyperparameters>;
   shape?: EpisodeShape;
+  /** Share of training requests that state their SLA classes (default 1). */
+  slaShare?: number;
   /** Other runs' directories whose curves are drawn into this run's figure. */
   compare?: string[];
   baselineEpisodes?: number;
@@ -107,6 +109,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     pool,
     intents: options.intents,
     shape,
+    slaShare: options.slaShare ?? 1,
   });
   const fingerprint = modelFingerprint();
 
@@ -156,7 +159,12 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
           ? 'observation(inferred profile)+preference'
           : 'observation without intent',
       reward: { ...REWARD_CONSTANTS, weights: options.method === 'qappo' ? 'preference' : 'equal' },
-      episodes: { ...shape, poolSeeds: options.poolSeeds, seedRange: 'training' },
+      episodes: {
+        ...shape,
+        poolSeeds: options.poolSeeds,
+        seedRange: 'training',
+        slaShare: options.slaShare ?? 1,
+      },
       intentCache: {
         source: options.intents.source,
         generator: options.intents.generator,
