@@ -1,0 +1,454 @@
+/**
+ * Mesh benchmark (prints one JSON object): slice requests through the whole
+ * live mesh — every role in this process, on an embedded nats-server and
+ * Chroma, the offline reasoner — measured from the moment the request is
+ * published on the intake until its `active` event arrives.
+ *
+ *  - latency: one request at a time (each released before the next), p50/p99,
+ *    plus the median time spent in each lifecycle phase;
+ *  - throughput: a closed loop keeping `--concurrency` requests in flight,
+ *    each slice terminated as soon as it is active (so capacity never runs
+ *    out), in slices activated per second;
+ *  - both with one orchestrator instance and with two (the second one a
+ *    `slicemesh agent orchestrator` process in the same queue group);
+ *  - the span breakdown of the median request's trace: what its latency is
+ *    made of.
+ *
+ * Method: qappo when its checkpoint exists under SLICEMESH_MODEL_DIR, else
+ * first-fit (`--method` overrides). Goals: p50 ≤ 25 ms, p99 ≤ 80 ms,
+ * ≥ 200 slice requests per second on 2 cores.
+ *
+ *   npm run bench:mesh [-- --requests 100 --throughput-requests 200 --concurrency 32 --method first-fit]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { readCheckpointMetadata } from '../agents/orchestrator/index.js';
+import { roles } from '../cli/roles.js';
+import { localMesh } from '../cli/replay/local-mesh.js';
+import type { ReplayMesh } from '../cli/replay/runner.js';
+import { connectBus, type Bus } from '../shared/bus/index.js';
+import { Heartbeat, type SliceEvent, type SliceState } from '../shared/contracts/index.js';
+import { generateInstance, type ModelRequest } from '../shared/model/index.js';
+import { loadConfig } from '../shared/runtime/config.js';
+import { startChromaServer, startNatsServer } from '../shared/runtime/embedded/index.js';
+import { createLogger } from '../shared/runtime/logger.js';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '100' },
+    'throughput-requests': { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '32' },
+    warmup: { type: 'string', default: '10' },
+    method: { type: 'string' },
+  },
+});
+const LATENCY_REQUESTS = Number(values.requests);
+const THROUGHPUT_REQUESTS = Number(values['throughput-requests']);
+const CONCURRENCY = Number(values.concurrency);
+const WARMUP = Number(values.warmup);
+const SEED = 1_000_000;
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? NaN;
+}
+const progress = (line: string) => process.stderr.write(`bench:mesh ${line}\n`);
+
+const workDir = mkdtempSync(join(tmpdir(), 'slicemesh-bench-mesh-'));
+const baseConfig = loadConfig();
+
+async function chooseMethod(): Promise<{ method: string; why: string }> {
+  if (values.method) return { method: values.method, why: '--method' };
+  try {
+    const meta = await readCheckpointMetadata(join(baseConfig.model.dir, 'qappo'));
+    return { method: 'qappo', why: `qappo checkpoint (${meta.steps} steps)` };
+  } catch {
+    return { method: 'first-fit', why: 'no qappo checkpoint' };
+  }
+}
+
+/** Waits for the terminal or `active` event of each slice the bench sent. */
+class SliceWaiter {
+  readonly #waiting = new Map<string, { states: SliceState[]; resolve: (e: SliceEvent) => void }>();
+
+  wait(sliceId: string, states: SliceState[]): Promise<SliceEvent> {
+    return new Promise((resolve) => this.#waiting.set(sliceId, { states, resolve }));
+  }
+
+  observe(event: SliceEvent): void {
+    const w = this.#waiting.get(event.sliceId);
+    if (!w || !w.states.includes(event.to)) return;
+    this.#waiting.delete(event.sliceId);
+    w.resolve(event);
+  }
+}
+
+const SETTLED: SliceState[] = ['active', 'rejected', 'failed', 'released'];
+const GONE: SliceState[] = ['released', 'rejected', 'failed'];
+
+interface Sent {
+  readonly id: string;
+  readonly request: ModelRequest;
+}
+
+let nextIndex = 0;
+const pool = generateInstance(SEED, 1_000).requests;
+function nextRequest(phase: string): Sent {
+  const request = pool[nextIndex % pool.length] as ModelRequest;
+  nextIndex += 1;
+  return { id: `bench-${phase}-${nextIndex}`, request };
+}
+
+async function publishRequest(mesh: ReplayMesh, sent: Sent): Promise<void> {
+  await mesh.publish({
+    kind: 'request',
+    message: {
+      type: 'slice.request.v1',
+      sliceId: sent.id,
+      text: sent.request.description,
+      sla: sent.request.profile,
+      demand: sent.request.demand,
+      submittedAt: Date.now(),
+    },
+  });
+}
+
+async function publishTermination(mesh: ReplayMesh, id: string): Promise<void> {
+  await mesh.publish({
+    kind: 'terminate',
+    message: { type: 'slice.terminate.v1', sliceId: id, submittedAt: Date.now(), reason: 'bench' },
+  });
+}
+
+/** Phases of one slice's way to active, from its history (ms). */
+function phases(event: SliceEvent): Record<string, number> {
+  const h = event.record.history;
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < h.length; i++) {
+    const entry = h[i];
+    const next = h[i + 1];
+    if (entry && next) out[entry.state] = (out[entry.state] ?? 0) + (next.at - entry.at);
+  }
+  return out;
+}
+
+interface LatencyFigures {
+  readonly latencies: number[];
+  readonly phases: Record<string, number>[];
+  readonly traces: { traceId: string; ms: number }[];
+  notActive: number;
+}
+
+/** One request at a time: publish → active, then release it before the next. */
+async function measureLatency(mesh: ReplayMesh, waiter: SliceWaiter): Promise<LatencyFigures> {
+  const figures: LatencyFigures = { latencies: [], phases: [], traces: [], notActive: 0 };
+  for (let i = 0; i < WARMUP + LATENCY_REQUESTS; i++) {
+    const sent = nextRequest('latency');
+    const settled = waiter.wait(sent.id, SETTLED);
+    const start = performance.now();
+    await publishRequest(mesh, sent);
+    const event = await settled;
+    const ms = performance.now() - start;
+    if (event.to !== 'active') {
+      if (i >= WARMUP) figures.notActive += 1;
+      continue;
+    }
+    if (i >= WARMUP) {
+      figures.latencies.push(ms);
+      figures.phases.push(phases(event));
+      if (event.record.traceId) figures.traces.push({ traceId: event.record.traceId, ms });
+    }
+    const gone = waiter.wait(sent.id, GONE);
+    await publishTermination(mesh, sent.id);
+    await gone;
+  }
+  return figures;
+}
+
+/** A closed loop: `CONCURRENCY` requests in flight, each slice released as soon as it is active. */
+async function measureThroughput(
+  mesh: ReplayMesh,
+  waiter: SliceWaiter,
+): Promise<{
+  perSecond: number;
+  active: number;
+  notActive: number;
+  seconds: number;
+  latencies: number[];
+  phases: Record<string, number>[];
+}> {
+  let launched = 0;
+  const latencies: number[] = [];
+  const phaseList: Record<string, number>[] = [];
+  let active = 0;
+  let notActive = 0;
+  const releases: Promise<unknown>[] = [];
+  const start = performance.now();
+  let lastActive = start;
+  const worker = async () => {
+    while (launched < THROUGHPUT_REQUESTS) {
+      launched += 1;
+      const sent = nextRequest('throughput');
+      const settled = waiter.wait(sent.id, SETTLED);
+      const sentAt = performance.now();
+      await publishRequest(mesh, sent);
+      const event = await settled;
+      if (event.to !== 'active') {
+        notActive += 1;
+        continue;
+      }
+      active += 1;
+      lastActive = performance.now();
+      latencies.push(lastActive - sentAt);
+      phaseList.push(phases(event));
+      const gone = waiter.wait(sent.id, GONE);
+      releases.push(publishTermination(mesh, sent.id).then(() => gone));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (lastActive - start) / 1000;
+  await Promise.all(releases);
+  return {
+    perSecond: round(active / seconds),
+    active,
+    notActive,
+    seconds: round(seconds, 2),
+    latencies,
+    phases: phaseList,
+  };
+}
+
+interface OtlpSpan {
+  traceId: string;
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+}
+
+/**
+ * The spans of one trace: those that ended before the slice became active
+ * (its critical path), in start order, and the longest of the work that
+ * follows activation (memory, audit, telemetry), which competes for the CPU.
+ */
+function traceBreakdown(
+  traceFile: string,
+  traceId: string,
+  namespace: string,
+): Record<string, unknown> {
+  const file = JSON.parse(readFileSync(traceFile, 'utf8')) as {
+    resourceSpans: {
+      resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
+      scopeSpans?: { spans?: OtlpSpan[] }[];
+    }[];
+  };
+  const spans: { name: string; service: string; startNs: bigint; endNs: bigint }[] = [];
+  for (const rs of file.resourceSpans) {
+    const service =
+      rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        if (s.traceId !== traceId) continue;
+        spans.push({
+          name: s.name,
+          service: service.replace(/^slicemesh-/, ''),
+          startNs: BigInt(s.startTimeUnixNano),
+          endNs: BigInt(s.endTimeUnixNano),
+        });
+      }
+    }
+  }
+  if (spans.length === 0) return {};
+  const t0 = spans.reduce((min, s) => (s.startNs < min ? s.startNs : min), spans[0]?.startNs ?? 0n);
+  const activeAt = spans.find((s) => s.name === 'slice.transition active')?.startNs;
+  const show = (s: (typeof spans)[number]) => ({
+    span: s.name.replace(` ${namespace}.`, ' '),
+    service: s.service,
+    atMs: round(Number(s.startNs - t0) / 1e6, 1),
+    ms: round(Number(s.endNs - s.startNs) / 1e6, 1),
+  });
+  const byStart = [...spans].sort((a, b) => (a.startNs < b.startNs ? -1 : 1));
+  return {
+    activeAtMs: activeAt === undefined ? null : round(Number(activeAt - t0) / 1e6, 1),
+    criticalPath: byStart
+      .filter((s) => activeAt !== undefined && s.endNs <= activeAt)
+      .filter((s) => !s.name.startsWith('slice.lifecycle'))
+      .map(show),
+    afterActivationLongest: byStart
+      .filter((s) => activeAt !== undefined && s.startNs >= activeAt)
+      .sort((a, b) => Number(b.endNs - b.startNs - (a.endNs - a.startNs)))
+      .slice(0, 5)
+      .map(show),
+  };
+}
+
+function startSecondOrchestrator(
+  env: Record<string, string>,
+  namespace: string,
+  method: string,
+): { child: ChildProcess; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['bin/slicemesh.js', 'agent', 'orchestrator'], {
+    env: {
+      ...process.env,
+      ...env,
+      SLICEMESH_NAMESPACE: namespace,
+      SLICEMESH_ORCHESTRATOR_METHOD: method,
+      SLICEMESH_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { child, exited };
+}
+
+async function waitForOrchestrators(bus: Bus, count: number): Promise<void> {
+  const seen = new Set<string>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`only ${seen.size} of ${count} orchestrators came up`)),
+      120_000,
+    );
+    bus.subscribe(bus.subjects.heartbeatsAll(), Heartbeat, (beat) => {
+      if (beat.role !== 'orchestrator' || beat.state !== 'running') return;
+      seen.add(beat.instanceId);
+      if (seen.size >= count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+async function runConfiguration(
+  instances: 1 | 2,
+  method: string,
+  env: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const config = loadConfig({ ...process.env, ...env });
+  const namespace = `bench-mesh-${instances}-${process.pid}`;
+  const logger = createLogger({ level: 'warn', fields: { bench: 'mesh' } });
+  const observer = await connectBus({ url: env.NATS_URL as string, namespace, name: 'bench' });
+  const orchestrators = waitForOrchestrators(observer, instances);
+  progress(`${instances} orchestrator instance(s): starting the mesh`);
+  const mesh = await localMesh({ config, registry: roles, logger })({
+    namespace,
+    seed: SEED,
+    method,
+    scenario: `bench-mesh-${instances}`,
+  });
+  const second = instances === 2 ? startSecondOrchestrator(env, namespace, method) : undefined;
+  try {
+    await orchestrators;
+    const waiter = new SliceWaiter();
+    const unsubscribe = await mesh.subscribe((event) => waiter.observe(event));
+    progress(`${instances}: latency, ${LATENCY_REQUESTS} requests one at a time`);
+    const latency = await measureLatency(mesh, waiter);
+    progress(`${instances}: throughput, ${THROUGHPUT_REQUESTS} requests, ${CONCURRENCY} in flight`);
+    const throughput = await measureThroughput(mesh, waiter);
+    await unsubscribe();
+    const phaseNames = ['requested', 'interpreting', 'planning', 'deploying'];
+    const phasesP50 = (list: Record<string, number>[]) =>
+      Object.fromEntries(
+        phaseNames.map((p) => [
+          p,
+          round(
+            percentile(
+              list.map((x) => x[p] ?? 0),
+              50,
+            ),
+            1,
+          ),
+        ]),
+      );
+    const result: Record<string, unknown> = {
+      orchestratorInstances: instances,
+      latencyMs: {
+        p50: round(percentile(latency.latencies, 50), 2),
+        p99: round(percentile(latency.latencies, 99), 2),
+        mean: round(latency.latencies.reduce((a, b) => a + b, 0) / latency.latencies.length, 2),
+        requests: latency.latencies.length,
+        notActive: latency.notActive,
+        // Median time per lifecycle state on the way to active (slice-manager clock).
+        phasesP50: phasesP50(latency.phases),
+      },
+      throughput: {
+        sliceRequestsPerSecond: throughput.perSecond,
+        activated: throughput.active,
+        notActive: throughput.notActive,
+        seconds: throughput.seconds,
+        concurrency: CONCURRENCY,
+        // Under this load: publish → active per request, and the median time per lifecycle state.
+        latencyP50Ms: round(percentile(throughput.latencies, 50), 1),
+        latencyP99Ms: round(percentile(throughput.latencies, 99), 1),
+        phasesP50: phasesP50(throughput.phases),
+      },
+    };
+    await mesh.close();
+    const median = [...latency.traces].sort((a, b) => a.ms - b.ms)[
+      Math.floor(latency.traces.length / 2)
+    ];
+    if (median && mesh.traceFile) {
+      result.medianRequestTrace = {
+        endToEndMs: round(median.ms, 2),
+        ...traceBreakdown(mesh.traceFile, median.traceId, namespace),
+      };
+    }
+    return result;
+  } finally {
+    await mesh.close();
+    if (second) {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    await observer.drain();
+  }
+}
+
+async function main(): Promise<void> {
+  const { method, why } = await chooseMethod();
+  const nats = await startNatsServer({ dataDir: join(workDir, 'data') });
+  const chroma = await startChromaServer({ dataDir: join(workDir, 'data') });
+  const env: Record<string, string> = {
+    NATS_URL: nats.url,
+    CHROMA_URL: chroma.url,
+    SLICEMESH_TRACE_DIR: join(workDir, 'traces'),
+    SLICEMESH_AUDIT_DIR: join(workDir, 'audit'),
+    SLICEMESH_PROMETHEUS_PORT: '-1',
+    SLICEMESH_REASONER: 'offline',
+  };
+  const loadBefore = os.loadavg().map((x) => round(x, 2));
+  try {
+    const one = await runConfiguration(1, method, env);
+    const two = await runConfiguration(2, method, env);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          bench: 'mesh',
+          method,
+          methodChosenBecause: why,
+          reasoner: 'offline-knn',
+          measured: 'slice request published on the intake → its active event received',
+          runs: [one, two],
+          goals: { p50Ms: 25, p99Ms: 80, sliceRequestsPerSecond: 200 },
+          machine: {
+            cpus: os.cpus().length,
+            loadAverageBefore: loadBefore,
+            loadAverageAfter: os.loadavg().map((x) => round(x, 2)),
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    await Promise.allSettled([chroma.stop(), nats.stop()]);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
