@@ -78,6 +78,7 @@ async function intents(requests: ModelRequest[]): Promise<{ cache: IntentCache; 
       },
       profile: r.profile,
     };
+    cache.set(r.description, intent);
     cache.set(r.description, intent, r.profile);
   }
   return { cache, source: 'stand-in (true classes)' };

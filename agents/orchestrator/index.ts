@@ -54,6 +54,7 @@ export {
   CURVE_SVG,
   DEFAULT_CACHE_EVAL_SEEDS,
   DEFAULT_POOL_SEEDS,
+  DEFAULT_SLA_SHARE,
   modelFingerprint,
   renderRunCurve,
   runTraining,

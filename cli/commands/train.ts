@@ -13,6 +13,7 @@ import {
 } from '../../agents/interpreter/index.js';
 import {
   DEFAULT_POOL_SEEDS,
+  DEFAULT_SLA_SHARE,
   DEFAULT_CACHE_EVAL_SEEDS,
   IntentCache,
   LEARNED_METHODS,
@@ -213,7 +214,7 @@ export function register(program: Command): void {
     .option(
       '--sla-share <p>',
       'share of training requests that state their SLA classes (the rest carry only text)',
-      '1',
+      String(DEFAULT_SLA_SHARE),
     )
     .option('--lr <rate>', 'learning rate of actor and critic (paper: 1e-4)')
     .option('--compare <dirs...>', "other runs whose curves are drawn into this run's curve.svg")

@@ -85,6 +85,7 @@ describe('qappo on the case-study model', () => {
       pool,
       intents,
       shape: { minRequests: 6, maxRequests: 10 },
+      slaShare: 1,
     });
     const { state } = await train({ hp: HP, seed: 3, totalSteps: 6_000, env });
     const metadata = {

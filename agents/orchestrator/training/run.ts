@@ -28,6 +28,7 @@ import { curveToCsv, readCurveCsv, renderCurveSvg, type CurveRow } from './curve
 import { generatorFingerprint, type IntentCache } from './intent-cache.js';
 import {
   DEFAULT_EPISODE_SHAPE,
+  DEFAULT_SLA_SHARE,
   PlacementTrainingEnv,
   trainingPool,
   type EpisodeShape,
@@ -37,6 +38,8 @@ import {
 export const DEFAULT_POOL_SEEDS = 600;
 /** Held-out seeds whose requests the preference cache covers, so `slicemesh eval` needs no interpreter. */
 export const DEFAULT_CACHE_EVAL_SEEDS = 100;
+
+export { DEFAULT_SLA_SHARE };
 
 export const CURVE_CSV = 'curve.csv';
 export const CURVE_SVG = 'curve.svg';
@@ -66,7 +69,7 @@ export interface RunOptions {
   force?: boolean;
   hyperparameters?: Partial<PpoHyperparameters>;
   shape?: EpisodeShape;
-  /** Share of training requests that state their SLA classes (default 1). */
+  /** Share of training requests that state their SLA classes (default DEFAULT_SLA_SHARE). */
   slaShare?: number;
   /** Other runs' directories whose curves are drawn into this run's figure. */
   compare?: string[];
@@ -109,7 +112,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     pool,
     intents: options.intents,
     shape,
-    slaShare: options.slaShare ?? 1,
+    slaShare: options.slaShare ?? DEFAULT_SLA_SHARE,
   });
   const fingerprint = modelFingerprint();
 
@@ -163,7 +166,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
         ...shape,
         poolSeeds: options.poolSeeds,
         seedRange: 'training',
-        slaShare: options.slaShare ?? 1,
+        slaShare: options.slaShare ?? DEFAULT_SLA_SHARE,
       },
       intentCache: {
         source: options.intents.source,
