@@ -335,7 +335,9 @@ async function runConfiguration(
   const observer = await connectBus({ url: env.NATS_URL as string, namespace, name: 'bench' });
   const orchestrators = waitForOrchestrators(observer, instances);
   progress(`${instances} orchestrator instance(s): starting the mesh`);
-  const mesh = await localMesh({ config, registry: roles, logger })({
+  // A long grace: after the throughput run the memory-curator still has outcomes to write, and
+  // Chroma must outlive them.
+  const mesh = await localMesh({ config, registry: roles, logger, graceMs: 120_000 })({
     namespace,
     seed: SEED,
     method,
@@ -388,7 +390,10 @@ async function runConfiguration(
         phasesP50: phasesP50(throughput.phases),
       },
     };
+    const closing = performance.now();
     await mesh.close();
+    // Mostly the memory-curator catching up with the outcomes of the throughput run.
+    result.shutdownSeconds = round((performance.now() - closing) / 1000, 1);
     const median = [...latency.traces].sort((a, b) => a.ms - b.ms)[
       Math.floor(latency.traces.length / 2)
     ];
