@@ -198,7 +198,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     unwatch = await mesh.watch?.({
       kpi: (sample) => tracker.observeKpi(sample),
       violation: (violation) => {
-        tracker.observeViolation(violation);
+        if (!tracker.observeViolation(violation)) return;
         progress(
           `${stamp()}   ${violation.sliceId}: SLA violation, ${violation.dimension} ${violation.observed} > ${violation.limit}`,
         );

@@ -131,16 +131,17 @@ export class SliceTracker {
     if (counted && this.#settleSurges()) this.#notify();
   }
 
-  /** Feeds one SLA violation: the run is not quiet until its slice has answered it. */
-  observeViolation(violation: SlaViolation): void {
+  /** Feeds one SLA violation: the run is not quiet until its slice has answered it. False for another run's slice. */
+  observeViolation(violation: SlaViolation): boolean {
     const tracked = this.#slices.get(violation.sliceId);
-    if (!tracked) return;
+    if (!tracked) return false;
     this.#violations.push(violation);
     // A final slice ignores violations; it will never answer.
-    if (tracked.record && isTerminal(tracked.record.state)) return;
+    if (tracked.record && isTerminal(tracked.record.state)) return true;
     this.#unanswered.set(violation.sliceId, tracked.record?.history.length ?? 0);
     this.#restartQuietPeriods();
     this.#notify();
+    return true;
   }
 
   /** True while the slice holds resources (active or adapting): traffic on it means something. */
