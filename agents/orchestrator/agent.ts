@@ -41,6 +41,7 @@ import {
 import { systemClock } from '../../shared/runtime/clock.js';
 import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
+import { bestAllowedAction, maskAvoided, usesAvoided } from './avoid.js';
 import { CheckpointSlot } from './checkpoint-slot.js';
 import { isLearnedMethod, LEARNED_METHODS, type LearnedMethod } from './features.js';
 
@@ -160,6 +161,7 @@ export function createOrchestratorAgent(
     const compiled = compileRequest(modelConfig, spec);
     const candidates = computeCandidates(state, compiled, new Candidates());
     const mask = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+    if (req.avoid) maskAvoided(state, spec, mask, req.avoid);
     const decision = policy.decide(
       state,
       spec,
@@ -189,7 +191,29 @@ export function createOrchestratorAgent(
   ): Promise<PlacementReply> => {
     const policy = await baseline(method);
     const spec: SliceSpec = { id: req.sliceId, profile: req.profile, demand: req.demand };
-    const plan = await decideOnView(policy, req.view, spec, modelConfig);
+    let plan = await decideOnView(policy, req.view, spec, modelConfig);
+    if (plan !== null && req.avoid && usesAvoided(plan, req.avoid)) {
+      // Baselines know nothing of avoid-lists: take the cheapest placement
+      // that keeps the slice's constraints on the resources still allowed.
+      const state = NetworkState.fromView(req.view, modelConfig);
+      const compiled = compileRequest(modelConfig, spec);
+      const candidates = computeCandidates(state, compiled, new Candidates());
+      const mask = maskAvoided(
+        state,
+        spec,
+        fillActionMask(candidates, new Uint8Array(ACTION_COUNT)),
+        req.avoid,
+      );
+      const action = bestAllowedAction(state, compiled, candidates, mask);
+      plan = action === ACTION_REJECT ? null : actionToPlan(state, spec, action, method);
+      if (plan === null) {
+        return rejected(
+          req,
+          method,
+          "every placement that keeps the slice's constraints uses the resources the violation was observed on",
+        );
+      }
+    }
     if (plan === null) {
       span.setAttribute(ATTR.orchestratorAction, ACTION_NAMES[ACTION_REJECT] as string);
       return rejected(
