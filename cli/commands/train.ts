@@ -240,7 +240,7 @@ export function register(program: Command): void {
           stderr('\nsecond interrupt: exiting without waiting');
           process.exit(130);
         }
-        stderr('\nstopping after the current update (Ctrl-C again to exit at once)…');
+        stderr('\nstopping at the next safe point (Ctrl-C again to exit at once)…');
         controller.abort();
       };
       process.on('SIGINT', onSignal);

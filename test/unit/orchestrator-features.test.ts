@@ -7,12 +7,15 @@ import {
   EQUAL_WEIGHTS,
   FeatureBuilder,
   IntentCache,
+  buildIntentCache,
+  cacheIsCurrent,
+  coveredRequests,
   type Intent,
   preferenceWeights,
   stepReward,
   REWARD_CONSTANTS,
 } from '../../agents/orchestrator/index.js';
-import { isSliceMeshError } from '../../shared/contracts/index.js';
+import { isSliceMeshError, type SliceProfile } from '../../shared/contracts/index.js';
 import {
   Candidates,
   DEFAULT_MODEL_CONFIG,
@@ -22,6 +25,7 @@ import {
   compileRequest,
   computeCandidates,
   generateInstance,
+  type ModelRequest,
   type NormalisedOutcome,
 } from '../../shared/model/index.js';
 
@@ -144,6 +148,49 @@ describe('reward', () => {
 });
 
 describe('preference cache', () => {
+  it('builds from the interpreter, keeps an interrupted build and resumes it without redoing work', async () => {
+    const coverage = { poolSeeds: 1, evalSeeds: 1 };
+    const calls: string[] = [];
+    const interpret = async (text: string, sla?: SliceProfile): Promise<Intent> => {
+      calls.push(text);
+      return { preference: A.preference, profile: sla ?? B.profile };
+    };
+    const file = path.join(tmp, 'partial.json');
+    const controller = new AbortController();
+    await expect(
+      buildIntentCache({
+        source: 'interp',
+        coverage,
+        interpret: async (text, sla) => {
+          if (calls.length === 30) controller.abort();
+          return interpret(text, sla);
+        },
+        onPartial: (partial) => partial.save(file),
+        signal: controller.signal,
+      }),
+    ).rejects.toSatisfy((e: unknown) => isSliceMeshError(e) && e.code === 'unavailable');
+    const partial = await IntentCache.load(file);
+    expect(partial.size).toBe(31);
+    expect(cacheIsCurrent(partial, coverage, 'interp')).toBe(false);
+
+    calls.length = 0;
+    const full = await buildIntentCache({
+      source: 'interp',
+      coverage,
+      interpret,
+      previous: partial,
+    });
+    const requests = coveredRequests(coverage);
+    // Each request is interpreted from its text and with its SLA stated; only the missing ones ran.
+    expect(full.size).toBe(2 * requests.length);
+    expect(calls.length).toBe(2 * requests.length - 31);
+    expect(cacheIsCurrent(full, coverage, 'interp')).toBe(true);
+    expect(cacheIsCurrent(full, coverage, 'other interpreter')).toBe(false);
+    const [first] = requests as [ModelRequest];
+    expect(full.require(first, true).profile).toEqual(first.profile);
+    expect(full.require(first, false).profile).toEqual(B.profile);
+  });
+
   it('round-trips intents through its file and names the fix for a missing one', async () => {
     const cache = new IntentCache('interpreter:test', 'gen', { poolSeeds: 1 });
     cache.set('slice for robots', A);

@@ -234,10 +234,13 @@ export interface BuildCacheOptions {
 /** Runs every covered description through the interpreter (reusing a still-valid previous cache). */
 export async function buildIntentCache(options: BuildCacheOptions): Promise<IntentCache> {
   const generator = generatorFingerprint();
-  const cache = new IntentCache(options.source, generator, {
+  // Marked incomplete until the last request is in, so a partial save is never taken as current.
+  const coverage: Record<string, unknown> = {
     ...options.coverage,
     variants: CACHE_VARIANTS,
-  });
+    complete: false,
+  };
+  const cache = new IntentCache(options.source, generator, coverage);
   const previous =
     options.previous &&
     options.previous.source === options.source &&
@@ -269,6 +272,7 @@ export async function buildIntentCache(options: BuildCacheOptions): Promise<Inte
     // The interpreter may answer without a macrotask: yield so signals (Ctrl-C) are handled.
     if (done % 25 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  coverage.complete = true;
   return cache;
 }
 
@@ -282,8 +286,9 @@ export function cacheIsCurrent(
   source: string,
 ): boolean {
   if (cache.generator !== generatorFingerprint() || cache.source !== source) return false;
-  const c = cache.coverage as Partial<CacheCoverage> & { variants?: unknown };
+  const c = cache.coverage as Partial<CacheCoverage> & { variants?: unknown; complete?: unknown };
   return (
+    c.complete !== false &&
     (c.poolSeeds ?? 0) >= coverage.poolSeeds &&
     (c.evalSeeds ?? 0) >= coverage.evalSeeds &&
     c.variants === CACHE_VARIANTS
