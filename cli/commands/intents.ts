@@ -3,27 +3,23 @@
  * interpreter graph and reports service-type and dominant-dimension accuracy,
  * per-class confusion and latency percentiles.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { PREFERENCE_DIMENSIONS, SERVICE_TYPES } from '../../shared/contracts/common.js';
 import { loadConfig } from '../../shared/runtime/config.js';
+import { addInterpreterOptions, type InterpreterFlags } from '../interpreter-options.js';
 import {
   createInterpreter,
   DEFAULT_KNOWLEDGE_PATH,
   evaluateInterpreter,
   loadEvalFile,
   openInterpreterResources,
-  REASONER_KINDS,
   resourceOptionsFromConfig,
   type EvaluationReport,
-  type ReasonerKind,
 } from '../../agents/interpreter/index.js';
 
-interface EvalFlags {
+interface EvalFlags extends InterpreterFlags {
   data: string;
   json?: boolean;
-  reasoner?: ReasonerKind;
-  index?: 'chroma' | 'memory';
-  knowledge?: string;
 }
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -60,30 +56,13 @@ export function register(program: Command): void {
   const intents = program
     .command('intents')
     .description('Work with the labelled intent data of the interpreter.');
-  intents
-    .command('eval')
+  addInterpreterOptions(intents.command('eval'))
     .description(
       'Run every line of a labelled JSONL file ({"text","serviceType","dominant"}) through the interpreter graph\n' +
         'and print service-type accuracy, dominant-dimension accuracy, per-class confusion and latency p50/p99.',
     )
     .requiredOption('--data <file>', 'evaluation set, e.g. scenarios/knowledge/intents-eval.jsonl')
     .option('--json', 'print { n, serviceTypeAccuracy, dominantAccuracy, p50Ms, p99Ms } as JSON')
-    .addOption(
-      new Option(
-        '--reasoner <kind>',
-        'reasoning step (default: SLICEMESH_REASONER or offline)',
-      ).choices(REASONER_KINDS),
-    )
-    .addOption(
-      new Option(
-        '--index <kind>',
-        'retrieval index: chroma (default) or an in-process memory index',
-      ).choices(['chroma', 'memory']),
-    )
-    .option(
-      '--knowledge <file>',
-      'knowledge base to bootstrap (default: the shipped scenarios/knowledge/intents.jsonl)',
-    )
     .action(async (flags: EvalFlags) => {
       const config = loadConfig();
       const lines = await loadEvalFile(flags.data);

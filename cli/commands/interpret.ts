@@ -3,35 +3,22 @@
  * graph in this process and prints the preference vector, slice profile,
  * confidence, rationale and the retrieved examples.
  */
-import { Option, type Command } from 'commander';
-import {
-  COST_CLASSES,
-  PREFERENCE_DIMENSIONS,
-  PRIORITY_CLASSES,
-  SERVICE_TYPES,
-  type SlaClasses,
-} from '../../shared/contracts/common.js';
+import type { Command } from 'commander';
+import { PREFERENCE_DIMENSIONS } from '../../shared/contracts/common.js';
 import { loadConfig } from '../../shared/runtime/config.js';
+import { addInterpreterOptions, type InterpreterFlags } from '../interpreter-options.js';
+import { addSlaOptions, slaFromFlags, type SlaFlags } from '../options.js';
 import {
   createInterpreter,
   DEFAULT_KNOWLEDGE_PATH,
   dominantDimension,
   openInterpreterResources,
-  REASONER_KINDS,
   resourceOptionsFromConfig,
   type Interpretation,
-  type ReasonerKind,
 } from '../../agents/interpreter/index.js';
 
-interface InterpretFlags {
+interface InterpretFlags extends SlaFlags, InterpreterFlags {
   json?: boolean;
-  slaServiceType?: SlaClasses['serviceType'];
-  slaLatency?: SlaClasses['latency'];
-  slaReliability?: SlaClasses['reliability'];
-  slaCost?: SlaClasses['cost'];
-  reasoner?: ReasonerKind;
-  index?: 'chroma' | 'memory';
-  knowledge?: string;
 }
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,85 +42,43 @@ export function formatInterpretation(result: Interpretation): string {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('interpret')
     .description(
       'Infer the QoE preference vector and slice profile of a natural-language slice request.\n' +
         'Runs the interpreter graph in this process against CHROMA_URL, the Chroma of a running mesh, or an embedded one.',
     )
     .argument('<text>', 'the slice request, e.g. "AGV fleet control, 10 ms, 99.999 % availability"')
-    .option('--json', 'print the answer as JSON')
-    .addOption(
-      new Option(
-        '--sla-service-type <type>',
-        'explicit service type (overrides the inferred one)',
-      ).choices(SERVICE_TYPES),
-    )
-    .addOption(
-      new Option(
-        '--sla-latency <class>',
-        'explicit latency class (overrides the inferred one)',
-      ).choices(PRIORITY_CLASSES),
-    )
-    .addOption(
-      new Option(
-        '--sla-reliability <class>',
-        'explicit reliability class (overrides the inferred one)',
-      ).choices(PRIORITY_CLASSES),
-    )
-    .addOption(
-      new Option('--sla-cost <class>', 'explicit cost class (overrides the inferred one)').choices(
-        COST_CLASSES,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--reasoner <kind>',
-        'reasoning step (default: SLICEMESH_REASONER or offline)',
-      ).choices(REASONER_KINDS),
-    )
-    .addOption(
-      new Option(
-        '--index <kind>',
-        'retrieval index: chroma (default) or an in-process memory index',
-      ).choices(['chroma', 'memory']),
-    )
-    .option(
-      '--knowledge <file>',
-      'knowledge base to bootstrap (default: the shipped scenarios/knowledge/intents.jsonl)',
-    )
-    .action(async (text: string, flags: InterpretFlags) => {
-      const config = loadConfig();
-      const sla: SlaClasses = {
-        ...(flags.slaServiceType ? { serviceType: flags.slaServiceType } : {}),
-        ...(flags.slaLatency ? { latency: flags.slaLatency } : {}),
-        ...(flags.slaReliability ? { reliability: flags.slaReliability } : {}),
-        ...(flags.slaCost ? { cost: flags.slaCost } : {}),
-      };
-      const resources = await openInterpreterResources(
-        resourceOptionsFromConfig(config, {
-          ...(flags.reasoner ? { reasoner: flags.reasoner } : {}),
-          ...(flags.index ? { index: flags.index } : {}),
-          onProgress: stderr,
-        }),
+    .option('--json', 'print the answer as JSON');
+  addSlaOptions(command);
+  addInterpreterOptions(command);
+  command.action(async (text: string, flags: InterpretFlags) => {
+    const config = loadConfig();
+    const sla = slaFromFlags(flags);
+    const resources = await openInterpreterResources(
+      resourceOptionsFromConfig(config, {
+        ...(flags.reasoner ? { reasoner: flags.reasoner } : {}),
+        ...(flags.index ? { index: flags.index } : {}),
+        onProgress: stderr,
+      }),
+    );
+    try {
+      const interpreter = await createInterpreter(
+        { provider: resources.provider, store: resources.store, reasoner: resources.reasoner },
+        {
+          namespace: config.mesh.namespace,
+          knowledge: flags.knowledge ?? DEFAULT_KNOWLEDGE_PATH,
+        },
       );
-      try {
-        const interpreter = await createInterpreter(
-          { provider: resources.provider, store: resources.store, reasoner: resources.reasoner },
-          {
-            namespace: config.mesh.namespace,
-            knowledge: flags.knowledge ?? DEFAULT_KNOWLEDGE_PATH,
-          },
-        );
-        const result = await interpreter.interpret({
-          text,
-          sla: Object.keys(sla).length > 0 ? sla : undefined,
-        });
-        process.stdout.write(
-          flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatInterpretation(result)}\n`,
-        );
-      } finally {
-        await resources.close();
-      }
-    });
+      const result = await interpreter.interpret({
+        text,
+        sla: Object.keys(sla).length > 0 ? sla : undefined,
+      });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatInterpretation(result)}\n`,
+      );
+    } finally {
+      await resources.close();
+    }
+  });
 }

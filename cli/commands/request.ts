@@ -5,24 +5,21 @@
  */
 import { createInbox } from '@nats-io/nats-core';
 import type { Tracer } from '@opentelemetry/api';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
-  COST_CLASSES,
   ErrorReply,
   PREFERENCE_DIMENSIONS,
-  PRIORITY_CLASSES,
-  SERVICE_TYPES,
   SliceEvent,
   SliceGetReply,
   SliceGetRequest,
   SliceMeshError,
   SliceRequest,
   isSliceMeshError,
-  type SlaClasses,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
+import { addSlaOptions, slaFromFlags, type SlaFlags } from '../options.js';
 import { setupTracing } from '../../shared/telemetry/setup.js';
 import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
 import { meshFilePath, readMeshFile } from '../../shared/runtime/embedded/services.js';
@@ -130,13 +127,9 @@ export function formatSlice(record: SliceRecord): string {
 /** States at which `request` stops waiting. */
 const SETTLED: ReadonlySet<SliceState> = new Set(['active', 'released', 'rejected', 'failed']);
 
-interface RequestFlags {
+interface RequestFlags extends SlaFlags {
   text: string;
   id?: string;
-  slaServiceType?: SlaClasses['serviceType'];
-  slaLatency?: SlaClasses['latency'];
-  slaReliability?: SlaClasses['reliability'];
-  slaCost?: SlaClasses['cost'];
   cpu?: string;
   mem?: string;
   lifetime?: string;
@@ -160,12 +153,7 @@ export function buildRequest(flags: RequestFlags, now: number): SliceRequest {
       '--cpu and --mem go together: give both or neither',
     );
   }
-  const sla: SlaClasses = {
-    ...(flags.slaServiceType ? { serviceType: flags.slaServiceType } : {}),
-    ...(flags.slaLatency ? { latency: flags.slaLatency } : {}),
-    ...(flags.slaReliability ? { reliability: flags.slaReliability } : {}),
-    ...(flags.slaCost ? { cost: flags.slaCost } : {}),
-  };
+  const sla = slaFromFlags(flags);
   const candidate = {
     type: 'slice.request.v1',
     sliceId: flags.id ?? generateSliceId(now),
@@ -294,8 +282,7 @@ async function submitAndFollow(
 }
 
 export function register(program: Command): void {
-  program
-    .command('request')
+  addSlaOptions(program.command('request'))
     .description(
       'Submit a natural-language slice request to the running mesh and wait until the slice is active.\n' +
         'Connects through NATS_URL (and SLICEMESH_NAMESPACE), or to the mesh started by `slicemesh up`.\n' +
@@ -307,29 +294,6 @@ export function register(program: Command): void {
       'what the slice is for, e.g. "wireless control of robotic arms"',
     )
     .option('--id <id>', 'slice id (letters, digits, "_" and "-"); default: generated')
-    .addOption(
-      new Option(
-        '--sla-service-type <type>',
-        'explicit service type (overrides the inferred one)',
-      ).choices(SERVICE_TYPES),
-    )
-    .addOption(
-      new Option(
-        '--sla-latency <class>',
-        'explicit latency class (overrides the inferred one)',
-      ).choices(PRIORITY_CLASSES),
-    )
-    .addOption(
-      new Option(
-        '--sla-reliability <class>',
-        'explicit reliability class (overrides the inferred one)',
-      ).choices(PRIORITY_CLASSES),
-    )
-    .addOption(
-      new Option('--sla-cost <class>', 'explicit cost class (overrides the inferred one)').choices(
-        COST_CLASSES,
-      ),
-    )
     .option('--cpu <units>', 'CPU demand in local-server units (with --mem)')
     .option('--mem <units>', 'memory demand in local-server units (with --cpu)')
     .option(

@@ -1,0 +1,41 @@
+/**
+ * Option groups shared by several commands, defined once so their names,
+ * choices and help texts cannot drift apart. (The interpreter's options are
+ * in interpreter-options.ts, so commands that do not run it stay light.)
+ */
+import { Option, type Command } from 'commander';
+import {
+  COST_CLASSES,
+  PRIORITY_CLASSES,
+  SERVICE_TYPES,
+  type SlaClasses,
+} from '../shared/contracts/common.js';
+
+/** The flags `addSlaOptions` defines, as commander parses them. */
+export interface SlaFlags {
+  slaServiceType?: SlaClasses['serviceType'];
+  slaLatency?: SlaClasses['latency'];
+  slaReliability?: SlaClasses['reliability'];
+  slaCost?: SlaClasses['cost'];
+}
+
+/** `--sla-service-type/--sla-latency/--sla-reliability/--sla-cost`: explicit SLA classes. */
+export function addSlaOptions(command: Command): Command {
+  const explicit = (flag: string, what: string, choices: readonly string[]) =>
+    new Option(flag, `explicit ${what} (overrides the inferred one)`).choices(choices);
+  return command
+    .addOption(explicit('--sla-service-type <type>', 'service type', SERVICE_TYPES))
+    .addOption(explicit('--sla-latency <class>', 'latency class', PRIORITY_CLASSES))
+    .addOption(explicit('--sla-reliability <class>', 'reliability class', PRIORITY_CLASSES))
+    .addOption(explicit('--sla-cost <class>', 'cost class', COST_CLASSES));
+}
+
+/** The SLA classes the user stated; empty when none. */
+export function slaFromFlags(flags: SlaFlags): SlaClasses {
+  return {
+    ...(flags.slaServiceType ? { serviceType: flags.slaServiceType } : {}),
+    ...(flags.slaLatency ? { latency: flags.slaLatency } : {}),
+    ...(flags.slaReliability ? { reliability: flags.slaReliability } : {}),
+    ...(flags.slaCost ? { cost: flags.slaCost } : {}),
+  };
+}
