@@ -20,7 +20,12 @@ import {
 } from '../../shared/contracts/audit.js';
 import { SliceEvent } from '../../shared/contracts/messages.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
-import { createAgentHandle, type AgentDeps, type AgentHandle } from '../../shared/runtime/agent.js';
+import {
+  createAgentHandle,
+  type AgentDeps,
+  type AgentHandle,
+  extendAgentHandle,
+} from '../../shared/runtime/agent.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { auditEntryFromEvent } from './entry.js';
@@ -119,18 +124,10 @@ export function createAuditLogAgent(
     },
   });
 
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     get file() {
       return trail?.path;
     },
     entries: () => [...recent],
-  };
+  });
 }

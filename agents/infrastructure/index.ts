@@ -7,7 +7,12 @@
  * instance already serves, and a running instance logs an error if it sees
  * another one's heartbeats. Scaling this role out needs a shared state store.
  */
-import { createAgentHandle, type AgentDeps, type AgentHandle } from '../../shared/runtime/agent.js';
+import {
+  createAgentHandle,
+  type AgentDeps,
+  type AgentHandle,
+  extendAgentHandle,
+} from '../../shared/runtime/agent.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import {
   createInfrastructureCore,
@@ -41,17 +46,9 @@ export function createInfrastructureAgent(
 ): InfrastructureAgent {
   const core = createInfrastructureCore(deps, config);
   const handle = createAgentHandle(deps, { start: () => core.start(), stop: () => core.stop() });
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     tick: () => core.tick(),
     heldSliceIds: () => core.heldSliceIds(),
     view: () => core.view(),
-  };
+  });
 }

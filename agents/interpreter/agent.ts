@@ -9,12 +9,12 @@ import { InferenceReply, InferenceRequest } from '../../shared/contracts/message
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import {
   createAgentHandle,
-  newInstanceId,
   type AgentDeps,
   type AgentHandle,
+  extendAgentHandle,
+  completeAgentDeps,
 } from '../../shared/runtime/agent.js';
-import { systemClock } from '../../shared/runtime/clock.js';
-import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
+import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import type { ProviderMismatchPolicy, VectorStore } from '../../shared/vectorstore/types.js';
 import type { EstimateOptions } from './estimate.js';
 import { createInterpreter, type Interpreter } from './interpreter.js';
@@ -66,19 +66,8 @@ export function createInterpreterAgent(
   partialDeps: InterpreterAgentDeps,
   config: InterpreterAgentConfig = {},
 ): InterpreterAgent {
-  const bus = partialDeps.bus;
-  const role = partialDeps.role ?? INTERPRETER_ROLE;
-  const instanceId = partialDeps.instanceId ?? newInstanceId(role);
-  const deps: AgentDeps = {
-    role,
-    instanceId,
-    bus,
-    tracer: partialDeps.tracer ?? bus.tracer,
-    clock: partialDeps.clock ?? systemClock,
-    logger: partialDeps.logger ?? bus.logger.child({ role, instanceId }),
-    seed: partialDeps.seed ?? 1,
-    config: partialDeps.config ?? loadConfig({}),
-  };
+  const deps = completeAgentDeps(partialDeps, INTERPRETER_ROLE);
+  const { bus } = deps;
   let interpreter: Interpreter | undefined;
   let subscription: Subscription | undefined;
   let owned: InterpreterResources | undefined;
@@ -146,17 +135,9 @@ export function createInterpreterAgent(
     },
   });
 
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     get interpreter() {
       return interpreter;
     },
-  };
+  });
 }

@@ -16,6 +16,7 @@ import {
   createAgentHandle,
   type AgentDeps,
   type AgentHandle,
+  extendAgentHandle,
 } from '../../shared/runtime/agent.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { readMeshFile } from '../../shared/runtime/embedded/services.js';
@@ -194,16 +195,8 @@ export function createMemoryCuratorAgent(
     },
   });
 
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     stats: () => curator?.stats() ?? EMPTY_STATS,
     collection,
-  };
+  });
 }

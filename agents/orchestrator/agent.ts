@@ -34,12 +34,12 @@ import {
 } from '../../shared/model/index.js';
 import {
   createAgentHandle,
-  newInstanceId,
   type AgentDeps,
   type AgentHandle,
+  extendAgentHandle,
+  completeAgentDeps,
 } from '../../shared/runtime/agent.js';
-import { systemClock } from '../../shared/runtime/clock.js';
-import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
+import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { bestAllowedAction, maskAvoided, usesAvoided } from './avoid.js';
 import { CheckpointSlot } from './checkpoint-slot.js';
@@ -79,19 +79,8 @@ export function createOrchestratorAgent(
   partialDeps: OrchestratorDeps,
   config: OrchestratorConfig,
 ): OrchestratorAgent {
-  const bus = partialDeps.bus;
-  const role = partialDeps.role ?? ORCHESTRATOR_ROLE;
-  const instanceId = partialDeps.instanceId ?? newInstanceId(role);
-  const deps: AgentDeps = {
-    role,
-    instanceId,
-    bus,
-    tracer: partialDeps.tracer ?? bus.tracer,
-    clock: partialDeps.clock ?? systemClock,
-    logger: partialDeps.logger ?? bus.logger.child({ role, instanceId }),
-    seed: partialDeps.seed ?? 1,
-    config: partialDeps.config ?? loadConfig({}),
-  };
+  const deps = completeAgentDeps(partialDeps, ORCHESTRATOR_ROLE);
+  const { bus } = deps;
   const { logger, tracer } = deps;
   const modelConfig = DEFAULT_MODEL_CONFIG;
   const slots = new Map<LearnedMethod, CheckpointSlot>(
@@ -297,16 +286,8 @@ export function createOrchestratorAgent(
     },
   });
 
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     place,
     reload,
-  };
+  });
 }

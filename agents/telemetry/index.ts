@@ -4,7 +4,12 @@
  * summary service) and OpenTelemetry metrics (Prometheus scrape endpoint,
  * OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
  */
-import { createAgentHandle, type AgentDeps, type AgentHandle } from '../../shared/runtime/agent.js';
+import {
+  createAgentHandle,
+  type AgentDeps,
+  type AgentHandle,
+  extendAgentHandle,
+} from '../../shared/runtime/agent.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { createTelemetryCore, type TelemetryConfig, type TelemetryCore } from './agent.js';
 
@@ -31,18 +36,10 @@ export function createTelemetryAgent(
 ): TelemetryAgent {
   const core = createTelemetryCore(deps, config);
   const handle = createAgentHandle(deps, { start: () => core.start(), stop: () => core.stop() });
-  return {
-    role: handle.role,
-    instanceId: handle.instanceId,
-    get state() {
-      return handle.state;
-    },
-    stopped: handle.stopped,
-    start: () => handle.start(),
-    stop: () => handle.stop(),
+  return extendAgentHandle(handle, {
     snapshot: () => core.snapshot(),
     get prometheusUrl() {
       return core.prometheusUrl;
     },
-  };
+  });
 }

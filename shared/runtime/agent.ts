@@ -9,8 +9,8 @@ import type { Bus } from '../bus/types.js';
 import { SliceMeshError, toSliceMeshError } from '../contracts/errors.js';
 import { Heartbeat } from '../contracts/messages.js';
 import { assertToken } from '../contracts/subjects.js';
-import type { Clock } from './clock.js';
-import type { SliceMeshConfig } from './config.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type SliceMeshConfig } from './config.js';
 import type { Logger } from './logger.js';
 
 export const AGENT_STATES = ['initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
@@ -207,5 +207,50 @@ export function createAgentHandle(
       }
       await shutdown('stopped', null);
     },
+  };
+}
+
+/**
+ * A handle with role-specific members added (e.g. `snapshot()`), keeping
+ * `state` live. Getters in `extras` stay getters.
+ */
+export function extendAgentHandle<T extends object>(
+  handle: AgentHandle,
+  extras: T,
+): AgentHandle & T {
+  const base: AgentHandle = {
+    role: handle.role,
+    instanceId: handle.instanceId,
+    get state() {
+      return handle.state;
+    },
+    stopped: handle.stopped,
+    start: () => handle.start(),
+    stop: () => handle.stop(),
+  };
+  return Object.defineProperties(base, Object.getOwnPropertyDescriptors(extras)) as AgentHandle & T;
+}
+
+/**
+ * Full agent dependencies from the few an in-process caller gives (at least a
+ * bus): the tracer and logger of the bus, the system clock, seed 1 and the
+ * configuration of an empty environment.
+ */
+export function completeAgentDeps(
+  partial: Pick<AgentDeps, 'bus'> & Partial<AgentDeps>,
+  defaultRole: string,
+): AgentDeps {
+  const { bus } = partial;
+  const role = partial.role ?? defaultRole;
+  const instanceId = partial.instanceId ?? newInstanceId(role);
+  return {
+    role,
+    instanceId,
+    bus,
+    tracer: partial.tracer ?? bus.tracer,
+    clock: partial.clock ?? systemClock,
+    logger: partial.logger ?? bus.logger.child({ role, instanceId }),
+    seed: partial.seed ?? 1,
+    config: partial.config ?? loadConfig({}),
   };
 }

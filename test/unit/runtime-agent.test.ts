@@ -6,7 +6,9 @@ import { createSubjects } from '../../shared/contracts/subjects.js';
 import {
   type AgentDeps,
   type AgentHooks,
+  completeAgentDeps,
   createAgentHandle,
+  extendAgentHandle,
   newInstanceId,
 } from '../../shared/runtime/agent.js';
 import { ManualClock } from '../../shared/runtime/clock.js';
@@ -136,5 +138,53 @@ describe('createAgentHandle', () => {
     const b = newInstanceId('slice-manager');
     expect(a).not.toBe(b);
     expect(a).toMatch(/^slice-manager-\d+-[a-z0-9]+$/);
+  });
+});
+
+describe('extendAgentHandle', () => {
+  it('adds role members while state stays live and getters stay getters', async () => {
+    const { deps } = fakeDeps();
+    const handle = createAgentHandle(deps, hooks(), { heartbeat: false });
+    let reads = 0;
+    const agent = extendAgentHandle(handle, {
+      get counter() {
+        reads += 1;
+        return reads;
+      },
+      echo: (x: number) => x,
+    });
+    expect(reads).toBe(0); // not evaluated while extending
+    expect(agent.state).toBe('initialized');
+    await agent.start();
+    expect(agent.state).toBe('running');
+    expect(agent.counter).toBe(1);
+    expect(agent.counter).toBe(2);
+    expect(agent.echo(7)).toBe(7);
+    expect(agent.role).toBe('orchestrator');
+    await agent.stop();
+    expect(agent.state).toBe('stopped');
+    expect(await agent.stopped).toBeNull();
+  });
+});
+
+describe('completeAgentDeps', () => {
+  it('keeps what is given and fills the rest from the bus and defaults', () => {
+    const { deps } = fakeDeps();
+    const logger = silentLogger;
+    const bus = {
+      ...deps.bus,
+      tracer: deps.tracer,
+      logger: { child: () => logger },
+    } as unknown as Bus;
+    const full = completeAgentDeps({ bus, seed: 9 }, 'interpreter');
+    expect(full.role).toBe('interpreter');
+    expect(full.instanceId).toMatch(/^interpreter-/);
+    expect(full.seed).toBe(9);
+    expect(full.tracer).toBe(deps.tracer);
+    expect(full.logger).toBe(logger);
+    expect(full.config.mesh.namespace).toBe('slicemesh');
+    expect(completeAgentDeps({ bus, role: 'x', instanceId: 'x-1' }, 'interpreter').instanceId).toBe(
+      'x-1',
+    );
   });
 });
