@@ -8,6 +8,9 @@
  * `slicemesh eval` places for that seed. Requests arrive one after another,
  * 50 ms apart, and the replay runs at `max` speed (each request waits for the
  * previous slice to settle), as the paper's requests "occur sequentially".
+ * Adaptation is off: the case study places each slice once and judges the
+ * final network, so a slice a later placement breaks stays broken (and not
+ * served) rather than being re-placed.
  *
  * All five files use the same seed (the first evaluation seed), so the
  * instance with 8 requests is the first 8 requests of the one with 20 and the
@@ -60,6 +63,8 @@ export function renderPaperScenario(count: number, seed: number = PAPER_SEED): s
     `seed: ${seed}`,
     `method: qappo`,
     `speed: max`,
+    `# Placed once, judged on the final network (no re-placement after a violation).`,
+    `adaptation: off`,
     `events:`,
   ];
   instance.requests.forEach((request, i) => {

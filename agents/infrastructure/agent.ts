@@ -11,6 +11,8 @@ import type { Subscription } from '../../shared/bus/index.js';
 import {
   ApplyReply,
   ApplyRequest,
+  DeclineReply,
+  DeclineRequest,
   Heartbeat,
   KpiSample,
   ReleaseReply,
@@ -187,6 +189,14 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       return reply;
     });
 
+  const handleDecline = (request: DeclineRequest): Promise<DeclineReply> =>
+    instrument(tracer, SPAN.infraDecline, { [ATTR.sliceId]: request.sliceId }, (span) => {
+      const reply = owner.decline(request.sliceId);
+      span.setAttribute(ATTR.infraOutcome, reply.counted ? 'counted' : 'already-counted');
+      if (reply.counted) persist();
+      return reply;
+    });
+
   const handleLoad = (load: TrafficLoad): Promise<void> =>
     instrument(
       tracer,
@@ -280,6 +290,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         bus.serve(subjects.infraView(), ViewRequest, ViewReply, handleView, { queue }),
         bus.serve(subjects.infraApply(), ApplyRequest, ApplyReply, handleApply, { queue }),
         bus.serve(subjects.infraRelease(), ReleaseRequest, ReleaseReply, handleRelease, { queue }),
+        bus.serve(subjects.infraDecline(), DeclineRequest, DeclineReply, handleDecline, { queue }),
         bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
         bus.subscribe(subjects.heartbeatsAll(), Heartbeat, watchHeartbeat, { trace: false }),
       ];

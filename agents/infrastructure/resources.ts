@@ -7,6 +7,7 @@
 import type {
   ApplyReply,
   ApplyRequest,
+  DeclineReply,
   NetworkView,
   ReleaseReply,
 } from '../../shared/contracts/index.js';
@@ -25,8 +26,12 @@ export interface ApplyOutcome {
   migrated: boolean;
 }
 
+/** Declined slice ids remembered for idempotency; older ones are forgotten first. */
+const DECLINED_MEMORY = 10_000;
+
 export class ResourceOwner {
   #state: NetworkState;
+  readonly #declined = new Set<string>();
 
   constructor(state: NetworkState) {
     this.#state = state;
@@ -114,6 +119,24 @@ export class ResourceOwner {
   release(sliceId: string): ReleaseReply {
     const released = this.#state.release(sliceId);
     return { type: 'infra.release.reply.v1', sliceId, released, viewVersion: this.#state.version };
+  }
+
+  /**
+   * Counts the orchestrator's refusal to place a new slice as a placement
+   * decision (see DeclineRequest). Once per slice, and never for a slice
+   * that holds resources (a refused re-placement keeps the old one).
+   */
+  decline(sliceId: string): DeclineReply {
+    const counted = !this.#declined.has(sliceId) && !this.holds(sliceId);
+    if (counted) {
+      this.#state.skipPlacement();
+      this.#declined.add(sliceId);
+      if (this.#declined.size > DECLINED_MEMORY) {
+        const oldest = this.#declined.values().next().value;
+        if (oldest !== undefined) this.#declined.delete(oldest);
+      }
+    }
+    return { type: 'infra.decline.reply.v1', sliceId, counted, viewVersion: this.#state.version };
   }
 
   snapshot(): NetworkSnapshot {

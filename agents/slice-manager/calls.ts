@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import {
   ApplyReply,
   ApplyRequest,
+  DeclineReply,
+  DeclineRequest,
   InferenceReply,
   InferenceRequest,
   PlacementReply,
@@ -63,7 +65,7 @@ function call<Q extends z.ZodType, R extends z.ZodType>(
 }
 
 /**
- * The five named actors of the lifecycle machine, speaking the wire contracts
+ * The six named actors of the lifecycle machine, speaking the wire contracts
  * over `bus`. `beforePlacement` runs before the network view is fetched: the
  * start of a slice's placement (see placement-lock.ts).
  */
@@ -86,5 +88,6 @@ export function busActors(
     plan: call(bus, parentOf, subjects.orchestratorPlace(), PlacementRequest, PlacementReply),
     apply: call(bus, parentOf, subjects.infraApply(), ApplyRequest, ApplyReply),
     release: call(bus, parentOf, subjects.infraRelease(), ReleaseRequest, ReleaseReply),
+    decline: call(bus, parentOf, subjects.infraDecline(), DeclineRequest, DeclineReply),
   };
 }

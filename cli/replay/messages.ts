@@ -13,6 +13,7 @@ import type {
 } from '../../shared/contracts/index.js';
 import {
   toWallMs,
+  type Adaptation,
   type Scenario,
   type ScenarioEvent,
   type Speed,
@@ -34,6 +35,7 @@ export function toMessage(
   event: ScenarioEvent,
   speed: Speed,
   submittedAt: number,
+  adaptation: Adaptation = 'on',
 ): OutgoingMessage {
   switch (event.kind) {
     case 'request': {
@@ -44,6 +46,7 @@ export function toMessage(
         demand: event.demand,
         submittedAt,
         ...(event.sla !== undefined ? { sla: event.sla } : {}),
+        ...(adaptation === 'off' ? { adaptive: false } : {}),
         ...(event.lifetimeMs !== undefined
           ? {
               lifetimeMs: Math.max(

@@ -1,9 +1,15 @@
 /**
  * The result of one replay: what `--json` writes and what the table and the
- * HTML report render. Built from the slice-manager's final records.
+ * HTML report render. Built from the slice-manager's final records and, for
+ * slices still placed at the end, the last KPI sample the infrastructure
+ * reported: a slice's QoE can change after its own placement (a later slice
+ * joins its nodes), and a replay judges the final network, as the model's
+ * evaluation does.
  */
+import { judgeSample, slaLimits } from '../../agents/telemetry/sla.js';
 import type {
   AppliedPlacement,
+  KpiSample,
   PreferenceVector,
   SliceHistoryEntry,
   SliceProfile,
@@ -46,16 +52,42 @@ export interface ReplayResult {
   readonly slices: readonly ReplaySliceResult[];
 }
 
-/** One slice's result from its last record (undefined: never reported). */
-export function sliceResult(id: string, record: SliceRecord | undefined): ReplaySliceResult {
+/** States in which a slice holds its placement. */
+const PLACED: ReadonlySet<SliceState> = new Set(['active', 'adapting']);
+
+/** The last sample of the slice's current placement, if the slice is placed at the end. */
+function finalSample(
+  record: SliceRecord | undefined,
+  kpi: KpiSample | undefined,
+): KpiSample | undefined {
+  if (!record || !kpi || !PLACED.has(record.state) || !record.placement) return undefined;
+  return kpi.at >= record.placement.appliedAt ? kpi : undefined;
+}
+
+/**
+ * One slice's result from its last record (undefined: never reported) and
+ * its last KPI sample. A placed slice is judged on that sample against its
+ * SLA; otherwise on what was observed when it was last placed.
+ */
+export function sliceResult(
+  id: string,
+  record: SliceRecord | undefined,
+  lastKpi?: KpiSample,
+): ReplaySliceResult {
+  const sample = finalSample(record, lastKpi);
+  const judged =
+    sample && record?.profile
+      ? judgeSample(slaLimits(record.profile), sample).withinSla
+      : record?.served === true;
+  const figures = sample ?? record?.observed;
   return {
     id,
     finalState: record?.state ?? 'unseen',
     // A slice that ended rejected or failed holds no placement, so it is not served (as in the eval harness).
-    served: record?.served === true && record.state !== 'rejected' && record.state !== 'failed',
-    latencyMs: record?.observed?.latencyMs ?? null,
-    cost: record?.observed?.cost ?? null,
-    reliabilityCost: record?.observed?.reliabilityCost ?? null,
+    served: judged && record?.state !== 'rejected' && record?.state !== 'failed',
+    latencyMs: figures?.latencyMs ?? null,
+    cost: figures?.cost ?? null,
+    reliabilityCost: figures?.reliabilityCost ?? null,
     preference: record?.preference ?? null,
     profile: record?.profile ?? null,
     placement: record?.placement ?? null,

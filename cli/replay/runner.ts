@@ -21,6 +21,7 @@ import {
   formatDuration,
   loadScenarioFile,
   toWallMs,
+  type Adaptation,
   type Scenario,
   type ScenarioEvent,
   type Speed,
@@ -87,6 +88,8 @@ export interface ReplayOptions {
   readonly defaultMethod?: string;
   /** Overrides the scenario's speed. */
   readonly speed?: Speed;
+  /** Overrides the scenario's adaptation. */
+  readonly adaptation?: Adaptation;
   /** Longest wait for slices to settle (per event at `max` speed, and at the end). Default 60 s. */
   readonly settleTimeoutMs?: number;
   /**
@@ -141,6 +144,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
   const scenario = options.scenario ?? (await loadScenario(options.file));
   const method = options.method ?? scenario.method ?? options.defaultMethod ?? DEFAULT_METHOD;
   const speed = options.speed ?? scenario.speed;
+  const adaptation = options.adaptation ?? scenario.adaptation;
   const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
   const namespace = options.namespace ?? replayNamespace(scenario.name);
   const clock = options.clock ?? systemClock;
@@ -206,7 +210,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
     });
 
     progress(
-      `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}`,
+      `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}, adaptation ${adaptation}`,
     );
     startedAt = clock.now();
     const finish = (endedAt: number): ReplayRun => ({
@@ -244,7 +248,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
         }
       }
       expect(tracker, event);
-      const outgoing = toMessage(event, speed, clock.now());
+      const outgoing = toMessage(event, speed, clock.now(), adaptation);
       await mesh.publish(outgoing);
       progress(`${stamp()} → ${describeEvent(event)}`);
       // At max speed each event waits for the previous one to take effect, so
@@ -337,7 +341,10 @@ function describeEvent(event: ScenarioEvent): string {
 function buildResult(scenario: Scenario, method: string, tracker: SliceTracker): ReplayResult {
   // Every slice the scenario requests counts, even one a failed run never got to publish.
   const records = tracker.records();
-  const slices = requestedSliceIds(scenario).map((id) => sliceResult(id, records.get(id)));
+  const kpis = tracker.lastKpis();
+  const slices = requestedSliceIds(scenario).map((id) =>
+    sliceResult(id, records.get(id), kpis.get(id)),
+  );
   return { scenario: scenario.name, method, summary: summarise(slices), slices };
 }
 

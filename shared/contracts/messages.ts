@@ -24,6 +24,12 @@ export const SliceRequest = z
     sla: SlaClasses.optional(),
     demand: ResourceDemand.optional(),
     lifetimeMs: z.number().int().positive().optional(),
+    /**
+     * false: an SLA violation is recorded (the slice is no longer served) but
+     * never answered with a re-placement, as in the paper's static case study.
+     * Default true.
+     */
+    adaptive: z.boolean().optional(),
     submittedAt: EpochMs,
   })
   .strict();
@@ -211,6 +217,29 @@ export const ReleaseReply = z
   .strict();
 export type ReleaseReply = z.infer<typeof ReleaseReply>;
 
+/**
+ * The orchestrator refused to place a new slice. The infrastructure counts
+ * every placement decision, refusals included, because the case-study model
+ * draws a new VNF node's delay and cost by decision ordinal (see
+ * docs/case-study-model.md): told of refusals, the live network draws what
+ * the model's episode draws. Idempotent per slice.
+ */
+export const DeclineRequest = z
+  .object({ type: z.literal('infra.decline.request.v1'), sliceId: Id })
+  .strict();
+export type DeclineRequest = z.infer<typeof DeclineRequest>;
+
+export const DeclineReply = z
+  .object({
+    type: z.literal('infra.decline.reply.v1'),
+    sliceId: Id,
+    /** false when the decision was already counted, or the slice holds resources. */
+    counted: z.boolean(),
+    viewVersion: z.number().int().nonnegative(),
+  })
+  .strict();
+export type DeclineReply = z.infer<typeof DeclineReply>;
+
 // ---------------------------------------------------------------- telemetry
 
 export const KpiSample = z
@@ -356,6 +385,8 @@ export const SliceRecord = z
     reason: z.string().optional(),
     error: z.string().optional(),
     traceId: z.string().optional(),
+    /** Present (false) when the request asked that violations not be adapted to. */
+    adaptive: z.literal(false).optional(),
     history: z.array(SliceHistoryEntry),
   })
   .strict();

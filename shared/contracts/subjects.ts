@@ -51,6 +51,7 @@ export interface Subjects {
   infraView(): string;
   infraApply(): string;
   infraRelease(): string;
+  infraDecline(): string;
   telemetrySummary(): string;
   sliceGet(): string;
   sliceList(): string;
@@ -93,6 +94,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraView: () => s('svc', 'infrastructure', 'view'),
     infraApply: () => s('svc', 'infrastructure', 'apply'),
     infraRelease: () => s('svc', 'infrastructure', 'release'),
+    infraDecline: () => s('svc', 'infrastructure', 'decline'),
     telemetrySummary: () => s('svc', 'telemetry', 'summary'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),

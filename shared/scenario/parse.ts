@@ -190,6 +190,7 @@ export function checkScenario(text: string, options: ParseOptions = {}): CheckRe
     name: h.name,
     seed: h.seed,
     speed: h.speed ?? 'max',
+    adaptation: h.adaptation ?? 'on',
     events: resolved,
     source,
     ...(h.description !== undefined ? { description: h.description } : {}),

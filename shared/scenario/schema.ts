@@ -92,6 +92,8 @@ export const ScenarioHeader = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-" are allowed')
     .optional(),
   speed: SpeedField.optional(),
+  /** off: SLA violations are recorded but slices are never re-placed (the paper's static case study). */
+  adaptation: z.enum(['on', 'off']).optional(),
   fluctuation: Fluctuation.optional(),
   events: z.array(z.unknown()).min(1, 'a scenario needs at least one event'),
 });

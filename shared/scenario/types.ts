@@ -53,6 +53,9 @@ export interface TerminateEvent extends EventBase {
 
 export type ScenarioEvent = RequestEvent | ChangeEvent | SurgeEvent | TerminateEvent;
 
+/** on: violations are answered with a re-placement; off: only recorded. */
+export type Adaptation = 'on' | 'off';
+
 export interface Scenario {
   readonly name: string;
   readonly description?: string;
@@ -60,6 +63,8 @@ export interface Scenario {
   /** Orchestrator method named in the file; the CLI's `--method` wins over it. */
   readonly method?: string;
   readonly speed: Speed;
+  /** Whether the mesh answers SLA violations with re-placements (default on). */
+  readonly adaptation: Adaptation;
   readonly fluctuation?: { readonly amplitude: number };
   /** In file order, which is also time order. */
   readonly events: readonly ScenarioEvent[];

@@ -27,6 +27,7 @@ export const SPAN = {
   infraView: 'infrastructure.view',
   infraApply: 'infrastructure.apply',
   infraRelease: 'infrastructure.release',
+  infraDecline: 'infrastructure.decline',
   infraLoad: 'infrastructure.load',
   telemetryKpi: 'telemetry.kpi',
   telemetryViolation: 'telemetry.violation',

@@ -17,14 +17,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Heartbeat, PlacementRequest, SliceEvent } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
-import {
-  DEFAULT_MODEL_CONFIG,
-  NetworkState,
-  applyPlan,
-  createPolicy,
-  decideOnView,
-  generateInstance,
-} from '../../shared/model/index.js';
+import type { SliceResult } from '../../shared/model/index.js';
+import { evaluate } from '../../shared/model/report/index.js';
 import { loadScenarioFile } from '../../shared/scenario/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { readTraceFile, replayThroughMesh, useE2eServices } from './mesh.js';
@@ -94,35 +88,20 @@ type Outcome = [
   cost: number | null,
 ];
 
-/**
- * What the live mesh does, on the model and without a bus: each request is
- * planned on the current view and applied to the state, a rejection leaves
- * the state as it is. (Unlike an `evaluate()` episode, where a rejected
- * request still reserves its block of VNF node numbers: from the first
- * rejection on, later nodes are drawn differently — see docs/scenarios.md.)
- */
-async function placeOneByOne(requests: number): Promise<Outcome[]> {
-  const state = new NetworkState(PAPER_SEED, DEFAULT_MODEL_CONFIG);
-  const policy = await createPolicy('first-fit');
-  const outcomes: Outcome[] = [];
-  for (const r of generateInstance(PAPER_SEED, requests).requests) {
-    const spec = { id: r.id, profile: r.profile, demand: r.demand };
-    const plan = await decideOnView(policy, state.toView(), spec);
-    if (plan === null) {
-      outcomes.push([r.id, 'rejected', false, null, null]);
-      continue;
-    }
-    const applied = applyPlan(state, { sliceId: r.id, ...spec }, plan);
-    if (applied.outcome !== 'applied') throw new Error(`${r.id}: ${applied.message}`);
-    outcomes.push([
-      r.id,
-      'active',
-      applied.served,
-      applied.observed.latencyMs,
-      applied.observed.cost,
-    ]);
-  }
-  return outcomes;
+/** Each slice's outcome in the model's own episode of first-fit on the same instance. */
+async function evaluateFirstFit(requests: number): Promise<Outcome[]> {
+  let slices: SliceResult[] = [];
+  await evaluate({
+    methods: ['first-fit'],
+    requestCounts: [requests],
+    seeds: [PAPER_SEED],
+    onEpisode: (episode) => (slices = episode.slices),
+  });
+  return slices.map((s) =>
+    s.placed
+      ? [s.id, 'active', s.served, s.latencyMs, s.cost]
+      : [s.id, 'rejected', false, null, null],
+  );
 }
 
 describe('orchestrator failover during a replay', () => {
@@ -180,7 +159,7 @@ describe('orchestrator failover during a replay', () => {
     ];
     const [run, expected] = await Promise.all([
       replayThroughMesh(services(), { scenario, method: 'first-fit', namespace, roles }),
-      placeOneByOne(REQUESTS),
+      evaluateFirstFit(REQUESTS),
     ]);
 
     // The victim was frozen and killed while it held a request.
@@ -189,7 +168,7 @@ describe('orchestrator failover during a replay', () => {
     expect(killedWhileHolding).toBeDefined();
     const recovered = killedWhileHolding as string;
 
-    // Nothing lost: every slice settled, exactly where the method places it one by one.
+    // Nothing lost: every slice settled, exactly as the model's episode of the method says.
     expect(
       run.result.slices.map((s) => [s.id, s.finalState, s.served, s.latencyMs, s.cost]),
     ).toEqual(expected);

@@ -2,10 +2,13 @@
  * The paper's case study through the whole live mesh: every registered role
  * on a real nats-server and a real Chroma, the scenario replayed at max
  * speed. A replay must give what `evaluate()` of the case-study model gives
- * for the same method and seed, slice by slice, and each slice request must
- * be one trace across every agent that handled it.
+ * for the same method and seed, slice by slice, at every request count of
+ * Fig. 5 (the mesh adds no error of its own), and each slice request must be
+ * one trace across every agent that handled it.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { registerLearnedPolicies } from '../../agents/orchestrator/index.js';
 import type { ReplayRun } from '../../cli/replay/runner.js';
 import type { SliceResult } from '../../shared/model/index.js';
 import '../../shared/model/index.js';
@@ -13,7 +16,10 @@ import { evaluate } from '../../shared/model/report/index.js';
 import { loadScenarioFile } from '../../shared/scenario/index.js';
 import { readTraceFile, replayThroughMesh, useE2eServices } from './mesh.js';
 
-const services = useE2eServices();
+// The shipped checkpoints, so the learned methods are compared too.
+const MODEL_DIR = fileURLToPath(new URL('../../models', import.meta.url));
+const services = useE2eServices({ SLICEMESH_MODEL_DIR: MODEL_DIR });
+registerLearnedPolicies({ modelDir: MODEL_DIR });
 
 const PAPER_SEED = 1_000_000;
 const paperFile = (requests: number) => `scenarios/paper/case-study-${requests}.yaml`;
@@ -113,8 +119,8 @@ describe('paper case study through the live mesh', () => {
     expect(traceIds.size).toBe(4);
   });
 
-  describe.each(['first-fit', 'local-first'])('replay = eval with %s', (method) => {
-    it.each([4, 8])(
+  describe.each(['first-fit', 'local-first', 'qappo', 'ppo'])('replay = eval with %s', (method) => {
+    it.each([4, 8, 12, 16, 20])(
       '%i requests: same served flags, figures and availability',
       async (requests) => {
         const [run, expected] = await Promise.all([

@@ -5,6 +5,8 @@ import {
   SliceRecord,
   type ApplyReply,
   type ApplyRequest,
+  type DeclineReply,
+  type DeclineRequest,
   type InferenceReply,
   type InferenceRequest,
   type PlacementReply,
@@ -67,6 +69,7 @@ interface Fakes {
   plan: FakeService<PlacementRequest, PlacementReply>;
   apply: FakeService<ApplyRequest, ApplyReply>;
   release: FakeService<ReleaseRequest, ReleaseReply>;
+  decline: FakeService<DeclineRequest, DeclineReply>;
 }
 
 function healthyFakes(sliceId: string): Fakes {
@@ -76,6 +79,12 @@ function healthyFakes(sliceId: string): Fakes {
     plan: new FakeService(() => plannedReply(sliceId)),
     apply: new FakeService(() => appliedReply(sliceId)),
     release: new FakeService(() => releaseReply(sliceId)),
+    decline: new FakeService<DeclineRequest, DeclineReply>(() => ({
+      type: 'infra.decline.reply.v1',
+      sliceId,
+      counted: true,
+      viewVersion: 2,
+    })),
   };
 }
 
@@ -98,6 +107,7 @@ function machineWith(clock: SimulatedClock, fakes: Fakes) {
       plan: fakes.plan.logic(),
       apply: fakes.apply.logic(),
       release: fakes.release.logic(),
+      decline: fakes.decline.logic(),
     },
   });
 }
@@ -446,6 +456,48 @@ describe('slice lifecycle machine', () => {
     expect(record.served).toBe(false);
     expect(fakes.apply.calls).toHaveLength(0);
     expect(fakes.release.calls).toHaveLength(0);
+    // The infrastructure is told of the refusal, once, before the slice ends.
+    expect(fakes.decline.calls.map((c) => c.request)).toEqual([
+      { type: 'infra.decline.request.v1', sliceId: 's1' },
+    ]);
+  });
+
+  it('still ends rejected when the infrastructure cannot be told of the refusal', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.plan.respond = () => rejectedPlacement('s1', 'nothing fits');
+    fakes.decline.respond = () => new SliceMeshError('timeout', 'no answer');
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'rejected');
+    expect(actor.getSnapshot().context.record.reason).toBe('qappo: nothing fits');
+    expect(fakes.decline.calls).toHaveLength(1);
+  });
+
+  it('records a violation of a non-adaptive slice without re-placing it', async () => {
+    const fakes = healthyFakes('s1');
+    const { actor } = start({ ...sliceRequest('s1'), adaptive: false }, fakes);
+    await reach(actor, 'active');
+    expect(actor.getSnapshot().context.record.adaptive).toBe(false);
+
+    actor.send({
+      type: 'sla.violation.v1',
+      sliceId: 's1',
+      at: 3_000,
+      dimension: 'reliability',
+      observed: 3,
+      limit: 2,
+    });
+    await waitFor(actor, (s) => s.context.causes.at(-1) === 'violation');
+
+    const record = actor.getSnapshot().context.record;
+    expect(states(actor).slice(-2)).toEqual(['active', 'active']);
+    expect(record.served).toBe(false);
+    expect(record.violations).toEqual(['reliability']);
+    expect(record.history.at(-1)?.note).toContain('reliability 3 exceeds limit 2');
+    expect(record.placement?.containerId).toBe('c-1');
+    // No re-plan, no second apply.
+    expect(fakes.view.calls).toHaveLength(1);
+    expect(fakes.apply.calls).toHaveLength(1);
+    actor.stop();
   });
 
   it('re-plans when the infrastructure refuses a plan made on a stale view', async () => {

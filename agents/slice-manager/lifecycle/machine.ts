@@ -15,6 +15,8 @@ import {
   isSliceMeshError,
   type ApplyReply,
   type ApplyRequest,
+  type DeclineReply,
+  type DeclineRequest,
   type InferenceReply,
   type InferenceRequest,
   type NetworkView,
@@ -254,6 +256,16 @@ function releaseInput(context: LifecycleContext): CallInput<ReleaseRequest> {
   };
 }
 
+function declineInput(context: LifecycleContext): CallInput<DeclineRequest> {
+  return {
+    request: { type: 'infra.decline.request.v1', sliceId: context.record.sliceId },
+    sliceId: context.record.sliceId,
+    trace: context.trace,
+    timeoutMs: context.limits.applyTimeoutMs,
+    attempt: 1,
+  };
+}
+
 /** Record and context after an interpreter reply, explicit SLA classes winning. */
 function withInference(
   context: LifecycleContext,
@@ -380,6 +392,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
       plan: notProvided<PlacementReply, PlacementRequest>('plan'),
       apply: notProvided<ApplyReply, ApplyRequest>('apply'),
       release: notProvided<ReleaseReply, ReleaseRequest>('release'),
+      decline: notProvided<DeclineReply, DeclineRequest>('decline'),
     },
     delays: {
       interpretTimeout: ({ context }) => context.limits.interpretTimeoutMs,
@@ -396,6 +409,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
       mayHoldResources: ({ context }) => context.mayHoldResources,
       hasLifetime: ({ context }) => context.lifetimeMs !== undefined,
       hasPendingChange: ({ context }) => context.pendingChange !== undefined,
+      isStatic: ({ context }) => context.record.adaptive === false,
       needsReinterpretation: ({ context }) => context.adaptation?.reinterpret === true,
       endsRejected: ({ context }) => context.ending?.state === 'rejected',
       endsFailed: ({ context }) => context.ending?.state === 'failed',
@@ -476,6 +490,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
       if (request.sla) record.sla = request.sla;
       if (request.demand) record.demand = request.demand;
       if (input.traceId) record.traceId = input.traceId;
+      if (request.adaptive === false) record.adaptive = false;
       return {
         record,
         limits: resolveLimits(input.limits),
@@ -678,7 +693,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                       actions: assign(({ event }) => rejection(event.output)),
                     },
                     {
-                      target: '#slice.rejected',
+                      target: '#slice.planning.declining',
                       actions: assign(({ event }) => rejection(event.output)),
                     },
                   ],
@@ -699,7 +714,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                     },
                     {
                       guard: ({ event }) => isInfeasible(event.error),
-                      target: '#slice.rejected',
+                      target: '#slice.planning.declining',
                       actions: assign(({ event }) => infeasible(event.error)),
                     },
                     {
@@ -749,6 +764,18 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                 on: { 'slice.resume': 'calling' },
               },
             },
+          },
+          // The orchestrator refused a new slice: the infrastructure counts that
+          // decision (see DeclineRequest) before the next slice may place. Best
+          // effort: the slice ends rejected whatever the answer.
+          declining: {
+            invoke: {
+              src: 'decline',
+              input: ({ context }) => declineInput(context),
+              onDone: '#slice.rejected',
+              onError: '#slice.rejected',
+            },
+            on: { 'slice.resume': { target: 'declining', reenter: true } },
           },
         },
       },
@@ -878,22 +905,31 @@ export function createLifecycleMachine(options: LifecycleOptions) {
             target: 'adapting',
             actions: assign(({ context, event }) => beginChange(context, event)),
           },
-          'sla.violation.v1': {
-            target: 'adapting',
-            actions: assign(({ context, event }) => ({
-              adaptation: {
-                cause: 'violation' as const,
-                reinterpret: false,
-                backup: {},
-                inferredBackup: context.inferred,
-                avoid: avoidFor(event, context.record),
-              },
-              ...mark(
-                'violation',
-                `${event.dimension} ${event.observed} exceeds limit ${event.limit}`,
-              ),
-            })),
-          },
+          'sla.violation.v1': [
+            {
+              // The slice asked not to be adapted: record that it is no longer served, stay put.
+              guard: 'isStatic',
+              target: 'active',
+              reenter: true,
+              actions: assign(({ context, event }) => unadaptedViolation(context, event)),
+            },
+            {
+              target: 'adapting',
+              actions: assign(({ context, event }) => ({
+                adaptation: {
+                  cause: 'violation' as const,
+                  reinterpret: false,
+                  backup: {},
+                  inferredBackup: context.inferred,
+                  avoid: avoidFor(event, context.record),
+                },
+                ...mark(
+                  'violation',
+                  `${event.dimension} ${event.observed} exceeds limit ${event.limit}`,
+                ),
+              })),
+            },
+          ],
         },
         initial: 'deciding',
         states: {
@@ -1356,6 +1392,24 @@ export function avoidFor(
     dimension === 'latency' || dimension === 'reliability' ? placement.vnfNodeIds : [];
   if (containerIds.length === 0 && vnfNodeIds.length === 0) return undefined;
   return { containerIds, vnfNodeIds };
+}
+
+/** A violation the slice asked not to be adapted to: it stays placed and is no longer served. */
+function unadaptedViolation(
+  context: LifecycleContext,
+  violation: SlaViolation,
+): Partial<LifecycleContext> {
+  const known = context.record.violations ?? [];
+  const { dimension } = violation;
+  const violations =
+    dimension === 'capacity' || known.includes(dimension) ? known : [...known, dimension];
+  return {
+    record: { ...context.record, served: false, violations },
+    ...mark(
+      'violation',
+      `${dimension} ${violation.observed} exceeds limit ${violation.limit}; not adapted (the request is not adaptive)`,
+    ),
+  };
 }
 
 function rejection(reply: PlacementReply): Partial<LifecycleContext> {
