@@ -7,6 +7,7 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { SlaClasses } from '../../shared/contracts/common.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
+import { coalesceQueries } from '../../shared/vectorstore/coalesce.js';
 import {
   collectionNames,
   type ProviderMismatchPolicy,
@@ -85,7 +86,8 @@ export async function createInterpreter(
   const graph = buildInterpreterGraph(
     {
       provider: deps.provider,
-      sources: { knowledge, memory },
+      // Concurrent requests share one store round trip per collection.
+      sources: { knowledge: coalesceQueries(knowledge), memory: coalesceQueries(memory) },
       reasoner: deps.reasoner,
       tracer,
       now,

@@ -134,17 +134,28 @@ class ChromaCollection implements VectorCollection {
     k: number,
     filter?: MetadataFilter,
   ): Promise<VectorHit[]> {
-    if (k <= 0) return [];
-    if (embedding.length !== this.dimensions) {
-      throw new SliceMeshError(
-        'config',
-        `query has ${embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
-      );
+    const [hits] = await this.queryMany([embedding], k, filter);
+    return hits ?? [];
+  }
+
+  async queryMany(
+    embeddings: readonly (readonly number[])[],
+    k: number,
+    filter?: MetadataFilter,
+  ): Promise<VectorHit[][]> {
+    if (k <= 0 || embeddings.length === 0) return embeddings.map(() => []);
+    for (const embedding of embeddings) {
+      if (embedding.length !== this.dimensions) {
+        throw new SliceMeshError(
+          'config',
+          `query has ${embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
+        );
+      }
     }
     const where = toWhere(filter);
     const run = () =>
       this.#collection.query({
-        queryEmbeddings: [[...embedding]],
+        queryEmbeddings: embeddings.map((e) => [...e]),
         nResults: k,
         include: ['documents', 'metadatas', 'distances'],
         ...(where ? { where } : {}),
@@ -155,13 +166,18 @@ class ChromaCollection implements VectorCollection {
     } catch (cause) {
       throw chromaError(`query of ${this.name}`, cause);
     }
-    const ids = result.ids[0] ?? [];
-    return ids.map((id, i) => ({
-      id,
-      document: result.documents[0]?.[i] ?? '',
-      metadata: cleanMetadata(result.metadatas[0]?.[i]),
-      similarity: 1 - (result.distances[0]?.[i] ?? 1),
-    }));
+    return embeddings.map((_, q) => {
+      const ids = result.ids[q] ?? [];
+      const documents = result.documents[q];
+      const metadatas = result.metadatas[q];
+      const distances = result.distances[q];
+      return ids.map((id, i) => ({
+        id,
+        document: documents?.[i] ?? '',
+        metadata: cleanMetadata(metadatas?.[i]),
+        similarity: 1 - (distances?.[i] ?? 1),
+      }));
+    });
   }
 
   async get(ids?: readonly string[], filter?: MetadataFilter): Promise<StoredRecord[]> {

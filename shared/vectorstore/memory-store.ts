@@ -99,6 +99,16 @@ class MemoryCollection implements VectorCollection {
     return Promise.resolve(hits.slice(0, Math.max(0, k)));
   }
 
+  async queryMany(
+    embeddings: readonly (readonly number[])[],
+    k: number,
+    filter?: MetadataFilter,
+  ): Promise<VectorHit[][]> {
+    const out: VectorHit[][] = [];
+    for (const embedding of embeddings) out.push(await this.query(embedding, k, filter));
+    return out;
+  }
+
   get(ids?: readonly string[], filter?: MetadataFilter): Promise<StoredRecord[]> {
     const rows =
       ids === undefined ? [...this.rows.values()] : ids.flatMap((id) => this.rows.get(id) ?? []);

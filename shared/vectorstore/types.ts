@@ -49,6 +49,15 @@ export interface VectorCollection {
   upsert(records: readonly VectorRecord[]): Promise<void>;
   /** The `k` nearest records by cosine similarity, best first. */
   query(embedding: readonly number[], k: number, filter?: MetadataFilter): Promise<VectorHit[]>;
+  /**
+   * `query` for several embeddings in one round trip: element i holds the
+   * hits of `embeddings[i]`, exactly as `query(embeddings[i], k, filter)`.
+   */
+  queryMany(
+    embeddings: readonly (readonly number[])[],
+    k: number,
+    filter?: MetadataFilter,
+  ): Promise<VectorHit[][]>;
   /** Records by id (missing ids are skipped) or, without ids, all records (paged internally). */
   get(ids?: readonly string[], filter?: MetadataFilter): Promise<StoredRecord[]>;
   delete(ids: readonly string[]): Promise<void>;

@@ -93,6 +93,30 @@ describe('chroma vector store', () => {
     ).toBe(1);
   });
 
+  it('answers several query embeddings in one round trip exactly as one by one', async () => {
+    const store = await connectChromaStore({ url: chroma.url, now: () => 1_000 });
+    const c = await store.collection('vs-query-many', { provider: tinyProvider('p1', 4) });
+    await c.upsert(
+      Array.from({ length: 60 }, (_, i) => ({
+        id: `r${i}`,
+        document: `record ${i}`,
+        embedding: [Math.cos(i / 9), Math.sin(i / 9), (i % 7) / 7, (i % 3) / 3],
+        metadata: { kind: i % 2 === 0 ? 'even' : 'odd' },
+      })),
+    );
+    const queries = Array.from({ length: 9 }, (_, i) => [Math.cos(i), Math.sin(i), i / 9, 0.5]);
+    const together = await c.queryMany(queries, 7);
+    const alone = await Promise.all(queries.map((q) => c.query(q, 7)));
+    expect(together).toEqual(alone);
+    expect(together.every((hits) => hits.length === 7)).toBe(true);
+    const filtered = await c.queryMany(queries.slice(0, 3), 4, { kind: 'odd' });
+    expect(filtered).toEqual(
+      await Promise.all(queries.slice(0, 3).map((q) => c.query(q, 4, { kind: 'odd' }))),
+    );
+    expect(filtered.flat().every((h) => h.metadata.kind === 'odd')).toBe(true);
+    expect(await c.queryMany([], 4)).toEqual([]);
+  });
+
   it('reports an unreachable server as unavailable', async () => {
     try {
       await connectChromaStore({ url: 'http://127.0.0.1:9' });
@@ -156,5 +180,29 @@ describe('interpreter on Chroma', () => {
     expect(ids.slice(0, 2)).toEqual(['mem-new', 'mem-old']);
     expect(withMemory.neighbours[0]?.weight).toBeGreaterThan(withMemory.neighbours[1]?.weight ?? 1);
     expect((await memory.get(['mem-old']))[0]?.metadata[META.provider]).toBe(provider.id);
+  });
+
+  it('answers concurrent requests exactly as it answers them one at a time', async () => {
+    const provider = createWinkEmbeddingProvider({ cacheDir });
+    const store = await connectChromaStore({ url: chroma.url });
+    const now = Date.UTC(2026, 0, 1);
+    const interpreter = await createInterpreter(
+      { provider, store, reasoner: createOfflineReasoner(), now: () => now },
+      { namespace: 'itest-batch', knowledge: knowledgePath },
+    );
+    const texts = [
+      'Closed-loop control of the palletising robots, 5 ms cycle, no lost commands',
+      'HD video from the inspection cameras to the quality office',
+      'Thousands of cheap humidity sensors reporting twice an hour',
+      'AR headsets guiding maintenance technicians on the shop floor',
+      'Emergency stop signals for the press line, must never be lost',
+      'Bulk upload of machine logs overnight, cost matters most',
+      'AGV fleet coordination in the warehouse with tight latency',
+      'Energy meters reading consumption every fifteen minutes',
+    ];
+    const alone = [];
+    for (const text of texts) alone.push(await interpreter.interpret({ text }));
+    const together = await Promise.all(texts.map((text) => interpreter.interpret({ text })));
+    expect(together).toEqual(alone);
   });
 });

@@ -2,12 +2,18 @@
  * The interpreter graph with a fake embedder, fake reasoners and the
  * in-memory vector store: every path must end in a valid answer or a typed error.
  */
+import { context as otelContext, trace, type Span } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InferenceReply, PreferenceVector, SliceProfile } from '../../shared/contracts/index.js';
 import { isSliceMeshError } from '../../shared/contracts/errors.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import { SPAN } from '../../shared/telemetry/names.js';
-import { createMemoryVectorStore, encodeIntentMetadata } from '../../shared/vectorstore/index.js';
+import {
+  createMemoryVectorStore,
+  encodeIntentMetadata,
+  type VectorCollection,
+  type VectorStore,
+} from '../../shared/vectorstore/index.js';
 import { createInterpreter, type Interpreter } from '../../agents/interpreter/interpreter.js';
 import type { KnowledgeLine } from '../../agents/interpreter/knowledge.js';
 import { createOfflineReasoner } from '../../agents/interpreter/reasoners/offline.js';
@@ -143,6 +149,70 @@ describe('interpreter graph (offline reasoner)', () => {
     ).interpret({ text: 'cheap temperature sensors' });
     expect(a).toEqual(b);
     expect(a.profile.serviceType).toBe('mMTC');
+  });
+
+  it('answers concurrent requests exactly as one at a time, sharing retrieval round trips, each in its own trace', async () => {
+    const texts = [
+      'control of the robot arm on the line',
+      'cheap temperature sensors',
+      'video cameras streaming',
+      'robot motion control',
+      'sensors reporting every hour',
+      'security cameras in the office',
+    ];
+    const alone: Interpretation[] = [];
+    const sequential = await interpreterWith(createOfflineReasoner());
+    for (const text of texts) alone.push(await sequential.interpret({ text }));
+
+    // Every round trip is held for a moment, so the requests behind the first one pile up.
+    const roundTrips: number[] = [];
+    const base = createMemoryVectorStore({ now: () => 1_000_000 });
+    const store: VectorStore = {
+      location: base.location,
+      dropCollection: (name) => base.dropCollection(name),
+      close: () => base.close(),
+      collection: async (name, options) => {
+        const c = await base.collection(name, options);
+        return Object.assign(Object.create(c) as VectorCollection, {
+          queryMany: async (...args: Parameters<VectorCollection['queryMany']>) => {
+            if (name.endsWith('-knowledge')) roundTrips.push(args[0].length);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return c.queryMany(...args);
+          },
+        });
+      },
+    };
+    const concurrent = await createInterpreter(
+      { provider: fakeProvider, store, reasoner: createOfflineReasoner(), tracer },
+      { namespace: 'unit', knowledge },
+    );
+    tracing.exporter.reset();
+    const callers = texts.map((_, i) => tracer.startSpan(`caller-${i}`));
+    const together = await Promise.all(
+      texts.map((text, i) =>
+        otelContext.with(trace.setSpan(otelContext.active(), callers[i] as Span), () =>
+          concurrent.interpret({ text }),
+        ),
+      ),
+    );
+    for (const span of callers) span.end();
+
+    expect(together).toEqual(alone);
+    expect(roundTrips.reduce((a, b) => a + b, 0)).toBe(texts.length);
+    expect(roundTrips.length).toBeLessThan(texts.length);
+    // Each request keeps its own trace, with its own retrieval span under its own infer span.
+    const inferSpans = tracing.spansNamed(SPAN.interpreterInfer);
+    const retrieveSpans = tracing.spansNamed(SPAN.interpreterRetrieve);
+    expect(inferSpans).toHaveLength(texts.length);
+    expect(retrieveSpans).toHaveLength(texts.length);
+    for (const caller of callers) {
+      const traceId = caller.spanContext().traceId;
+      const infer = inferSpans.filter((s) => s.spanContext().traceId === traceId);
+      const retrieve = retrieveSpans.filter((s) => s.spanContext().traceId === traceId);
+      expect(infer).toHaveLength(1);
+      expect(retrieve).toHaveLength(1);
+      expect(infer[0]?.parentSpanContext?.spanId).toBe(caller.spanContext().spanId);
+    }
   });
 
   it('applies explicit SLA classes over inferred ones', async () => {
