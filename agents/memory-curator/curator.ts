@@ -1,25 +1,32 @@
 /**
  * The transport-agnostic memory curator: turns slice outcomes into memory-bank
  * entries (insert, or merge into a near-duplicate), keeps the bank bounded and
- * counts what it did. Updates run one at a time, so a merge's read-modify-write
- * never interleaves with another. The NATS agent is a thin shell around it.
+ * counts what it did. Updates run one batch at a time, so a merge's
+ * read-modify-write never interleaves with another; outcomes that arrive
+ * while a batch is written are curated together next, with one query and one
+ * upsert (batch.ts decides them as if they had come one by one). The NATS
+ * agent is a thin shell around it.
  */
-import { context as otelContext, trace, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { SliceOutcome } from '../../shared/contracts/messages.js';
 import type { ModelConfig } from '../../shared/model/config.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import type { Logger } from '../../shared/runtime/logger.js';
-import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
+import { ATTR, SPAN, instrument, recordError } from '../../shared/telemetry/index.js';
 import { DEFAULT_AGING, type AgingOptions } from '../../shared/vectorstore/aging.js';
 import type { VectorCollection } from '../../shared/vectorstore/types.js';
-import { decodeMemoryEntry, encodeMemoryEntry, type MemoryEntry } from './entry.js';
+import { planBatch, type PendingWrite } from './batch.js';
+import { decodeMemoryEntry, encodeMemoryEntry } from './entry.js';
 import { outcomeQuality } from './quality.js';
 import {
   chooseEvictions,
   DEFAULT_MAX_CONTRIBUTIONS,
-  entryFromObservation,
-  isMergeCandidate,
-  mergeObservation,
   type MergeAction,
   type Observation,
 } from './rules.js';
@@ -36,6 +43,12 @@ export interface MemoryCuratorOptions {
   readonly aging?: AgingOptions;
   /** SLA limits used to grade outcomes (default: the case-study model's). */
   readonly modelConfig?: Pick<ModelConfig, 'latencyLimitMs' | 'costLimit'>;
+  /**
+   * Most outcomes curated together. Outcomes that arrive while a batch is
+   * being written wait and form the next one: one query and one upsert for
+   * all of them (default 64).
+   */
+  readonly maxBatch?: number;
 }
 
 export const DEFAULT_MEMORY_OPTIONS: MemoryCuratorOptions = {
@@ -82,9 +95,26 @@ export interface MemoryStats {
   readonly failed: number;
 }
 
+/** The counter each decision adds to. */
+const COUNTER = {
+  inserted: 'inserted',
+  merged: 'merged',
+  superseded: 'superseded',
+  duplicate: 'duplicates',
+  stale: 'stale',
+} as const satisfies Record<MergeAction | 'inserted', keyof MemoryStats>;
+
+interface Queued {
+  readonly outcome: SliceOutcome;
+  readonly parent: Context;
+  readonly resolve: (result: CurateResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export interface MemoryCurator {
   /**
-   * Remembers one outcome (serialised with every other call). The update's
+   * Remembers one outcome. Calls are applied in order, one batch at a time:
+   * outcomes that arrive while a batch is written form the next one. The update's
    * span is a child of `parent` (default: the active context), e.g. the
    * context carried in the outcome message's headers.
    */
@@ -107,6 +137,7 @@ export function createMemoryCurator(
   const aging = options.aging ?? DEFAULT_AGING;
   const maxContributions = options.maxContributions ?? DEFAULT_MAX_CONTRIBUTIONS;
   const candidates = Math.max(1, options.mergeCandidates ?? 4);
+  const maxBatch = Math.max(1, options.maxBatch ?? 64);
   const { collection, logger } = deps;
   const counts = {
     outcomes: 0,
@@ -119,40 +150,18 @@ export function createMemoryCurator(
     evicted: 0,
     failed: 0,
   };
-  let tail: Promise<unknown> = Promise.resolve();
+  const queue: Queued[] = [];
+  let draining = false;
 
-  const write = (entry: MemoryEntry, embedding: readonly number[]) =>
-    collection.upsert([
-      { id: entry.id, document: entry.text, embedding, metadata: encodeMemoryEntry(entry) },
-    ]);
-
-  /** The nearest entry the observation may merge into, with its similarity. */
-  async function nearest(
-    embedding: readonly number[],
-    obs: Observation,
-  ): Promise<{ entry: MemoryEntry; similarity: number } | { similarity?: number }> {
-    const hits = await collection.query(embedding, candidates);
-    let best: number | undefined;
-    for (const hit of hits) {
-      const entry = decodeMemoryEntry(hit);
-      if (entry === undefined || entry.profile.serviceType !== obs.profile.serviceType) continue;
-      best ??= hit.similarity;
-      if (isMergeCandidate(hit.similarity, entry, obs, options.mergeSimilarity))
-        return { entry, similarity: hit.similarity };
-      break; // hits are best first: the first of this service type decides
-    }
-    return best === undefined ? {} : { similarity: best };
-  }
-
-  /** Evicts the least retained entries beyond the bound; never the one just written. */
-  async function enforceBound(justWritten: string): Promise<string[]> {
+  /** Evicts the least retained entries beyond the bound; never one of `keep` (just founded). */
+  async function enforceBound(keep: ReadonlySet<string>): Promise<string[]> {
     const count = await collection.count();
     const excess = count - options.maxEntries;
     if (excess <= 0) return [];
     return instrument(tracer, SPAN.memoryEvict, { [ATTR.memoryEntries]: count }, async (span) => {
       const entries = (await collection.get()).flatMap((r) => decodeMemoryEntry(r) ?? []);
       const now = deps.now();
-      const victims = chooseEvictions(entries, excess, now, new Set([justWritten]), aging);
+      const victims = chooseEvictions(entries, excess, now, keep, aging);
       await collection.delete(victims.map((v) => v.entry.id));
       counts.evicted += victims.length;
       for (const { entry, retention } of victims) {
@@ -169,29 +178,128 @@ export function createMemoryCurator(
     });
   }
 
-  async function curateNow(outcome: SliceOutcome, parent: Context): Promise<CurateResult> {
-    return instrument(
-      tracer,
-      SPAN.memoryCurate,
-      { [ATTR.sliceId]: outcome.sliceId },
-      async (span) => {
-        counts.outcomes += 1;
-        const quality = outcomeQuality(outcome, options.modelConfig);
-        span.setAttribute(ATTR.memoryQuality, quality);
-        const finish = (result: CurateResult): CurateResult => {
-          span.setAttribute(ATTR.memoryAction, result.action);
-          if (result.entryId !== undefined) span.setAttribute(ATTR.memoryEntryId, result.entryId);
-          if (result.similarity !== undefined)
-            span.setAttribute(ATTR.memorySimilarity, result.similarity);
-          return result;
-        };
-        // An unserved slice gives no evidence that its vector was right (see docs/memory.md).
-        if (!outcome.served) {
-          counts.skippedUnserved += 1;
-          logger?.debug('unserved outcome not remembered', { sliceId: outcome.sliceId });
-          return finish({ action: 'skipped-unserved', quality, evicted: [] });
-        }
-        const obs: Observation = {
+  /** The vectors to store: known ones as they are, the others re-embedded from their representative text. */
+  async function vectorsOf(
+    writes: ReadonlyMap<string, PendingWrite>,
+    byText: ReadonlyMap<string, readonly number[]>,
+  ): Promise<Map<string, readonly number[]>> {
+    const vectors = new Map<string, readonly number[]>();
+    const missing: { id: string; text: string }[] = [];
+    for (const [id, { entry, embedding }] of writes) {
+      const known = embedding ?? byText.get(entry.text);
+      if (known !== undefined) vectors.set(id, known);
+      else missing.push({ id, text: entry.text });
+    }
+    if (missing.length > 0) {
+      const embedded = await deps.provider.embed(missing.map((m) => m.text));
+      missing.forEach((m, i) => {
+        const vector = embedded[i];
+        if (vector === undefined) throw new Error('the embedding provider returned no vector');
+        vectors.set(m.id, vector);
+      });
+    }
+    return vectors;
+  }
+
+  /**
+   * Curates a batch of served outcomes with one embedding call, one query and
+   * one upsert, deciding each as if they had come one at a time. Resolves to
+   * one result per item; rejects (for all of them) when nothing was written.
+   */
+  async function curateServed(
+    served: readonly { obs: Observation; span: Span }[],
+  ): Promise<{ results: CurateResult[]; evictionError?: unknown }> {
+    const embeddings = await deps.provider.embed(served.map((s) => s.obs.text));
+    if (embeddings.length !== served.length || embeddings.some((e) => e === undefined))
+      throw new Error('the embedding provider returned no vector');
+    const hits = await collection.queryMany(embeddings, candidates);
+    const plan = planBatch(
+      served.map((s, i) => ({ obs: s.obs, embedding: embeddings[i] ?? [], hits: hits[i] ?? [] })),
+      { mergeSimilarity: options.mergeSimilarity, candidates, maxContributions },
+    );
+    const byText = new Map(served.map((s, i) => [s.obs.text, embeddings[i] ?? []]));
+    const vectors = await vectorsOf(plan.writes, byText);
+    if (plan.writes.size > 0) {
+      await collection.upsert(
+        [...plan.writes.values()].map(({ entry }) => ({
+          id: entry.id,
+          document: entry.text,
+          embedding: vectors.get(entry.id) ?? [],
+          metadata: encodeMemoryEntry(entry),
+        })),
+      );
+    }
+    const results: CurateResult[] = plan.decisions.map((d, i) => {
+      counts[COUNTER[d.action]] += 1;
+      return {
+        action: d.action,
+        entryId: d.entryId,
+        ...(d.similarity !== undefined ? { similarity: d.similarity } : {}),
+        quality: served[i]?.obs.quality ?? 0,
+        evicted: [],
+      };
+    });
+    if (plan.founded.size === 0) return { results };
+    // The eviction belongs to the last insert of the batch, as it would have come right after it.
+    const last = plan.decisions.findLastIndex((d) => d.action === 'inserted');
+    const lastSpan = served[last]?.span;
+    try {
+      const evicted = await otelContext.with(
+        lastSpan ? trace.setSpan(otelContext.active(), lastSpan) : otelContext.active(),
+        () => enforceBound(plan.founded),
+      );
+      const founder = results[last];
+      if (founder !== undefined) results[last] = { ...founder, evicted };
+      return { results };
+    } catch (evictionError) {
+      return { results, evictionError };
+    }
+  }
+
+  /** Settles every queued call of one batch; never rejects. */
+  async function curateBatch(batch: readonly Queued[]): Promise<void> {
+    const spans = batch.map((q) =>
+      tracer.startSpan(
+        SPAN.memoryCurate,
+        { attributes: { [ATTR.sliceId]: q.outcome.sliceId } },
+        q.parent,
+      ),
+    );
+    const settle = (i: number, result: CurateResult | { error: unknown }) => {
+      const span = spans[i];
+      const q = batch[i];
+      if (span === undefined || q === undefined) return;
+      if ('error' in result) {
+        recordError(span, result.error);
+        span.end();
+        q.reject(result.error);
+        return;
+      }
+      span.setAttribute(ATTR.memoryAction, result.action);
+      if (result.entryId !== undefined) span.setAttribute(ATTR.memoryEntryId, result.entryId);
+      if (result.similarity !== undefined)
+        span.setAttribute(ATTR.memorySimilarity, result.similarity);
+      span.end();
+      q.resolve(result);
+    };
+
+    const served: { index: number; obs: Observation; span: Span }[] = [];
+    batch.forEach((q, i) => {
+      const { outcome } = q;
+      counts.outcomes += 1;
+      const quality = outcomeQuality(outcome, options.modelConfig);
+      spans[i]?.setAttribute(ATTR.memoryQuality, quality);
+      // An unserved slice gives no evidence that its vector was right (see docs/memory.md).
+      if (!outcome.served) {
+        counts.skippedUnserved += 1;
+        logger?.debug('unserved outcome not remembered', { sliceId: outcome.sliceId });
+        settle(i, { action: 'skipped-unserved', quality, evicted: [] });
+        return;
+      }
+      served.push({
+        index: i,
+        span: spans[i] as Span,
+        obs: {
           sliceId: outcome.sliceId,
           at: outcome.at,
           text: normaliseText(outcome.text),
@@ -199,60 +307,41 @@ export function createMemoryCurator(
           profile: outcome.profile,
           quality,
           qoe: outcome.observed,
-        };
-        const [embedding] = await deps.provider.embed([obs.text]);
-        if (embedding === undefined) throw new Error('the embedding provider returned no vector');
-        const near = await nearest(embedding, obs);
+        },
+      });
+    });
+    if (served.length === 0) return;
 
-        if ('entry' in near) {
-          const { entry, action } = mergeObservation(near.entry, obs, maxContributions);
-          if (action === 'duplicate' || action === 'stale') {
-            if (action === 'duplicate') counts.duplicates += 1;
-            else counts.stale += 1;
-            return finish({
-              action,
-              entryId: entry.id,
-              similarity: near.similarity,
-              quality,
-              evicted: [],
-            });
-          }
-          // Keep the representative's vector: the entry's document stays its first text.
-          const [representative] =
-            entry.text === obs.text ? [embedding] : await deps.provider.embed([entry.text]);
-          await write(entry, representative ?? embedding);
-          if (action === 'merged') counts.merged += 1;
-          else counts.superseded += 1;
-          return finish({
-            action,
-            entryId: entry.id,
-            similarity: near.similarity,
-            quality,
-            evicted: [],
-          });
-        }
+    try {
+      const { results, evictionError } = await curateServed(served);
+      served.forEach((s, j) => {
+        const result = results[j];
+        // An insert whose eviction failed is retried like any failure; the retry finds it stored.
+        if (result === undefined || (evictionError !== undefined && result.action === 'inserted'))
+          settle(s.index, { error: evictionError ?? new Error('no result') });
+        else settle(s.index, result);
+      });
+    } catch (error) {
+      for (const s of served) settle(s.index, { error });
+    }
+  }
 
-        const entry = entryFromObservation(obs);
-        await write(entry, embedding);
-        counts.inserted += 1;
-        const evicted = await enforceBound(entry.id);
-        return finish({
-          action: 'inserted',
-          entryId: entry.id,
-          ...(near.similarity !== undefined ? { similarity: near.similarity } : {}),
-          quality,
-          evicted,
-        });
-      },
-      { context: parent },
-    );
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0) await curateBatch(queue.splice(0, maxBatch));
+    } finally {
+      draining = false;
+    }
   }
 
   return {
     curate(outcome, parent = otelContext.active()) {
-      const run = tail.then(() => curateNow(outcome, parent));
-      tail = run.catch(() => undefined);
-      return run;
+      return new Promise<CurateResult>((resolve, reject) => {
+        queue.push({ outcome, parent, resolve, reject });
+        void drain();
+      });
     },
     recordFailure() {
       counts.failed += 1;

@@ -2,11 +2,12 @@
  * The curator core over the in-process vector store, with an embedding
  * provider whose vectors the test chooses, so every similarity is known.
  */
-import { context as otelContext, trace } from '@opentelemetry/api';
+import { context as otelContext, trace, type Span } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   createMemoryCurator,
   decodeMemoryEntry,
+  type CurateResult,
   type MemoryCuratorOptions,
 } from '../../agents/memory-curator/index.js';
 import type { SliceOutcome } from '../../shared/contracts/messages.js';
@@ -224,6 +225,103 @@ describe('memory curator', () => {
     expect(span?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(span?.attributes[ATTR.memoryAction]).toBe('inserted');
     expect(span?.attributes[ATTR.memoryEntryId]).toBe('mem-traced-864000000');
+  });
+
+  it('curates outcomes that arrive together in one batch, deciding each as if alone', async () => {
+    const outcomes = [
+      outcome(),
+      outcome({ sliceId: 's2', at: 11 * DAY, text: 'robotic arm control loop' }),
+      outcome(), // redelivery
+      outcome({ at: 12 * DAY, observed: { latencyMs: 25, cost: 20, reliabilityCost: 1 } }),
+      outcome({ at: 11 * DAY }), // older than what s1 already gave
+      outcome({ sliceId: 's3', text: 'camera video upload' }),
+      outcome({ sliceId: 's4', profile: mmtc }),
+      outcome({ sliceId: 's5', served: false }),
+      outcome({ sliceId: 's6', text: 'alarm sensors', profile: mmtc }),
+      outcome({ sliceId: 's7', text: 'sensor fleet telemetry', profile: mmtc }),
+      outcome({ sliceId: 's4', at: 13 * DAY, profile: mmtc }),
+    ];
+    const one = await setup();
+    const alone: CurateResult[] = [];
+    for (const o of outcomes) alone.push(await one.curator.curate(o));
+
+    const batched = await setup();
+    const roundTrips = { queries: 0, upserts: 0 };
+    const { queryMany, upsert } = batched.collection;
+    batched.collection.queryMany = (...args) => {
+      roundTrips.queries += 1;
+      return queryMany.apply(batched.collection, args);
+    };
+    batched.collection.upsert = (...args) => {
+      roundTrips.upserts += 1;
+      return upsert.apply(batched.collection, args);
+    };
+    const parents = outcomes.map((o, i) => tracer.startSpan(`outcome-${i}-${o.sliceId}`));
+    const together = await Promise.all(
+      outcomes.map((o, i) =>
+        batched.curator.curate(o, trace.setSpan(otelContext.active(), parents[i] as Span)),
+      ),
+    );
+    for (const p of parents) p.end();
+
+    const summary = (r: CurateResult) => [r.action, r.entryId, r.quality, r.evicted];
+    expect(together.map(summary)).toEqual(alone.map(summary));
+    expect(together.map((r) => r.action)).toEqual([
+      'inserted',
+      'merged',
+      'duplicate',
+      'superseded',
+      'stale',
+      'inserted',
+      'inserted',
+      'skipped-unserved',
+      'inserted',
+      'merged',
+      'superseded',
+    ]);
+    together.forEach((r, i) =>
+      expect(r.similarity ?? -1).toBeCloseTo(alone[i]?.similarity ?? -1, 5),
+    );
+    expect(await batched.entries()).toEqual(await one.entries());
+    expect(batched.curator.stats()).toEqual(one.curator.stats());
+    // The first outcome went alone; the ten behind it shared one query and one upsert.
+    expect(roundTrips).toEqual({ queries: 2, upserts: 2 });
+    // Every outcome keeps its own span, under its own parent.
+    const spans = tracing.spansNamed(SPAN.memoryCurate);
+    for (const parent of parents) {
+      const own = spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+      expect(own).toHaveLength(1);
+      expect(own[0]?.spanContext().traceId).toBe(parent.spanContext().traceId);
+    }
+  });
+
+  it('evicts once per batch, never an entry the batch founded', async () => {
+    const now = 60 * DAY;
+    const { curator, entries } = await setup({ maxEntries: 2 }, now);
+    const results = await Promise.all([
+      curator.curate(outcome({ sliceId: 'old', at: 5 * DAY, text: 'robot arm control' })),
+      curator.curate(outcome({ sliceId: 'recent', at: 59 * DAY, text: 'camera video upload' })),
+      curator.curate(
+        outcome({ sliceId: 'newest', at: 60 * DAY, text: 'pump vibration', profile: mmtc }),
+      ),
+    ]);
+    expect(results.map((r) => r.evicted)).toEqual([[], [], ['mem-old-432000000']]);
+    expect((await entries()).map((e) => e.id)).toEqual([
+      'mem-newest-5184000000',
+      'mem-recent-5097600000',
+    ]);
+  });
+
+  it('rejects every outcome of a batch whose write failed, and curates the next batch', async () => {
+    const { curator, collection, entries } = await setup();
+    const { upsert } = collection;
+    let failures = 1;
+    collection.upsert = (...args) =>
+      failures-- > 0 ? Promise.reject(new Error('store down')) : upsert.apply(collection, args);
+    const first = await Promise.allSettled([curator.curate(outcome())]);
+    expect(first[0]?.status).toBe('rejected');
+    expect((await curator.curate(outcome())).action).toBe('inserted');
+    expect(await entries()).toHaveLength(1);
   });
 
   it('applies concurrent outcomes one at a time', async () => {
