@@ -286,6 +286,9 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       const store = config.persist ? await StateStore.open(bus, logger) : undefined;
       if (store !== undefined) await restore(store);
       const queue = subjects.queueGroup('infrastructure');
+      // View, apply, release and decline read or change the state synchronously as each
+      // message arrives, so one client's requests take effect in the order it sent them:
+      // the slice-manager's placement lock relies on it (see placement-lock.ts).
       const subscriptions = [
         bus.serve(subjects.infraView(), ViewRequest, ViewReply, handleView, { queue }),
         bus.serve(subjects.infraApply(), ApplyRequest, ApplyReply, handleApply, { queue }),

@@ -162,7 +162,10 @@ export class SliceManager {
       actors: busActors(
         bus,
         (sliceId) => this.#runners.get(sliceId)?.traceContext() ?? ROOT_CONTEXT,
-        { beforePlacement: (sliceId) => this.#placementLock.acquire(sliceId) },
+        {
+          beforePlacement: (sliceId) => this.#placementLock.acquire(sliceId),
+          placementSent: (sliceId) => this.#placementLock.release(sliceId),
+        },
       ),
     });
     await this.#rehydrate(store);

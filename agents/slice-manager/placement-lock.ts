@@ -1,6 +1,7 @@
 /**
  * One placement at a time: a slice holds the lock from the moment it asks
- * for the network view until its plan has been applied (or it gave up).
+ * for the network view until its apply (or, after a refusal, its decline)
+ * request is on the connection to the infrastructure — or it gave up.
  *
  * The infrastructure refuses plans made on a stale view, so placements that
  * overlap only waste each other's work: with twenty slices planning at once,
@@ -8,6 +9,12 @@
  * arrival order makes every plan fresh and the outcome independent of timing,
  * which is what lets a replay through the mesh match the model's evaluation.
  * Optimistic concurrency stays as the safety net (e.g. a second manager).
+ *
+ * The lock need not wait for the apply's reply: the manager sends every
+ * request on one connection, NATS delivers one connection's messages in
+ * order, and the infrastructure handles them in arrival order, so the next
+ * holder's view request is answered after the previous apply took effect.
+ * That takes one round trip out of each serialised placement.
  */
 export interface PlacementLockOptions {
   /** A holder that neither releases nor progresses loses the lock after this long. */
