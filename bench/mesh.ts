@@ -60,6 +60,46 @@ function percentile(values: readonly number[], p: number): number {
 }
 const progress = (line: string) => process.stderr.write(`bench:mesh ${line}\n`);
 
+/** Processes whose CPU time the throughput run accounts per request (besides this one). */
+const helperPids = new Map<string, number>();
+
+/** CPU ms used so far by a process (Linux /proc; undefined elsewhere). */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms per process: this one (all embedded roles), and the helpers. */
+function cpuSnapshot(): Record<string, number | undefined> {
+  const own = process.cpuUsage();
+  const out: Record<string, number | undefined> = { mesh: (own.user + own.system) / 1000 };
+  for (const [name, pid] of helperPids) out[name] = processCpuMs(pid);
+  return out;
+}
+
+/** CPU ms per activated request, per process, between two snapshots. */
+function cpuPerRequest(
+  before: Record<string, number | undefined>,
+  after: Record<string, number | undefined>,
+  requests: number,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [name, end] of Object.entries(after)) {
+    const start = before[name];
+    out[name] =
+      end === undefined || start === undefined || requests === 0
+        ? null
+        : round((end - start) / requests, 2);
+  }
+  return out;
+}
+
 const workDir = mkdtempSync(join(tmpdir(), 'slicemesh-bench-mesh-'));
 const baseConfig = loadConfig();
 
@@ -182,8 +222,10 @@ async function measureThroughput(
   seconds: number;
   latencies: number[];
   phases: Record<string, number>[];
+  cpuMsPerRequest: Record<string, number | null>;
 }> {
   let launched = 0;
+  const cpuBefore = cpuSnapshot();
   const latencies: number[] = [];
   const phaseList: Record<string, number>[] = [];
   let active = 0;
@@ -214,7 +256,9 @@ async function measureThroughput(
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (lastActive - start) / 1000;
   await Promise.all(releases);
+  const cpuMsPerRequest = cpuPerRequest(cpuBefore, cpuSnapshot(), active);
   return {
+    cpuMsPerRequest,
     perSecond: round(active / seconds),
     active,
     notActive,
@@ -344,6 +388,7 @@ async function runConfiguration(
     scenario: `bench-mesh-${instances}`,
   });
   const second = instances === 2 ? startSecondOrchestrator(env, namespace, method) : undefined;
+  if (second?.child.pid !== undefined) helperPids.set('orchestrator2', second.child.pid);
   try {
     await orchestrators;
     const waiter = new SliceWaiter();
@@ -388,6 +433,9 @@ async function runConfiguration(
         latencyP50Ms: round(percentile(throughput.latencies, 50), 1),
         latencyP99Ms: round(percentile(throughput.latencies, 99), 1),
         phasesP50: phasesP50(throughput.phases),
+        // CPU time per activated request (including its release), per process: less sensitive
+        // to other load on the machine than the rates are.
+        cpuMsPerRequest: throughput.cpuMsPerRequest,
       },
     };
     const closing = performance.now();
@@ -405,6 +453,7 @@ async function runConfiguration(
     }
     return result;
   } finally {
+    helperPids.delete('orchestrator2');
     await mesh.close();
     if (second) {
       second.child.kill('SIGTERM');
@@ -418,6 +467,8 @@ async function main(): Promise<void> {
   const { method, why } = await chooseMethod();
   const nats = await startNatsServer({ dataDir: join(workDir, 'data') });
   const chroma = await startChromaServer({ dataDir: join(workDir, 'data') });
+  helperPids.set('chroma', chroma.process.pid);
+  helperPids.set('nats', nats.process.pid);
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     CHROMA_URL: chroma.url,

@@ -94,6 +94,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       reconnectTimeWait: 250,
       reconnectJitter: 100,
       timeout: options.connectTimeoutMs ?? 10_000,
+      // nats.js otherwise builds an Error (a stack trace) for every request just in case it
+      // fails; failures here are rethrown as SliceMeshErrors naming the subject anyway.
+      noAsyncTraces: true,
     });
   } catch (error) {
     throw new SliceMeshError(
