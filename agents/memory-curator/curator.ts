@@ -7,6 +7,7 @@
  * upsert (batch.ts decides them as if they had come one by one). The NATS
  * agent is a thin shell around it.
  */
+import { performance } from 'node:perf_hooks';
 import {
   context as otelContext,
   trace,
@@ -49,6 +50,13 @@ export interface MemoryCuratorOptions {
    * all of them (default 64).
    */
   readonly maxBatch?: number;
+  /**
+   * Shortest time between the starts of two batches (default 100 ms). An outcome after a quiet
+   * spell is curated at once; while outcomes keep coming they gather for at least this long, so
+   * Chroma sees a few larger writes instead of many small ones: a write costs the server several
+   * milliseconds of CPU almost whatever its size.
+   */
+  readonly minBatchIntervalMs?: number;
 }
 
 export const DEFAULT_MEMORY_OPTIONS: MemoryCuratorOptions = {
@@ -138,6 +146,7 @@ export function createMemoryCurator(
   const maxContributions = options.maxContributions ?? DEFAULT_MAX_CONTRIBUTIONS;
   const candidates = Math.max(1, options.mergeCandidates ?? 4);
   const maxBatch = Math.max(1, options.maxBatch ?? 64);
+  const minBatchIntervalMs = Math.max(0, options.minBatchIntervalMs ?? 100);
   const { collection, logger } = deps;
   const counts = {
     outcomes: 0,
@@ -152,6 +161,7 @@ export function createMemoryCurator(
   };
   const queue: Queued[] = [];
   let draining = false;
+  let lastBatchAt = Number.NEGATIVE_INFINITY;
 
   /** Evicts the least retained entries beyond the bound; never one of `keep` (just founded). */
   async function enforceBound(keep: ReadonlySet<string>): Promise<string[]> {
@@ -330,7 +340,12 @@ export function createMemoryCurator(
     if (draining) return;
     draining = true;
     try {
-      while (queue.length > 0) await curateBatch(queue.splice(0, maxBatch));
+      while (queue.length > 0) {
+        const wait = lastBatchAt + minBatchIntervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        lastBatchAt = performance.now();
+        await curateBatch(queue.splice(0, maxBatch));
+      }
     } finally {
       draining = false;
     }

@@ -80,7 +80,7 @@ async function setup(options: Partial<MemoryCuratorOptions> = {}, now = 20 * DAY
   const collection = await store.collection('t-memory', { provider });
   const curator = createMemoryCurator(
     { collection, provider, now: () => now, tracer, logger },
-    { mergeSimilarity: 0.93, maxEntries: 100, ...options },
+    { mergeSimilarity: 0.93, maxEntries: 100, minBatchIntervalMs: 0, ...options },
   );
   const entries = async () =>
     (await collection.get())
@@ -293,6 +293,26 @@ describe('memory curator', () => {
       expect(own).toHaveLength(1);
       expect(own[0]?.spanContext().traceId).toBe(parent.spanContext().traceId);
     }
+  });
+
+  it('lets outcomes gather for the minimum batch interval while they keep coming', async () => {
+    const { curator, collection, entries } = await setup({ minBatchIntervalMs: 300 });
+    let upserts = 0;
+    const { upsert } = collection;
+    collection.upsert = (...args) => {
+      upserts += 1;
+      return upsert.apply(collection, args);
+    };
+    await curator.curate(outcome()); // after a quiet spell: at once
+    const second = curator.curate(outcome({ sliceId: 's2', text: 'camera video upload' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const third = curator.curate(outcome({ sliceId: 's3', text: 'pump vibration', profile: mmtc }));
+    expect((await Promise.all([second, third])).map((r) => r.action)).toEqual([
+      'inserted',
+      'inserted',
+    ]);
+    expect(upserts).toBe(2);
+    expect(await entries()).toHaveLength(3);
   });
 
   it('evicts once per batch, never an entry the batch founded', async () => {
