@@ -279,6 +279,8 @@ export function createMemoryCurator(
       const span = spans[i];
       const q = batch[i];
       if (span === undefined || q === undefined) return;
+      // Counted when done, so that once `outcomes` reaches n the other counters include all n.
+      counts.outcomes += 1;
       if ('error' in result) {
         recordError(span, result.error);
         span.end();
@@ -296,7 +298,6 @@ export function createMemoryCurator(
     const served: { index: number; obs: Observation; span: Span }[] = [];
     batch.forEach((q, i) => {
       const { outcome } = q;
-      counts.outcomes += 1;
       const quality = outcomeQuality(outcome, options.modelConfig);
       spans[i]?.setAttribute(ATTR.memoryQuality, quality);
       // An unserved slice gives no evidence that its vector was right (see docs/memory.md).
