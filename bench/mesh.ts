@@ -276,6 +276,64 @@ interface OtlpSpan {
 }
 
 /**
+ * How long each placement of the throughput run held the slice-manager's
+ * placement lock — from its network-view request until its apply (or decline)
+ * request went out — and the request/reply hops inside. Placements run one at
+ * a time, so the run cannot place faster than 1000 / mean hold (ms) per second.
+ */
+function placementHold(traceFile: string): Record<string, number> | undefined {
+  const file = JSON.parse(readFileSync(traceFile, 'utf8')) as {
+    resourceSpans: { scopeSpans?: { spans?: OtlpSpan[] }[] }[];
+  };
+  const byTrace = new Map<string, OtlpSpan[]>();
+  for (const rs of file.resourceSpans) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        const list = byTrace.get(s.traceId);
+        if (list) list.push(s);
+        else byTrace.set(s.traceId, [s]);
+      }
+    }
+  }
+  const ms = (ns: string) => Number(BigInt(ns) / 1000n) / 1000;
+  const holds: number[] = [];
+  const hops: Record<'view' | 'place' | 'apply', number[]> = { view: [], place: [], apply: [] };
+  let slices = 0;
+  for (const spans of byTrace.values()) {
+    if (!spans.some((s) => s.name.includes('bench-throughput'))) continue;
+    const requests = (...services: string[]) =>
+      spans
+        .filter((s) => s.name.startsWith('bus.request') && services.some((x) => s.name.endsWith(x)))
+        .sort((a, b) => ms(a.startTimeUnixNano) - ms(b.startTimeUnixNano));
+    const views = requests('.svc.infrastructure.view');
+    const ends = requests('.svc.infrastructure.apply', '.svc.infrastructure.decline');
+    if (views.length === 0) continue;
+    slices += 1;
+    for (const view of views) {
+      const start = ms(view.startTimeUnixNano);
+      const end = ends.find((e) => ms(e.startTimeUnixNano) >= start);
+      if (end) holds.push(ms(end.startTimeUnixNano) - start);
+    }
+    for (const [hop, list] of [
+      ['view', views],
+      ['place', requests('.svc.orchestrator.place')],
+      ['apply', requests('.svc.infrastructure.apply')],
+    ] as const) {
+      for (const s of list) hops[hop].push(ms(s.endTimeUnixNano) - ms(s.startTimeUnixNano));
+    }
+  }
+  if (holds.length === 0) return undefined;
+  return {
+    holdMsP50: round(percentile(holds, 50), 1),
+    holdMsMean: round(holds.reduce((a, b) => a + b, 0) / holds.length, 1),
+    viewRequestMsP50: round(percentile(hops.view, 50), 1),
+    placeRequestMsP50: round(percentile(hops.place, 50), 1),
+    applyRequestMsP50: round(percentile(hops.apply, 50), 1),
+    placementsPerSlice: round(holds.length / slices, 2),
+  };
+}
+
+/**
  * The spans of one trace: those that ended before the slice became active
  * (its critical path), in start order, and the longest of the work that
  * follows activation (memory, audit, telemetry), which competes for the CPU.
@@ -445,6 +503,8 @@ async function runConfiguration(
     const median = [...latency.traces].sort((a, b) => a.ms - b.ms)[
       Math.floor(latency.traces.length / 2)
     ];
+    const hold = mesh.traceFile ? placementHold(mesh.traceFile) : undefined;
+    if (hold) (result.throughput as Record<string, unknown>).placementLock = hold;
     if (median && mesh.traceFile) {
       result.medianRequestTrace = {
         endToEndMs: round(median.ms, 2),
