@@ -200,6 +200,13 @@ export class NetworkState {
   seed: number;
   /** Grows with every change, for optimistic concurrency on plans. */
   version = 0;
+  /**
+   * The version after the latest change a plan cannot be carried across:
+   * anything but a release. A release only frees room and nodes (a plan that
+   * names a node it removed is refused as naming an unknown node), so a plan
+   * made on any version from this one on is still sound.
+   */
+  lastConflictVersion = 0;
   /** Start of the sequence block the next placement reserves. */
   nextNodeSeq = 0;
   cpuCapacity: number;
@@ -223,6 +230,7 @@ export class NetworkState {
   clear(seed?: number): void {
     if (seed !== undefined) this.seed = normaliseSeed(seed);
     this.version = 0;
+    this.lastConflictVersion = 0;
     this.nextNodeSeq = 0;
     this.cpuUsed = 0;
     this.memUsed = 0;
@@ -285,7 +293,18 @@ export class NetworkState {
   /** Skips a placement's sequence block, as a rejected request does in an episode. */
   skipPlacement(): void {
     this.nextNodeSeq += NODE_SEQ_BLOCK;
+    this.conflictingChange();
+  }
+
+  /** Counts a change that makes plans made on earlier versions stale. */
+  private conflictingChange(): void {
     this.version++;
+    this.lastConflictVersion = this.version;
+  }
+
+  /** Whether a plan made on view `viewVersion` may still be applied (see lastConflictVersion). */
+  acceptsPlanFrom(viewVersion: number): boolean {
+    return viewVersion >= this.lastConflictVersion && viewVersion <= this.version;
   }
 
   /**
@@ -364,7 +383,7 @@ export class NetworkState {
     }
     slice.cost = cost;
     this.nextNodeSeq += NODE_SEQ_BLOCK;
-    this.version++;
+    this.conflictingChange();
   }
 
   /**
@@ -477,7 +496,7 @@ export class NetworkState {
     container.mem += dMem;
     slice.cpu = cpu;
     slice.mem = mem;
-    this.version++;
+    this.conflictingChange();
     return slice;
   }
 
@@ -551,6 +570,8 @@ export class NetworkState {
     }
     const state = new NetworkState(view.seed, config);
     state.version = view.version;
+    // What changed before the view is unknown: only plans made on it are fresh.
+    state.lastConflictVersion = view.version;
     state.nextNodeSeq = view.nextNodeSeq;
     state.cpuCapacity = toMilli(view.local.cpuCapacity);
     state.memCapacity = toMilli(view.local.memCapacity);

@@ -205,7 +205,8 @@ export function applyPlan(
     message,
     viewVersion: state.version,
   });
-  if (plan.viewVersion !== state.version) {
+  // Releases since the plan's view do not make it stale (see NetworkState.lastConflictVersion).
+  if (!state.acceptsPlanFrom(plan.viewVersion)) {
     return refuse(
       'stale-view',
       `plan made on view ${plan.viewVersion}, the network is at ${state.version}`,
