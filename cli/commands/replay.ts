@@ -71,7 +71,10 @@ export function register(program: Command): void {
     )
     .option('--report <dir>', 'write a self-contained HTML report to DIR/index.html')
     .option('--settle-timeout <duration>', 'longest wait for slices to settle', '60s')
-    .option('--keep-streams', "keep the run's JetStream streams and buckets afterwards")
+    .option(
+      '--keep-streams',
+      "keep the run's JetStream streams and buckets, and its Chroma collections, afterwards",
+    )
     .addHelpText('after', HELP)
     .action(async (file: string, flags: ReplayFlags) => {
       await replay(file, flags);

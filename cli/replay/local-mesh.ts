@@ -22,6 +22,7 @@ import {
   type ShutdownPhase,
 } from '../../shared/runtime/process.js';
 import { setupTracing, traceFilePath } from '../../shared/telemetry/index.js';
+import { collectionNames, connectChromaStore } from '../../shared/vectorstore/index.js';
 import { busReplayMesh } from './bus-mesh.js';
 import type { MeshRunOptions, StartMesh } from './runner.js';
 
@@ -160,6 +161,19 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
               await jsm.streams.delete(info.config.name);
           }
         });
+        const chromaUrl = services.chromaUrl;
+        if (chromaUrl) {
+          // Each run bootstraps its own knowledge collection and memory bank: left behind,
+          // every replay would grow the Chroma data directory by a few megabytes.
+          steps.context.onShutdown('drain', 'delete the run collections', async () => {
+            const store = await connectChromaStore({ url: chromaUrl });
+            const names = collectionNames(run.namespace);
+            await Promise.all([
+              store.dropCollection(names.knowledge),
+              store.dropCollection(names.memory),
+            ]);
+          });
+        }
       }
 
       const roles = Object.keys(options.registry);

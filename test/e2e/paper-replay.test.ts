@@ -7,6 +7,7 @@
  * one trace across every agent that handled it.
  */
 import { fileURLToPath } from 'node:url';
+import { ChromaClient } from 'chromadb';
 import { describe, expect, it } from 'vitest';
 import { registerLearnedPolicies } from '../../agents/orchestrator/index.js';
 import type { ReplayRun } from '../../cli/replay/runner.js';
@@ -117,6 +118,12 @@ describe('paper case study through the live mesh', () => {
       traceIds.add(slice.traceId as string);
     }
     expect(traceIds.size).toBe(4);
+
+    // The run cleaned up after itself: none of its Chroma collections is left.
+    const url = new URL(services().chroma.url);
+    const chroma = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+    const left = (await chroma.listCollections()).map((c) => c.name);
+    expect(left.filter((name) => name.startsWith(run.namespace))).toEqual([]);
   });
 
   describe.each(['first-fit', 'local-first', 'qappo', 'ppo'])('replay = eval with %s', (method) => {
