@@ -10,6 +10,7 @@
  * never change (an entry keeps its representative's vector), so the stored
  * top-k plus the batch's new entries always contain the current top-k.
  */
+import { cosine } from '../../shared/embeddings/types.js';
 import type { VectorHit } from '../../shared/vectorstore/types.js';
 import { decodeMemoryEntry, type MemoryEntry } from './entry.js';
 import {
@@ -55,20 +56,6 @@ export interface BatchRules {
   /** Nearest entries examined for a merge. */
   readonly candidates: number;
   readonly maxContributions: number;
-}
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 interface Candidate {

@@ -9,6 +9,7 @@ import type {
 import {
   SITE_CLOUD,
   SITE_LOCAL,
+  applyPlan,
   choiceToPlan,
   type ModelNode,
   type NetworkState,
@@ -75,6 +76,14 @@ export function applyRequest(
     demand,
     plan: planFor(state, sliceId, profile, where, demand),
   };
+}
+
+/** Places a high-latency URLLC slice as `where` says, failing the test if the model refuses. */
+export function placeHighUrllc(state: NetworkState, sliceId: string, where: Where) {
+  const request = applyRequest(state, sliceId, HIGH_URLLC, where);
+  const result = applyPlan(state, request, request.plan);
+  if (result.outcome !== 'applied') throw new Error(result.message);
+  return result;
 }
 
 /** Dependencies of an agent of `role` on `bus`, with the default configuration. */

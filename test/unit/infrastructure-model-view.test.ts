@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkState, applyPlan, viewWithoutSlice } from '../../shared/model/index.js';
-import { DEMAND, HIGH_URLLC, applyRequest, planFor } from './infrastructure-fixtures.js';
-
-function place(state: NetworkState, id: string, where: Parameters<typeof planFor>[3]) {
-  const req = applyRequest(state, id, HIGH_URLLC, where);
-  const result = applyPlan(state, req, req.plan);
-  if (result.outcome !== 'applied') throw new Error(result.message);
-  return result;
-}
+import { DEMAND, HIGH_URLLC, placeHighUrllc, planFor } from './infrastructure-fixtures.js';
 
 describe('viewWithoutSlice', () => {
   it('frees the slice and its own nodes but keeps version and node sequence', () => {
     const state = new NetworkState(11);
-    const a = place(state, 'a', { site: 'local' });
-    place(state, 'b', { site: 'local', join: a.placement.containerId });
-    place(state, 'c', { site: 'cloud' });
+    const a = placeHighUrllc(state, 'a', { site: 'local' });
+    placeHighUrllc(state, 'b', { site: 'local', join: a.placement.containerId });
+    placeHighUrllc(state, 'c', { site: 'cloud' });
     const view = viewWithoutSlice(state, 'c');
     expect(view.version).toBe(state.version);
     expect(view.nextNodeSeq).toBe(state.nextNodeSeq);
@@ -27,7 +20,7 @@ describe('viewWithoutSlice', () => {
 
   it('leaves the state untouched and returns the plain view for an unknown slice', () => {
     const state = new NetworkState(11);
-    place(state, 'a', { site: 'local' });
+    placeHighUrllc(state, 'a', { site: 'local' });
     const before = state.toView();
     expect(viewWithoutSlice(state, 'nobody')).toEqual(before);
     viewWithoutSlice(state, 'a');
@@ -36,8 +29,8 @@ describe('viewWithoutSlice', () => {
 
   it('gives plans that the state accepts as an atomic re-placement', () => {
     const state = new NetworkState(11);
-    const a = place(state, 'a', { site: 'local' });
-    place(state, 'b', { site: 'local', join: a.placement.containerId });
+    const a = placeHighUrllc(state, 'a', { site: 'local' });
+    placeHighUrllc(state, 'b', { site: 'local', join: a.placement.containerId });
     const planning = NetworkState.fromView(viewWithoutSlice(state, 'b'));
     const plan = planFor(planning, 'b', HIGH_URLLC, { site: 'local' });
     const moved = applyPlan(state, { sliceId: 'b', profile: HIGH_URLLC, demand: DEMAND }, plan);

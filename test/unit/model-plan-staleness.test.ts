@@ -5,20 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NetworkState, applyPlan } from '../../shared/model/index.js';
-import { HIGH_URLLC, applyRequest } from './infrastructure-fixtures.js';
-
-function placed(state: NetworkState, id: string, where: Parameters<typeof applyRequest>[3]) {
-  const request = applyRequest(state, id, HIGH_URLLC, where);
-  const result = applyPlan(state, request, request.plan);
-  if (result.outcome !== 'applied') throw new Error(result.message);
-  return result;
-}
+import { HIGH_URLLC, applyRequest, placeHighUrllc } from './infrastructure-fixtures.js';
 
 describe('plan staleness', () => {
   it('applies a plan made before releases only', () => {
     const state = new NetworkState(3);
-    placed(state, 'a', { site: 'local' });
-    placed(state, 'b', { site: 'cloud' });
+    placeHighUrllc(state, 'a', { site: 'local' });
+    placeHighUrllc(state, 'b', { site: 'cloud' });
     const pending = applyRequest(state, 'c', HIGH_URLLC, { site: 'local' });
     state.release('a');
     state.release('b');
@@ -29,9 +22,9 @@ describe('plan staleness', () => {
 
   it('refuses a plan made before another placement, a skipped one or a resize', () => {
     const state = new NetworkState(3);
-    placed(state, 'a', { site: 'local' });
+    placeHighUrllc(state, 'a', { site: 'local' });
     const beforePlacement = applyRequest(state, 'c', HIGH_URLLC, { site: 'local' });
-    placed(state, 'b', { site: 'local' });
+    placeHighUrllc(state, 'b', { site: 'local' });
     expect(applyPlan(state, beforePlacement, beforePlacement.plan)).toMatchObject({
       outcome: 'refused',
       reason: 'stale-view',
@@ -54,7 +47,7 @@ describe('plan staleness', () => {
 
   it('refuses a plan that joins a container a release removed', () => {
     const state = new NetworkState(3);
-    const a = placed(state, 'a', { site: 'local' });
+    const a = placeHighUrllc(state, 'a', { site: 'local' });
     const joining = applyRequest(state, 'c', HIGH_URLLC, {
       site: 'local',
       join: a.placement.containerId,
