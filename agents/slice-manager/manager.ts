@@ -16,6 +16,7 @@ import {
   SliceMeshError,
   SliceRequest,
   SliceTermination,
+  historyCount,
   type SliceRecord,
 } from '../../shared/contracts/index.js';
 import type { Bus, ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
@@ -257,7 +258,7 @@ export class SliceManager {
         if (!entry) continue;
         const persisted = parsePersistedLifecycle(entry.value.snapshot);
         const announced = entry.value.eventsPublished;
-        if (isFinished(persisted) && announced >= persisted.context.record.history.length) {
+        if (isFinished(persisted) && announced >= historyCount(persisted.context.record)) {
           this.#runners.set(key, SliceRunner.finished(deps, persisted.context.record));
           continue;
         }

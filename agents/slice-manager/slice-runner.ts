@@ -21,6 +21,7 @@ import {
   SliceEvent,
   SliceOutcome,
   TERMINAL_SLICE_STATES,
+  historyCount,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
@@ -139,7 +140,7 @@ export class SliceRunner {
       storedJson: JSON.stringify(persisted),
     });
     // Transitions announced before the restart had their spans in the previous process.
-    runner.#spanned = Math.min(eventsPublished, actor.getSnapshot().context.record.history.length);
+    runner.#spanned = Math.min(eventsPublished, historyCount(actor.getSnapshot().context.record));
     runner.#watch();
     resumeLifecycle(actor);
     // Announces transitions stored but not yet published before the restart.
@@ -152,7 +153,7 @@ export class SliceRunner {
     return new SliceRunner(deps, record.sliceId, {
       finishedRecord: record,
       trace: undefined,
-      eventsPublished: record.history.length,
+      eventsPublished: historyCount(record),
     });
   }
 
@@ -191,10 +192,10 @@ export class SliceRunner {
       await this.#put(persisted);
       this.#storedJson = json;
     }
-    const history = persisted.context.record.history;
-    if (history.length > this.#eventsPublished) {
+    const transitions = historyCount(persisted.context.record);
+    if (transitions > this.#eventsPublished) {
       await this.#announce(persisted.context as unknown as LifecycleContext, this.#eventsPublished);
-      this.#eventsPublished = history.length;
+      this.#eventsPublished = transitions;
       await this.#put(persisted);
     }
   }
@@ -280,7 +281,9 @@ export class SliceRunner {
   /** One span per state the slice passes through, lasting as long as it stays there. */
   #openStateSpans(context: LifecycleContext): void {
     const history = context.record.history;
-    for (let i = this.#spanned; i < history.length; i++) {
+    const dropped = context.record.historyDropped ?? 0;
+    // #spanned counts transitions in all; history holds the latest ones (see SLICE_HISTORY_LIMIT).
+    for (let i = Math.max(0, this.#spanned - dropped); i < history.length; i++) {
       const entry = history[i];
       if (!entry) continue;
       this.#stateSpan?.span.end();
@@ -306,7 +309,7 @@ export class SliceRunner {
         this.#stateSpan = { span, context: trace.setSpan(this.#root, span) };
       }
     }
-    this.#spanned = history.length;
+    this.#spanned = dropped + history.length;
   }
 
   async #put(persisted: PersistedLifecycle): Promise<void> {
@@ -321,7 +324,9 @@ export class SliceRunner {
     const { bus } = this.#deps;
     const record = context.record;
     const history = record.history;
-    for (let i = from; i < history.length; i++) {
+    const dropped = record.historyDropped ?? 0;
+    // `from` counts transitions in all; history holds the latest ones (see SLICE_HISTORY_LIMIT).
+    for (let i = Math.max(0, from - dropped); i < history.length; i++) {
       const entry = history[i];
       if (!entry) continue;
       const event: SliceEvent = {
@@ -336,7 +341,7 @@ export class SliceRunner {
       };
       await otelContext.with(this.traceContext(), () =>
         bus.jsPublish(bus.subjects.sliceEvent(this.sliceId), SliceEvent, event, {
-          msgId: `${this.sliceId}:${i}`,
+          msgId: `${this.sliceId}:${dropped + i}`,
           retryForMs: 5_000,
         }),
       );

@@ -15,6 +15,7 @@
  */
 import {
   TERMINAL_SLICE_STATES,
+  historyCount,
   type KpiSample,
   type SlaViolation,
   type SliceEvent,
@@ -138,7 +139,7 @@ export class SliceTracker {
     this.#violations.push(violation);
     // A final slice ignores violations; it will never answer.
     if (tracked.record && isTerminal(tracked.record.state)) return true;
-    this.#unanswered.set(violation.sliceId, tracked.record?.history.length ?? 0);
+    this.#unanswered.set(violation.sliceId, tracked.record ? historyCount(tracked.record) : 0);
     this.#restartQuietPeriods();
     this.#notify();
     return true;
@@ -234,16 +235,16 @@ export class SliceTracker {
   }
 
   #accept(tracked: Tracked, record: SliceRecord): void {
-    const before = tracked.record?.history.length ?? 0;
+    const before = tracked.record ? historyCount(tracked.record) : 0;
+    const transitions = historyCount(record);
     // Records only grow in history; an older one arriving late must not roll state back.
-    if (tracked.record && record.history.length < before) return;
+    if (tracked.record && transitions < before) return;
     tracked.record = record;
-    if (record.history.length > before) {
+    if (transitions > before) {
       // A state change: whatever a surge set off is still moving.
       this.#restartQuietPeriods();
       const seenAt = this.#unanswered.get(record.sliceId);
-      if (seenAt !== undefined && record.history.length > seenAt)
-        this.#unanswered.delete(record.sliceId);
+      if (seenAt !== undefined && transitions > seenAt) this.#unanswered.delete(record.sliceId);
     }
     const terminal = isTerminal(record.state);
     if (terminal) this.#unanswered.delete(record.sliceId);

@@ -388,9 +388,23 @@ export const SliceRecord = z
     /** Present (false) when the request asked that violations not be adapted to. */
     adaptive: z.literal(false).optional(),
     history: z.array(SliceHistoryEntry),
+    /**
+     * Oldest history entries dropped to keep `history` at most
+     * SLICE_HISTORY_LIMIT long (a slice adapted again and again would
+     * otherwise outgrow a message). Absent when nothing was dropped.
+     */
+    historyDropped: z.number().int().positive().optional(),
   })
   .strict();
 export type SliceRecord = z.infer<typeof SliceRecord>;
+
+/** Most history entries a record keeps; older ones are counted in `historyDropped`. */
+export const SLICE_HISTORY_LIMIT = 100;
+
+/** Transitions a slice has made in all: its history, dropped entries included. */
+export function historyCount(record: Pick<SliceRecord, 'history' | 'historyDropped'>): number {
+  return (record.historyDropped ?? 0) + record.history.length;
+}
 
 export const SliceEvent = z
   .object({

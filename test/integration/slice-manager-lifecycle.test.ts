@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  SLICE_HISTORY_LIMIT,
+  SlaViolation,
   SliceEvent,
   SliceGetReply,
   SliceGetRequest,
@@ -12,7 +14,9 @@ import {
   SliceOutcome,
   SliceRequest,
   SliceTermination,
+  historyCount,
   type PlacementReply,
+  type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
@@ -213,6 +217,42 @@ describe('slice-manager over NATS', () => {
     ]);
     expect(doubles.calls.release.get('line-2')).toBe(1);
     expect(manager.records('active').map((r) => r.sliceId)).toEqual(['line-1']);
+  });
+
+  it('announces every transition of a slice adapted again and again, its record bounded', async () => {
+    const id = 'line-3';
+    await bus.jsPublish(bus.subjects.sliceRequest(id), SliceRequest, sliceRequest(id), {
+      msgId: id,
+    });
+    await waitFor(() => reached(id, 'active'), { what: `${id} active` });
+    const adaptations = 55;
+    for (let n = 1; n <= adaptations; n++) {
+      const violation: SlaViolation = {
+        type: 'sla.violation.v1',
+        sliceId: id,
+        at: Date.now(),
+        dimension: 'latency',
+        observed: 45,
+        limit: 30,
+      };
+      await bus.jsPublish(bus.subjects.slaViolation(id), SlaViolation, violation, {
+        msgId: `${id}-violation-${n}`,
+      });
+      await waitFor(() => eventsOf(id).length === 5 + 2 * n, {
+        what: `adaptation ${n} of ${id}`,
+      });
+    }
+    const stream = eventsOf(id);
+    const transitions = 5 + 2 * adaptations;
+    // Every transition announced once, in order, although the record keeps only the latest ones.
+    expect(stream).toHaveLength(transitions);
+    expect(stream.slice(-2).map((e) => e.to)).toEqual(['adapting', 'active']);
+    const last = stream.at(-1)?.record as SliceRecord;
+    expect(last.history).toHaveLength(SLICE_HISTORY_LIMIT);
+    expect(historyCount(last)).toBe(transitions);
+    const stored = manager.records().find((r) => r.sliceId === id) as SliceRecord;
+    expect(historyCount(stored)).toBe(transitions);
+    expect(stored.history.length).toBeLessThanOrEqual(SLICE_HISTORY_LIMIT);
   });
 });
 

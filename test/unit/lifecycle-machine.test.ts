@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor, fromPromise, waitFor } from 'xstate';
 import {
+  SLICE_HISTORY_LIMIT,
   SliceMeshError,
   SliceRecord,
+  historyCount,
   type ApplyReply,
   type ApplyRequest,
   type DeclineReply,
@@ -470,6 +472,39 @@ describe('slice lifecycle machine', () => {
     await reach(actor, 'rejected');
     expect(actor.getSnapshot().context.record.reason).toBe('qappo: nothing fits');
     expect(fakes.decline.calls).toHaveLength(1);
+  });
+
+  it('keeps the history bounded, counting the entries it drops', async () => {
+    const fakes = healthyFakes('s1');
+    fakes.view.respond = (_, call) => viewReply(call);
+    fakes.plan.respond = (input) => plannedReply('s1', input.request.view.version);
+    const { actor } = start(sliceRequest('s1'), fakes);
+    await reach(actor, 'active');
+    const adaptations = 60;
+    for (let n = 1; n <= adaptations; n++) {
+      actor.send({
+        type: 'sla.violation.v1',
+        sliceId: 's1',
+        at: 3_000 + n,
+        dimension: 'latency',
+        observed: 45,
+        limit: 30,
+      });
+      await waitFor(
+        actor,
+        (s) => s.context.causes.at(-1) === 'adapted' && fakes.apply.calls.length === n + 1,
+      );
+    }
+    const { record, causes } = actor.getSnapshot().context;
+    // requested, interpreting, planning, deploying, active, then adapting + active per violation.
+    const transitions = 5 + 2 * adaptations;
+    expect(record.history).toHaveLength(SLICE_HISTORY_LIMIT);
+    expect(record.historyDropped).toBe(transitions - SLICE_HISTORY_LIMIT);
+    expect(historyCount(record)).toBe(transitions);
+    expect(causes).toHaveLength(SLICE_HISTORY_LIMIT);
+    expect(record.history.at(-1)?.state).toBe('active');
+    expect(causes.at(-1)).toBe('adapted');
+    actor.stop();
   });
 
   it('records a violation of a non-adaptive slice without re-placing it', async () => {

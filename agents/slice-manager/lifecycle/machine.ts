@@ -11,6 +11,7 @@
  */
 import { assign, fromPromise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import {
+  SLICE_HISTORY_LIMIT,
   SliceMeshError,
   isSliceMeshError,
   type ApplyReply,
@@ -424,13 +425,19 @@ export function createLifecycleMachine(options: LifecycleOptions) {
         const next = context.next ?? { cause: params.state };
         const entry: SliceHistoryEntry = { state: params.state, at: stamp() };
         if (next.note !== undefined) entry.note = clip(next.note);
+        const history = [...context.record.history, entry];
+        const causes = [...context.causes, next.cause];
+        // Bounded: the oldest entries go first, counted so positions stay absolute.
+        const excess = Math.max(0, history.length - SLICE_HISTORY_LIMIT);
+        const record: SliceRecord = {
+          ...context.record,
+          state: params.state,
+          history: excess > 0 ? history.slice(excess) : history,
+        };
+        if (excess > 0) record.historyDropped = (context.record.historyDropped ?? 0) + excess;
         return {
-          record: {
-            ...context.record,
-            state: params.state,
-            history: [...context.record.history, entry],
-          },
-          causes: [...context.causes, next.cause],
+          record,
+          causes: excess > 0 ? causes.slice(excess) : causes,
           next: undefined,
         };
       }),
