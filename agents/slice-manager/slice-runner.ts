@@ -62,6 +62,14 @@ const PLACING_STATES: ReadonlySet<string> = new Set(['planning', 'deploying', 'a
 /** Causes after which a slice's deployment outcome is worth remembering. */
 const OUTCOME_CAUSES = new Set(['applied', 'adapted']);
 const FLUSH_RETRY_MAX_MS = 5_000;
+/**
+ * How long the count of announced transitions may go unstored. The next
+ * snapshot carries it anyway; for a slice that then stays put it is written
+ * after this delay. A restart in between announces the latest transitions
+ * again under the same message ids, which JetStream drops as duplicates.
+ * (Writing it after every announcement cost a KV write per transition.)
+ */
+const ANNOUNCED_COUNT_DELAY_MS = 250;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -84,6 +92,9 @@ export class SliceRunner {
   readonly #finishedRecord: SliceRecord | undefined;
   readonly #root: Context;
   #eventsPublished: number;
+  /** `eventsPublished` as last written to the store. */
+  #storedCount: number;
+  #countTimer: NodeJS.Timeout | undefined;
   #storedJson: string | undefined;
   #flushQueued = false;
   #stopped = false;
@@ -108,6 +119,7 @@ export class SliceRunner {
     this.#finishedRecord = options.finishedRecord;
     this.#root = extractTraceContext(carrierOf(options.trace), ROOT_CONTEXT);
     this.#eventsPublished = options.eventsPublished;
+    this.#storedCount = options.eventsPublished;
     this.#storedJson = options.storedJson;
     this.#spanned = 0;
   }
@@ -188,22 +200,50 @@ export class SliceRunner {
     if (!this.#actor || this.#stopped) return;
     const persisted = persistLifecycle(this.#actor);
     const json = JSON.stringify(persisted);
-    if (json !== this.#storedJson) {
-      await this.#put(persisted);
-      this.#storedJson = json;
-    }
+    if (json !== this.#storedJson) await this.#store(persisted, json);
     const transitions = historyCount(persisted.context.record);
     if (transitions > this.#eventsPublished) {
       await this.#announce(persisted.context as unknown as LifecycleContext, this.#eventsPublished);
       this.#eventsPublished = transitions;
-      await this.#put(persisted);
+      // A finished slice stores no further snapshot: its count is written now.
+      if (TERMINAL_SLICE_STATES.includes(persisted.context.record.state))
+        await this.#store(persisted, json);
+      else this.#storeCountLater();
     }
+  }
+
+  /** Writes the announced count soon, unless a snapshot written meanwhile carries it. */
+  #storeCountLater(): void {
+    if (this.#countTimer !== undefined) return;
+    this.#countTimer = setTimeout(() => {
+      this.#countTimer = undefined;
+      void this.#deps.queue.run(this.sliceId, async () => {
+        try {
+          await this.#storeCount();
+        } catch (error) {
+          // The next snapshot carries it; until then a restart re-announces (deduplicated).
+          this.#deps.logger.warn('could not store the announced count of a slice', {
+            sliceId: this.sliceId,
+            error,
+          });
+        }
+      });
+    }, ANNOUNCED_COUNT_DELAY_MS);
+    this.#countTimer.unref();
+  }
+
+  async #storeCount(): Promise<void> {
+    if (!this.#actor || this.#stopped || this.#storedCount >= this.#eventsPublished) return;
+    // The latest snapshot: transitions in it not announced yet are above the count, as after any write.
+    const persisted = persistLifecycle(this.#actor);
+    await this.#store(persisted, JSON.stringify(persisted));
   }
 
   /** Stores the latest snapshot (best effort), then stops the actor. Run it inside the slice's queue. */
   async close(): Promise<void> {
     try {
       await this.flush();
+      await this.#storeCount();
     } catch (error) {
       this.#deps.logger.warn(
         'could not store a slice at shutdown; it resumes from its last stored state',
@@ -228,6 +268,8 @@ export class SliceRunner {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearTimeout(this.#countTimer);
+    this.#countTimer = undefined;
     this.#deps.placementLock?.release(this.sliceId);
     this.#unsubscribe?.();
     this.#actor?.stop();
@@ -312,12 +354,16 @@ export class SliceRunner {
     this.#spanned = dropped + history.length;
   }
 
-  async #put(persisted: PersistedLifecycle): Promise<void> {
+  /** Writes `persisted` (serialised as `json`) with the count of transitions announced so far. */
+  async #store(persisted: PersistedLifecycle, json: string): Promise<void> {
+    const eventsPublished = this.#eventsPublished;
     await this.#deps.store.put(this.sliceId, {
       type: 'slice.snapshot.v1',
       snapshot: persisted as unknown as Record<string, unknown>,
-      eventsPublished: this.#eventsPublished,
+      eventsPublished,
     });
+    this.#storedJson = json;
+    this.#storedCount = Math.max(this.#storedCount, eventsPublished);
   }
 
   async #announce(context: LifecycleContext, from: number): Promise<void> {

@@ -30,6 +30,7 @@ import {
   type SliceManagerAgent,
 } from '../../agents/slice-manager/index.js';
 import { SliceManager } from '../../agents/slice-manager/manager.js';
+import { openSliceStore } from '../../agents/slice-manager/store.js';
 import { uniqueNamespace, useNatsServer } from '../helpers/nats.js';
 import {
   plannedReply,
@@ -126,6 +127,16 @@ describe('slice-manager over NATS', () => {
 
     await waitFor(() => outcomes.find((o) => o.sliceId === 'line-1'), { what: 'an outcome' });
     expect(outcomes.find((o) => o.sliceId === 'line-1')?.served).toBe(true);
+  });
+
+  it('stores how many transitions it announced, soon after the slice settles', async () => {
+    const store = await openSliceStore(bus);
+    // line-1 went requested → active (five transitions) and has stayed put since.
+    await waitFor(async () => (await store.get('line-1'))?.value.eventsPublished === 5, {
+      what: 'the announced count of line-1 stored',
+    });
+    const stored = await store.get('line-1');
+    expect(stored?.value.eventsPublished).toBe(5);
   });
 
   it('answers get and list from its records, and get of an unknown slice with a typed error', async () => {
