@@ -133,6 +133,8 @@ interface RequestFlags extends SlaFlags {
   cpu?: string;
   mem?: string;
   lifetime?: string;
+  /** false with --no-adapt. */
+  adapt?: boolean;
   timeout: string;
   json?: boolean;
 }
@@ -170,6 +172,7 @@ export function buildRequest(flags: RequestFlags, now: number): SliceRequest {
     ...(flags.lifetime !== undefined
       ? { lifetimeMs: durationFlag('--lifetime', flags.lifetime) }
       : {}),
+    ...(flags.adapt === false ? { adaptive: false } : {}),
     submittedAt: now,
   };
   const parsed = SliceRequest.safeParse(candidate);
@@ -299,6 +302,10 @@ export function register(program: Command): void {
     .option(
       '--lifetime <duration>',
       'release the slice this long after it becomes active, e.g. 5s, 2m',
+    )
+    .option(
+      '--no-adapt',
+      'record SLA violations of the slice without re-placing it (default: adapt)',
     )
     .option('--timeout <duration>', 'how long to wait for the slice to become active', '30s')
     .option('--json', 'print the slice record as JSON')

@@ -31,6 +31,12 @@ describe('slicemesh request: building the request', () => {
     });
   });
 
+  it('asks for no adaptation only with --no-adapt', () => {
+    expect(buildRequest({ ...BASE, adapt: false }, 1).adaptive).toBe(false);
+    expect('adaptive' in buildRequest({ ...BASE, adapt: true }, 1)).toBe(false);
+    expect('adaptive' in buildRequest(BASE, 1)).toBe(false);
+  });
+
   it('generates distinct ids that fit a subject token', () => {
     const a = buildRequest(BASE, 1_000).sliceId;
     const b = buildRequest(BASE, 1_000).sliceId;
