@@ -28,6 +28,7 @@ import {
   fillActionMask,
   hasPolicy,
   newChoice,
+  onlinePolicies,
   previewAction,
   type Policy,
   type SliceSpec,
@@ -254,6 +255,13 @@ export function createOrchestratorAgent(
         throw new SliceMeshError(
           'config',
           `SLICEMESH_ORCHESTRATOR_METHOD: unknown method "${method}"`,
+        );
+      }
+      if (!isLearnedMethod(method) && !onlinePolicies().includes(method)) {
+        throw new SliceMeshError(
+          'config',
+          `method "${method}" decides a whole request sequence at once and runs only in evaluation (slicemesh eval); ` +
+            `the orchestrator places one slice at a time: use ${[...LEARNED_METHODS, ...onlinePolicies()].join(', ')}`,
         );
       }
       await reload();

@@ -109,6 +109,15 @@ async function rawRequest(bus: Bus, data: string): Promise<SliceMeshError | unde
 }
 
 describe('orchestrator service', () => {
+  it('refuses to start with a method that only runs in evaluation episodes', async () => {
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const agent = createOrchestratorAgent({ bus }, { method: 'oracle', modelDir });
+    await expect(agent.start()).rejects.toMatchObject({
+      code: 'config',
+      message: expect.stringMatching(/"oracle".*runs only in evaluation.*first-fit/),
+    });
+  });
+
   it('plans with the learned policy, reports its decision and traces it', async () => {
     await writeCheckpoint('local-new', 100);
     const tracing = testTracing('orchestrator');

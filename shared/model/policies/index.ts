@@ -45,5 +45,6 @@ if (!hasPolicy('local-first')) {
   });
   registerPolicy('oracle', (options) => createOracle(options.config), {
     description: 'exact optimum: ILP over the whole request sequence (HiGHS)',
+    online: false,
   });
 }

@@ -11,6 +11,12 @@ export interface PolicyRegistration {
   readonly name: string;
   readonly description: string;
   readonly factory: PolicyFactory;
+  /**
+   * False for a method that decides a whole request sequence at once (the
+   * exact oracle): it runs in evaluation episodes, not as the live
+   * orchestrator, which places one slice at a time.
+   */
+  readonly online: boolean;
 }
 
 const registry = new Map<string, PolicyRegistration>();
@@ -21,7 +27,7 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 export function registerPolicy(
   name: string,
   factory: PolicyFactory,
-  options: { description?: string; replace?: boolean } = {},
+  options: { description?: string; replace?: boolean; online?: boolean } = {},
 ): void {
   if (!NAME.test(name)) {
     throw new SliceMeshError(
@@ -32,7 +38,12 @@ export function registerPolicy(
   if (registry.has(name) && options.replace !== true) {
     throw new SliceMeshError('duplicate', `a policy named "${name}" is already registered`);
   }
-  registry.set(name, { name, description: options.description ?? '', factory });
+  registry.set(name, {
+    name,
+    description: options.description ?? '',
+    factory,
+    online: options.online ?? true,
+  });
 }
 
 export function listPolicies(): PolicyRegistration[] {
@@ -41,6 +52,11 @@ export function listPolicies(): PolicyRegistration[] {
 
 export function hasPolicy(name: string): boolean {
   return registry.has(name);
+}
+
+/** Names of the registered methods that can place slices one at a time (see `online`). */
+export function onlinePolicies(): string[] {
+  return [...registry.values()].filter((r) => r.online).map((r) => r.name);
 }
 
 /** Instantiates a registered method; throws `config` naming the known ones when unknown. */
