@@ -126,54 +126,57 @@ describe('paper case study through the live mesh', () => {
     expect(left.filter((name) => name.startsWith(run.namespace))).toEqual([]);
   });
 
-  describe.each(['first-fit', 'local-first', 'qappo', 'ppo'])('replay = eval with %s', (method) => {
-    it.each([4, 8, 12, 16, 20])(
-      '%i requests: same served flags, figures and availability',
-      async (requests) => {
-        const [run, expected] = await Promise.all([
-          replayPaper(method, requests),
-          evaluatePaper(method, requests),
-        ]);
-        const { result } = run;
-        expect(result.method).toBe(method);
-        expect(
-          result.slices.map((s) => ({
-            id: s.id,
-            placed: s.finalState === 'active',
-            served: s.served,
-            latencyMs: s.latencyMs,
-            cost: s.cost,
-            reliabilityCost: s.reliabilityCost,
-          })),
-        ).toEqual(
-          expected.map((s) => ({
-            id: s.id,
-            placed: s.placed,
-            served: s.served,
-            latencyMs: s.placed ? s.latencyMs : null,
-            cost: s.placed ? s.cost : null,
-            reliabilityCost: s.placed ? s.reliabilityCost : null,
-          })),
-        );
-        const placed = expected.filter((s) => s.placed);
-        const mean = (pick: (s: SliceResult) => number) =>
-          placed.reduce((sum, s) => sum + pick(s), 0) / placed.length;
-        expect(result.summary.availability).toBe(
-          expected.filter((s) => s.served).length / requests,
-        );
-        expect(result.summary.avgLatencyMs).toBeCloseTo(
-          mean((s) => s.latencyMs),
-          9,
-        );
-        expect(result.summary.avgCost).toBeCloseTo(
-          mean((s) => s.cost),
-          9,
-        );
-        expect(result.summary.avgReliabilityCost).toBeCloseTo(
-          mean((s) => s.reliabilityCost),
-          9,
-        );
-      },
-    );
-  });
+  describe.each(['first-fit', 'local-first', 'random', 'qappo', 'ppo'])(
+    'replay = eval with %s',
+    (method) => {
+      it.each([4, 8, 12, 16, 20])(
+        '%i requests: same served flags, figures and availability',
+        async (requests) => {
+          const [run, expected] = await Promise.all([
+            replayPaper(method, requests),
+            evaluatePaper(method, requests),
+          ]);
+          const { result } = run;
+          expect(result.method).toBe(method);
+          expect(
+            result.slices.map((s) => ({
+              id: s.id,
+              placed: s.finalState === 'active',
+              served: s.served,
+              latencyMs: s.latencyMs,
+              cost: s.cost,
+              reliabilityCost: s.reliabilityCost,
+            })),
+          ).toEqual(
+            expected.map((s) => ({
+              id: s.id,
+              placed: s.placed,
+              served: s.served,
+              latencyMs: s.placed ? s.latencyMs : null,
+              cost: s.placed ? s.cost : null,
+              reliabilityCost: s.placed ? s.reliabilityCost : null,
+            })),
+          );
+          const placed = expected.filter((s) => s.placed);
+          const mean = (pick: (s: SliceResult) => number) =>
+            placed.reduce((sum, s) => sum + pick(s), 0) / placed.length;
+          expect(result.summary.availability).toBe(
+            expected.filter((s) => s.served).length / requests,
+          );
+          expect(result.summary.avgLatencyMs).toBeCloseTo(
+            mean((s) => s.latencyMs),
+            9,
+          );
+          expect(result.summary.avgCost).toBeCloseTo(
+            mean((s) => s.cost),
+            9,
+          );
+          expect(result.summary.avgReliabilityCost).toBeCloseTo(
+            mean((s) => s.reliabilityCost),
+            9,
+          );
+        },
+      );
+    },
+  );
 });
