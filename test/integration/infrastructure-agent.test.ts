@@ -8,6 +8,8 @@ import { type Bus, errorFromReply } from '../../shared/bus/index.js';
 import {
   ApplyReply,
   ApplyRequest,
+  DeclineReply,
+  DeclineRequest,
   KpiSample,
   ReleaseReply,
   ReleaseRequest,
@@ -19,7 +21,7 @@ import {
   type NetworkView,
   type SliceProfile,
 } from '../../shared/contracts/index.js';
-import { NetworkState } from '../../shared/model/index.js';
+import { NODE_SEQ_BLOCK, NetworkState } from '../../shared/model/index.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { testTracing } from '../helpers/tracing.js';
@@ -134,6 +136,34 @@ describe('infrastructure agent', () => {
 
     const first = await waitFor(() => samples.find((s) => s.sliceId === 's1'));
     expect(first).toMatchObject({ latencyMs: 30, cost: 30, sharing: 1, load: 1, cpu: DEMAND.cpu });
+  });
+
+  it('takes one client’s requests in the order they were sent (what the placement lock relies on)', async () => {
+    const { client } = await setup();
+    const empty = await view(client);
+    const plan = planFor(NetworkState.fromView(empty), 's1', HIGH_URLLC, { site: 'local' });
+    // Sent back to back, without waiting for the apply's reply.
+    const applying = client.request(
+      client.subjects.infraApply(),
+      ApplyRequest,
+      { type: 'infra.apply.request.v1', sliceId: 's1', profile: HIGH_URLLC, demand: DEMAND, plan },
+      ApplyReply,
+    );
+    const declining = client.request(
+      client.subjects.infraDecline(),
+      DeclineRequest,
+      { type: 'infra.decline.request.v1', sliceId: 'r1' },
+      DeclineReply,
+    );
+    const seen = view(client);
+    const [reply, declined, after] = await Promise.all([applying, declining, seen]);
+    const placed = applied(reply);
+    expect(placed.viewVersion).toBe(empty.version + 1);
+    expect(declined).toMatchObject({ counted: true, viewVersion: empty.version + 2 });
+    // The view asked for last already shows both.
+    expect(after.version).toBe(empty.version + 2);
+    expect(after.containers.map((c) => c.id)).toEqual([placed.placement.containerId]);
+    expect(after.nextNodeSeq).toBe(empty.nextNodeSeq + 2 * NODE_SEQ_BLOCK);
   });
 
   it('refuses a plan made on a stale view and leaves the state as it was', async () => {
