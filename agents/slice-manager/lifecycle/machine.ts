@@ -184,17 +184,22 @@ function requirePlan(context: LifecycleContext) {
   return context.record.plan;
 }
 
-function inferenceInput(context: LifecycleContext): CallInput<InferenceRequest> {
-  const { sliceId, text, sla } = context.record;
-  const request: InferenceRequest = { type: 'interpreter.infer.request.v1', sliceId, text };
-  if (sla) request.sla = sla;
+/** The envelope every call of the slice gets: its id, trace, the call's timeout and attempt. */
+function callInput<T>(context: LifecycleContext, request: T, timeoutMs: number): CallInput<T> {
   return {
     request,
     sliceId: context.record.sliceId,
     trace: context.trace,
-    timeoutMs: context.limits.interpretTimeoutMs,
+    timeoutMs,
     attempt: context.attempts + 1,
   };
+}
+
+function inferenceInput(context: LifecycleContext): CallInput<InferenceRequest> {
+  const { sliceId, text, sla } = context.record;
+  const request: InferenceRequest = { type: 'interpreter.infer.request.v1', sliceId, text };
+  if (sla) request.sla = sla;
+  return callInput(context, request, context.limits.interpretTimeoutMs);
 }
 
 function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
@@ -202,13 +207,7 @@ function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
   // Re-placement: the infrastructure swaps a slice's resources atomically, so
   // plan on a view in which what the slice holds is already free.
   if (context.mayHoldResources) request.excludeSliceId = context.record.sliceId;
-  return {
-    request,
-    sliceId: context.record.sliceId,
-    trace: context.trace,
-    timeoutMs: context.limits.viewTimeoutMs,
-    attempt: context.attempts + 1,
-  };
+  return callInput(context, request, context.limits.viewTimeoutMs);
 }
 
 function placementInput(context: LifecycleContext): CallInput<PlacementRequest> {
@@ -222,49 +221,34 @@ function placementInput(context: LifecycleContext): CallInput<PlacementRequest> 
     view: requireView(context),
   };
   if (context.adaptation?.avoid) request.avoid = context.adaptation.avoid;
-  return {
-    request,
-    sliceId: context.record.sliceId,
-    trace: context.trace,
-    timeoutMs: context.limits.planTimeoutMs,
-    attempt: context.attempts + 1,
-  };
+  return callInput(context, request, context.limits.planTimeoutMs);
 }
 
 function applyInput(context: LifecycleContext): CallInput<ApplyRequest> {
-  return {
-    request: {
-      type: 'infra.apply.request.v1',
-      sliceId: context.record.sliceId,
-      profile: interpretation(context).profile,
-      demand: demandOf(context),
-      plan: requirePlan(context),
-    },
+  const request: ApplyRequest = {
+    type: 'infra.apply.request.v1',
     sliceId: context.record.sliceId,
-    trace: context.trace,
-    timeoutMs: context.limits.applyTimeoutMs,
-    attempt: context.attempts + 1,
+    profile: interpretation(context).profile,
+    demand: demandOf(context),
+    plan: requirePlan(context),
   };
+  return callInput(context, request, context.limits.applyTimeoutMs);
 }
 
 function releaseInput(context: LifecycleContext): CallInput<ReleaseRequest> {
-  return {
-    request: { type: 'infra.release.request.v1', sliceId: context.record.sliceId },
+  const request: ReleaseRequest = {
+    type: 'infra.release.request.v1',
     sliceId: context.record.sliceId,
-    trace: context.trace,
-    timeoutMs: context.limits.releaseTimeoutMs,
-    attempt: context.attempts + 1,
   };
+  return callInput(context, request, context.limits.releaseTimeoutMs);
 }
 
 function declineInput(context: LifecycleContext): CallInput<DeclineRequest> {
-  return {
-    request: { type: 'infra.decline.request.v1', sliceId: context.record.sliceId },
+  const request: DeclineRequest = {
+    type: 'infra.decline.request.v1',
     sliceId: context.record.sliceId,
-    trace: context.trace,
-    timeoutMs: context.limits.applyTimeoutMs,
-    attempt: 1,
   };
+  return callInput(context, request, context.limits.applyTimeoutMs);
 }
 
 /** Record and context after an interpreter reply, explicit SLA classes winning. */
