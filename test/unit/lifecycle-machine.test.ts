@@ -15,6 +15,7 @@ import {
   type PlacementRequest,
   type ReleaseReply,
   type ReleaseRequest,
+  type SlaViolation,
   type SliceRequest,
   type SliceState,
   type ViewReply,
@@ -39,6 +40,19 @@ import {
 } from '../helpers/slice-doubles.js';
 
 const NEVER = Symbol('never answers');
+
+/** An SLA violation of s1: 45 ms latency against a 30 ms limit, unless overridden. */
+function slaViolation(overrides: Partial<SlaViolation> = {}): SlaViolation {
+  return {
+    type: 'sla.violation.v1',
+    sliceId: 's1',
+    at: 3_000,
+    dimension: 'latency',
+    observed: 45,
+    limit: 30,
+    ...overrides,
+  };
+}
 
 /** A stand-in for one agent: records every call and answers with `respond`. */
 class FakeService<TReq, TRep> {
@@ -305,14 +319,7 @@ describe('slice lifecycle machine', () => {
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
 
-    actor.send({
-      type: 'sla.violation.v1',
-      sliceId: 's1',
-      at: 3_000,
-      dimension: 'latency',
-      observed: 45,
-      limit: 30,
-    });
+    actor.send(slaViolation());
     await waitFor(actor, (s) => s.context.record.placement?.containerId === 'c-2');
 
     expect(states(actor).slice(-3)).toEqual(['active', 'adapting', 'active']);
@@ -338,14 +345,7 @@ describe('slice lifecycle machine', () => {
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
 
-    actor.send({
-      type: 'sla.violation.v1',
-      sliceId: 's1',
-      at: 3_000,
-      dimension: 'latency',
-      observed: 45,
-      limit: 30,
-    });
+    actor.send(slaViolation());
     await waitFor(actor, (s) => s.context.causes.at(-1) === 'adaptation-rejected');
 
     const record = actor.getSnapshot().context.record;
@@ -482,14 +482,7 @@ describe('slice lifecycle machine', () => {
     await reach(actor, 'active');
     const adaptations = 60;
     for (let n = 1; n <= adaptations; n++) {
-      actor.send({
-        type: 'sla.violation.v1',
-        sliceId: 's1',
-        at: 3_000 + n,
-        dimension: 'latency',
-        observed: 45,
-        limit: 30,
-      });
+      actor.send(slaViolation({ at: 3_000 + n }));
       await waitFor(
         actor,
         (s) => s.context.causes.at(-1) === 'adapted' && fakes.apply.calls.length === n + 1,
@@ -513,14 +506,7 @@ describe('slice lifecycle machine', () => {
     await reach(actor, 'active');
     expect(actor.getSnapshot().context.record.adaptive).toBe(false);
 
-    actor.send({
-      type: 'sla.violation.v1',
-      sliceId: 's1',
-      at: 3_000,
-      dimension: 'reliability',
-      observed: 3,
-      limit: 2,
-    });
+    actor.send(slaViolation({ dimension: 'reliability', observed: 3, limit: 2 }));
     await waitFor(actor, (s) => s.context.causes.at(-1) === 'violation');
 
     const record = actor.getSnapshot().context.record;
@@ -631,14 +617,7 @@ describe('slice lifecycle machine', () => {
     actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
     await reach(actor, 'terminating');
     actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 10 });
-    actor.send({
-      type: 'sla.violation.v1',
-      sliceId: 's1',
-      at: 3,
-      dimension: 'cost',
-      observed: 50,
-      limit: 40,
-    });
+    actor.send(slaViolation({ at: 3, dimension: 'cost', observed: 50, limit: 40 }));
     await settle();
     expect(fakes.release.calls).toHaveLength(1);
     expect(states(actor).at(-1)).toBe('terminating');
@@ -662,14 +641,7 @@ describe('slice lifecycle machine', () => {
     const { actor, clock } = start(sliceRequest('s1', { lifetimeMs: 5_000 }), fakes);
     await reach(actor, 'active');
     clock.increment(3_000);
-    actor.send({
-      type: 'sla.violation.v1',
-      sliceId: 's1',
-      at: 3,
-      dimension: 'latency',
-      observed: 50,
-      limit: 30,
-    });
+    actor.send(slaViolation({ at: 3, observed: 50 }));
     await waitFor(actor, (s) => s.context.causes.at(-1) === 'adapted');
     clock.increment(1_999);
     expect(actor.getSnapshot().context.record.state).toBe('active');
