@@ -123,8 +123,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       );
     }));
 
+  /** Counts a refused inbound message and logs it: the first few per key and code at warn. */
   const noteInvalid = (key: string, error: SliceMeshError, subject: string) => {
-    const count = counters.snapshot().invalid[key]?.[error.code] ?? 0;
+    const count = counters.invalid(key, error.code);
     const fields = { subject, code: error.code, count, reason: error.message.slice(0, 300) };
     if (count <= LOUD_REFUSALS) logger.warn('refused an invalid message', fields);
     else logger.debug('refused an invalid message', fields);
@@ -237,7 +238,6 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         try {
           const decoded = decodeMessage(schema, m.data, limit);
           if (!decoded.ok) {
-            counters.invalid(subject, decoded.error.code);
             noteInvalid(subject, decoded.error, m.subject);
             recordError(span, decoded.error);
             // Someone waits for an answer: tell them why, rather than letting them time out.
@@ -318,7 +318,6 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         try {
           const decoded = decodeMessage(requestSchema, m.data, limit);
           if (!decoded.ok) {
-            counters.invalid(subject, decoded.error.code);
             noteInvalid(subject, decoded.error, m.subject);
             recordError(span, decoded.error);
             respondError(m, decoded.error);

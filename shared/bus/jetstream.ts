@@ -46,7 +46,7 @@ export interface JsDeps {
   logger: Logger;
   counters: CounterSet;
   maxPayloadBytes: number;
-  /** Logs a refused message (rate-limited by the bus). */
+  /** Counts a refused message and logs it (rate-limited by the bus). */
   noteInvalid(key: string, error: SliceMeshError, subject: string): void;
 }
 
@@ -234,7 +234,6 @@ export async function consume<S extends z.ZodType>(
     try {
       const decoded = decodeMessage(schema, m.data, maxPayloadBytes);
       if (!decoded.ok) {
-        deps.counters.invalid(filterSubject, decoded.error.code);
         deps.noteInvalid(filterSubject, decoded.error, m.subject);
         recordError(span, decoded.error);
         terminate(m, decoded.error);
