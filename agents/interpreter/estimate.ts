@@ -8,7 +8,6 @@ import {
   PREFERENCE_DIMENSIONS,
   PRIORITY_CLASSES,
   SERVICE_TYPES,
-  type CostClass,
   type PreferenceDimension,
   type ServiceType,
 } from '../../shared/contracts/common.js';
@@ -44,6 +43,16 @@ function vote<K extends string>(
   const scores = Object.fromEntries(order.map((k) => [k, 0])) as Record<K, number>;
   for (const n of neighbours) scores[pick(n)] += n.weight;
   return scores;
+}
+
+/** The winning class of the voters' weighted vote, or `fallback` when there are none. */
+function classVote<K extends string>(
+  voters: readonly Neighbour[],
+  order: readonly K[],
+  pick: (n: Neighbour) => K,
+  fallback: K,
+): K {
+  return voters.length > 0 ? argmax(vote(voters, order, pick), order) : fallback;
 }
 
 const rank = (c: Priority) => PRIORITY_CLASSES.indexOf(c); // 0 = high
@@ -84,27 +93,14 @@ export function estimateFromNeighbours(
   // Classes: vote among the examples of the chosen service type (all if none).
   const sameType = neighbours.filter((n) => n.entry.profile.serviceType === serviceType);
   const voters = sameType.length > 0 ? sameType : neighbours;
-  let latencyClass: Priority =
-    voters.length > 0
-      ? argmax(
-          vote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.latency),
-          PRIORITY_CLASSES,
-        )
-      : 'medium';
-  let reliabilityClass: Priority =
-    voters.length > 0
-      ? argmax(
-          vote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.reliability),
-          PRIORITY_CLASSES,
-        )
-      : 'medium';
-  let costClass: CostClass =
-    voters.length > 0
-      ? argmax(
-          vote(voters, COST_CLASSES, (n) => n.entry.profile.cost),
-          COST_CLASSES,
-        )
-      : 'general';
+  let latencyClass = classVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.latency, 'medium');
+  let reliabilityClass = classVote(
+    voters,
+    PRIORITY_CLASSES,
+    (n) => n.entry.profile.reliability,
+    'medium',
+  );
+  let costClass = classVote(voters, COST_CLASSES, (n) => n.entry.profile.cost, 'general');
 
   // Stated figures and explicit phrases outrank the neighbours' classes.
   const ms = cues.figures.latencyMs;
