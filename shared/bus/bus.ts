@@ -199,15 +199,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         nc.publish(subject, data, withHeaders(headers));
         return;
       }
-      const { span } = startSendSpan(
-        tracer,
-        SpanKind.PRODUCER,
-        SPAN.busPublish,
-        subject,
-        msg,
-        headers,
-        'send',
-      );
+      const span = startSendSpan(tracer, SpanKind.PRODUCER, SPAN.busPublish, subject, msg, headers);
       try {
         nc.publish(subject, data, withHeaders(headers));
       } catch (error) {
@@ -266,15 +258,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       const timeout = requestOptions.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const data = encodeMessage(requestSchema, msg, `request to ${subject}`);
       const headers = requestOptions.headers ?? natsHeaders();
-      const { span } = startSendSpan(
-        tracer,
-        SpanKind.CLIENT,
-        SPAN.busRequest,
-        subject,
-        msg,
-        headers,
-        'send',
-      );
+      const span = startSendSpan(tracer, SpanKind.CLIENT, SPAN.busRequest, subject, msg, headers);
       try {
         let reply: Msg;
         try {

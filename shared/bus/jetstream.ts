@@ -111,14 +111,13 @@ export async function jsPublish<S extends z.ZodType>(
   if (options.replyTo) headers.set(HEADER.replyTo, options.replyTo);
   const timeout = options.timeoutMs ?? 5_000;
   const deadline = Date.now() + (options.retryForMs ?? 0);
-  const { span } = startSendSpan(
+  const span = startSendSpan(
     deps.tracer,
     SpanKind.PRODUCER,
     SPAN.busJsPublish,
     subject,
     msg,
     headers,
-    'send',
   );
   span.setAttribute(ATTR.messagingMessageId, options.msgId);
   try {

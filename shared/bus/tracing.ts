@@ -30,8 +30,7 @@ export function startSendSpan(
   subject: string,
   msg: unknown,
   headers: MsgHdrs,
-  operation: string,
-): { span: Span; context: Context } {
+): Span {
   const parent = otelContext.active();
   const span = tracer.startSpan(
     `${name} ${subject}`,
@@ -40,15 +39,14 @@ export function startSendSpan(
       attributes: {
         [ATTR.messagingSystem]: 'nats',
         [ATTR.messagingDestination]: subject,
-        [ATTR.messagingOperation]: operation,
+        [ATTR.messagingOperation]: 'send',
         ...messageAttributes(msg),
       },
     },
     parent,
   );
-  const ctx = trace.setSpan(parent, span);
-  injectTraceContext(headers, ctx);
-  return { span, context: ctx };
+  injectTraceContext(headers, trace.setSpan(parent, span));
+  return span;
 }
 
 /** Starts the SERVER/CONSUMER span of a handler, child of the sender's span found in `headers`. */
@@ -77,5 +75,3 @@ export function startHandlerSpan(
   );
   return { span, context: trace.setSpan(parent, span) };
 }
-
-export { SpanKind };
