@@ -59,7 +59,8 @@ export async function lastRecordedSeq(dir: string, namespace: string): Promise<n
   const files = await trailFiles(dir, namespace);
   for (const file of files.reverse()) {
     const entries = await readTrail(file);
-    if (entries.length > 0) return Math.max(...entries.map((e) => e.seq));
+    // A loop, not Math.max(...seqs): a long trail exceeds the engine's argument limit.
+    if (entries.length > 0) return entries.reduce((max, e) => Math.max(max, e.seq), 0);
   }
   return 0;
 }

@@ -112,4 +112,19 @@ describe('audit trail files', () => {
     expect(await lastRecordedSeq(dir, ns)).toBe(9);
     expect(await lastRecordedSeq(join(dir, 'missing'), ns)).toBe(0);
   });
+
+  it('tell the last recorded sequence of a file too long to spread into one call', async () => {
+    const ns = 'long';
+    // Past the engine's argument limit (about 125 000), where Math.max(...seqs) throws.
+    const count = 200_000;
+    const entry = auditEntryFromEvent(
+      event({ record: { sliceId: 's1', state: 'rejected', text: 'x', history: [] } }),
+      0,
+      1,
+      undefined,
+    );
+    const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ ...entry, seq: i + 1 }));
+    writeFileSync(join(dir, trailFileName(ns, Date.UTC(2026, 0, 1))), `${lines.join('\n')}\n`);
+    expect(await lastRecordedSeq(dir, ns)).toBe(count);
+  });
 });
