@@ -128,6 +128,18 @@ export interface LifecycleContext {
   next: { cause: string; note?: string } | undefined;
 }
 
+/**
+ * A call's backoff state: after the retry delay, or at once when a restored
+ * slice resumes (delays are not persisted), the call is made again.
+ */
+const RETRY_AFTER_BACKOFF = {
+  after: { retryBackoff: 'calling' },
+  on: { 'slice.resume': 'calling' },
+} as const;
+
+/** A call waiting for its answer re-arms its timeout when a restored slice resumes. */
+const REARM_ON_RESUME = { 'slice.resume': { target: 'waiting', reenter: true } } as const;
+
 export interface LifecycleOptions {
   /** Epoch milliseconds; history stamps and the lifetime deadline use it. */
   now: () => number;
@@ -566,14 +578,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                     },
                   ],
                 },
-                on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                on: REARM_ON_RESUME,
               },
             },
           },
-          backoff: {
-            after: { retryBackoff: 'calling' },
-            on: { 'slice.resume': 'calling' },
-          },
+          backoff: RETRY_AFTER_BACKOFF,
         },
       },
 
@@ -642,14 +651,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
           placing: {
@@ -746,14 +752,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
           // The orchestrator refused a new slice: the infrastructure counts that
@@ -867,14 +870,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                     },
                   ],
                 },
-                on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                on: REARM_ON_RESUME,
               },
             },
           },
-          backoff: {
-            after: { retryBackoff: 'calling' },
-            on: { 'slice.resume': 'calling' },
-          },
+          backoff: RETRY_AFTER_BACKOFF,
         },
       },
 
@@ -1000,14 +1000,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
           viewing: {
@@ -1058,14 +1055,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
           placing: {
@@ -1141,14 +1135,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
           applying: {
@@ -1236,14 +1227,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                         },
                       ],
                     },
-                    on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                    on: REARM_ON_RESUME,
                   },
                 },
               },
-              backoff: {
-                after: { retryBackoff: 'calling' },
-                on: { 'slice.resume': 'calling' },
-              },
+              backoff: RETRY_AFTER_BACKOFF,
             },
           },
         },
@@ -1337,14 +1325,11 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                     },
                   ],
                 },
-                on: { 'slice.resume': { target: 'waiting', reenter: true } },
+                on: REARM_ON_RESUME,
               },
             },
           },
-          backoff: {
-            after: { retryBackoff: 'calling' },
-            on: { 'slice.resume': 'calling' },
-          },
+          backoff: RETRY_AFTER_BACKOFF,
         },
       },
 
