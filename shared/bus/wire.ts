@@ -6,7 +6,6 @@ import { isUtf8 } from 'node:buffer';
 import { type MsgHdrs, errors as natsErrors, headers as natsHeaders } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import {
-  type ErrorCode,
   ErrorCode as ErrorCodeSchema,
   SliceMeshError,
   isSliceMeshError,
@@ -225,10 +224,4 @@ export function fromNatsError(error: unknown, subject: string, timeoutMs?: numbe
     cause: error,
     details: { subject },
   });
-}
-
-/** Validates an ErrorCode header value (used by tests and tools). */
-export function parseErrorCode(value: string): ErrorCode | undefined {
-  const parsed = ErrorCodeSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }
