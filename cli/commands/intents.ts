@@ -5,15 +5,14 @@
  */
 import type { Command } from 'commander';
 import { PREFERENCE_DIMENSIONS, SERVICE_TYPES } from '../../shared/contracts/common.js';
-import { loadConfig } from '../../shared/runtime/config.js';
-import { addInterpreterOptions, type InterpreterFlags } from '../interpreter-options.js';
 import {
-  createInterpreter,
-  DEFAULT_KNOWLEDGE_PATH,
+  addInterpreterOptions,
+  withInterpreter,
+  type InterpreterFlags,
+} from '../interpreter-options.js';
+import {
   evaluateInterpreter,
   loadEvalFile,
-  openInterpreterResources,
-  resourceOptionsFromConfig,
   type EvaluationReport,
 } from '../../agents/interpreter/index.js';
 
@@ -64,23 +63,8 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'evaluation set, e.g. scenarios/knowledge/intents-eval.jsonl')
     .option('--json', 'print { n, serviceTypeAccuracy, dominantAccuracy, p50Ms, p99Ms } as JSON')
     .action(async (flags: EvalFlags) => {
-      const config = loadConfig();
       const lines = await loadEvalFile(flags.data);
-      const resources = await openInterpreterResources(
-        resourceOptionsFromConfig(config, {
-          ...(flags.reasoner ? { reasoner: flags.reasoner } : {}),
-          ...(flags.index ? { index: flags.index } : {}),
-          onProgress: stderr,
-        }),
-      );
-      try {
-        const interpreter = await createInterpreter(
-          { provider: resources.provider, store: resources.store, reasoner: resources.reasoner },
-          {
-            namespace: config.mesh.namespace,
-            knowledge: flags.knowledge ?? DEFAULT_KNOWLEDGE_PATH,
-          },
-        );
+      await withInterpreter(flags, async (interpreter) => {
         stderr(`evaluating ${lines.length} requests with ${interpreter.reasoner}…`);
         const step = Math.max(1, Math.floor(lines.length / 10));
         const report = await evaluateInterpreter(interpreter, lines, (done, total) => {
@@ -94,8 +78,6 @@ export function register(program: Command): void {
         } else {
           process.stdout.write(`${formatEvaluation(report)}\n`);
         }
-      } finally {
-        await resources.close();
-      }
+      });
     });
 }

@@ -5,23 +5,17 @@
  */
 import type { Command } from 'commander';
 import { PREFERENCE_DIMENSIONS } from '../../shared/contracts/common.js';
-import { loadConfig } from '../../shared/runtime/config.js';
-import { addInterpreterOptions, type InterpreterFlags } from '../interpreter-options.js';
-import { addSlaOptions, slaFromFlags, type SlaFlags } from '../options.js';
 import {
-  createInterpreter,
-  DEFAULT_KNOWLEDGE_PATH,
-  dominantDimension,
-  openInterpreterResources,
-  resourceOptionsFromConfig,
-  type Interpretation,
-} from '../../agents/interpreter/index.js';
+  addInterpreterOptions,
+  withInterpreter,
+  type InterpreterFlags,
+} from '../interpreter-options.js';
+import { addSlaOptions, slaFromFlags, type SlaFlags } from '../options.js';
+import { dominantDimension, type Interpretation } from '../../agents/interpreter/index.js';
 
 interface InterpretFlags extends SlaFlags, InterpreterFlags {
   json?: boolean;
 }
-
-const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Human-readable rendering of one interpretation. */
 export function formatInterpretation(result: Interpretation): string {
@@ -53,23 +47,8 @@ export function register(program: Command): void {
   addSlaOptions(command);
   addInterpreterOptions(command);
   command.action(async (text: string, flags: InterpretFlags) => {
-    const config = loadConfig();
     const sla = slaFromFlags(flags);
-    const resources = await openInterpreterResources(
-      resourceOptionsFromConfig(config, {
-        ...(flags.reasoner ? { reasoner: flags.reasoner } : {}),
-        ...(flags.index ? { index: flags.index } : {}),
-        onProgress: stderr,
-      }),
-    );
-    try {
-      const interpreter = await createInterpreter(
-        { provider: resources.provider, store: resources.store, reasoner: resources.reasoner },
-        {
-          namespace: config.mesh.namespace,
-          knowledge: flags.knowledge ?? DEFAULT_KNOWLEDGE_PATH,
-        },
-      );
+    await withInterpreter(flags, async (interpreter) => {
       const result = await interpreter.interpret({
         text,
         sla: Object.keys(sla).length > 0 ? sla : undefined,
@@ -77,8 +56,6 @@ export function register(program: Command): void {
       process.stdout.write(
         flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatInterpretation(result)}\n`,
       );
-    } finally {
-      await resources.close();
-    }
+    });
   });
 }
