@@ -213,17 +213,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
       `replaying ${scenario.name}: ${scenario.events.length} events, method ${method}, speed ${speed === 'max' ? 'max' : `×${speed}`}, adaptation ${adaptation}`,
     );
     startedAt = clock.now();
-    const finish = (endedAt: number): ReplayRun => ({
-      result: buildResult(scenario, method, tracker),
-      scenario,
-      namespace,
-      speed,
-      startedAt,
-      endedAt,
-      ...(mesh.traceFile !== undefined ? { traceFile: mesh.traceFile } : {}),
-      kpis: tracker.lastKpis(),
-      violations: tracker.violations(),
-    });
+    const finish = (endedAt: number): ReplayRun => {
+      const kpis = tracker.lastKpis();
+      return {
+        result: buildResult(scenario, method, tracker.records(), kpis),
+        scenario,
+        namespace,
+        speed,
+        startedAt,
+        endedAt,
+        ...(mesh.traceFile !== undefined ? { traceFile: mesh.traceFile } : {}),
+        kpis,
+        violations: tracker.violations(),
+      };
+    };
 
     for (const event of scenario.events) {
       if (speed !== 'max') {
@@ -338,10 +341,13 @@ function describeEvent(event: ScenarioEvent): string {
   }
 }
 
-function buildResult(scenario: Scenario, method: string, tracker: SliceTracker): ReplayResult {
+function buildResult(
+  scenario: Scenario,
+  method: string,
+  records: ReadonlyMap<string, SliceRecord | undefined>,
+  kpis: ReadonlyMap<string, KpiSample>,
+): ReplayResult {
   // Every slice the scenario requests counts, even one a failed run never got to publish.
-  const records = tracker.records();
-  const kpis = tracker.lastKpis();
   const slices = requestedSliceIds(scenario).map((id) =>
     sliceResult(id, records.get(id), kpis.get(id)),
   );
