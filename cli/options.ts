@@ -3,7 +3,7 @@
  * choices and help texts cannot drift apart. (The interpreter's options are
  * in interpreter-options.ts, so commands that do not run it stay light.)
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   COST_CLASSES,
   PRIORITY_CLASSES,
@@ -38,4 +38,19 @@ export function slaFromFlags(flags: SlaFlags): SlaClasses {
     ...(flags.slaReliability ? { reliability: flags.slaReliability } : {}),
     ...(flags.slaCost ? { cost: flags.slaCost } : {}),
   };
+}
+
+/** Parses a positive whole number of milliseconds (commander argParser). */
+export function parseMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new InvalidArgumentError('expected a positive whole number of milliseconds');
+  return ms;
+}
+
+/** `--grace-ms <ms>` of the commands that run agents: how long each shutdown phase may take. */
+export function graceMsOption(): Option {
+  return new Option('--grace-ms <ms>', 'time each shutdown phase may take')
+    .default(15_000)
+    .argParser(parseMs);
 }

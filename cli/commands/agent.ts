@@ -4,7 +4,7 @@
  * This is how docker-compose runs the mesh, and how roles are killed and
  * restarted independently.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import {
@@ -16,8 +16,8 @@ import { launchRoles, selectRoles } from '../../shared/runtime/launch.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { runProcess } from '../../shared/runtime/process.js';
 import { traceFilePath } from '../../shared/telemetry/setup.js';
+import { graceMsOption } from '../options.js';
 import { roleNames, roles as registry } from '../roles.js';
-import { parseMs } from './up.js';
 
 interface AgentOptions {
   dataDir?: string;
@@ -33,11 +33,7 @@ export function register(program: Command): void {
     )
     .argument('<role>', 'the role to run (see the list below)')
     .option('--data-dir <dir>', 'where to look for mesh.json when NATS_URL is not set')
-    .addOption(
-      new Option('--grace-ms <ms>', 'time each shutdown phase may take')
-        .default(15_000)
-        .argParser(parseMs),
-    )
+    .addOption(graceMsOption())
     .addHelpText(
       'after',
       () =>

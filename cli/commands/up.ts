@@ -3,7 +3,7 @@
  * nats-server and Chroma (unless NATS_URL / CHROMA_URL point elsewhere) and
  * every registered agent role. Ctrl-C stops it all, in order.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../shared/runtime/config.js';
 import {
   assertNoRunningMesh,
@@ -16,6 +16,7 @@ import { launchRoles, selectRoles } from '../../shared/runtime/launch.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { runProcess } from '../../shared/runtime/process.js';
 import { traceFilePath } from '../../shared/telemetry/setup.js';
+import { graceMsOption } from '../options.js';
 import { roles as registry } from '../roles.js';
 
 interface UpOptions {
@@ -32,14 +33,6 @@ export function parseList(value: string): string[] {
     .filter(Boolean);
 }
 
-/** Parses a positive whole number of milliseconds (commander argParser). */
-export function parseMs(value: string): number {
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0)
-    throw new InvalidArgumentError('expected a positive whole number of milliseconds');
-  return ms;
-}
-
 /** Registers `slicemesh up`. */
 export function register(program: Command): void {
   program
@@ -53,11 +46,7 @@ export function register(program: Command): void {
       '--data-dir <dir>',
       'where embedded services keep data and mesh.json lives (default: SLICEMESH_DATA_DIR or .data)',
     )
-    .addOption(
-      new Option('--grace-ms <ms>', 'time each shutdown phase may take')
-        .default(15_000)
-        .argParser(parseMs),
-    )
+    .addOption(graceMsOption())
     .addHelpText(
       'after',
       `
