@@ -29,6 +29,7 @@ import {
 import {
   createMemoryCurator,
   DEFAULT_MEMORY_OPTIONS,
+  EMPTY_MEMORY_STATS,
   type MemoryCurator,
   type MemoryCuratorOptions,
   type MemoryStats,
@@ -67,18 +68,6 @@ export function memoryCuratorConfigFrom(config: SliceMeshConfig): MemoryCuratorC
     mergeSimilarity: config.memory.mergeSimilarity,
   };
 }
-
-const EMPTY_STATS: MemoryStats = {
-  outcomes: 0,
-  inserted: 0,
-  merged: 0,
-  superseded: 0,
-  duplicates: 0,
-  stale: 0,
-  skippedUnserved: 0,
-  evicted: 0,
-  failed: 0,
-};
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -196,7 +185,7 @@ export function createMemoryCuratorAgent(
   });
 
   return extendAgentHandle(handle, {
-    stats: () => curator?.stats() ?? EMPTY_STATS,
+    stats: () => curator?.stats() ?? EMPTY_MEMORY_STATS,
     collection,
   });
 }

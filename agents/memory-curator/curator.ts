@@ -103,6 +103,19 @@ export interface MemoryStats {
   readonly failed: number;
 }
 
+/** The counters before the first outcome. */
+export const EMPTY_MEMORY_STATS: MemoryStats = {
+  outcomes: 0,
+  inserted: 0,
+  merged: 0,
+  superseded: 0,
+  duplicates: 0,
+  stale: 0,
+  skippedUnserved: 0,
+  evicted: 0,
+  failed: 0,
+};
+
 /** The counter each decision adds to. */
 const COUNTER = {
   inserted: 'inserted',
@@ -148,17 +161,7 @@ export function createMemoryCurator(
   const maxBatch = Math.max(1, options.maxBatch ?? 64);
   const minBatchIntervalMs = Math.max(0, options.minBatchIntervalMs ?? 100);
   const { collection, logger } = deps;
-  const counts = {
-    outcomes: 0,
-    inserted: 0,
-    merged: 0,
-    superseded: 0,
-    duplicates: 0,
-    stale: 0,
-    skippedUnserved: 0,
-    evicted: 0,
-    failed: 0,
-  };
+  const counts: { -readonly [K in keyof MemoryStats]: number } = { ...EMPTY_MEMORY_STATS };
   const queue: Queued[] = [];
   let draining = false;
   let lastBatchAt = Number.NEGATIVE_INFINITY;
