@@ -16,16 +16,13 @@ import {
   ACTION_COUNT,
   ACTION_NAMES,
   ACTION_REJECT,
-  Candidates,
   DEFAULT_MODEL_CONFIG,
   NetworkState,
   Outcome,
   actionToPlan,
-  compileRequest,
-  computeCandidates,
   createPolicy,
   decideOnView,
-  fillActionMask,
+  decisionInputs,
   hasPolicy,
   newChoice,
   onlinePolicies,
@@ -121,9 +118,7 @@ export function createOrchestratorAgent(
 
   /** Why rejecting was right or what the policy passed over, in words. */
   const rejectReason = (method: string, state: NetworkState, spec: SliceSpec): string => {
-    const compiled = compileRequest(modelConfig, spec);
-    const candidates = computeCandidates(state, compiled, new Candidates());
-    const mask = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+    const { compiled, candidates, mask } = decisionInputs(state, spec);
     const scratch = newChoice();
     const outcome = new Outcome();
     let keepsAll = 0;
@@ -148,9 +143,7 @@ export function createOrchestratorAgent(
     const policy = (slots.get(method) as CheckpointSlot).policy();
     const state = NetworkState.fromView(req.view, modelConfig);
     const spec: SliceSpec = { id: req.sliceId, profile: req.profile, demand: req.demand };
-    const compiled = compileRequest(modelConfig, spec);
-    const candidates = computeCandidates(state, compiled, new Candidates());
-    const mask = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+    const { candidates, mask } = decisionInputs(state, spec);
     if (req.avoid) maskAvoided(state, spec, mask, req.avoid);
     const decision = policy.decide(
       state,
@@ -186,14 +179,8 @@ export function createOrchestratorAgent(
       // Baselines know nothing of avoid-lists: take the cheapest placement
       // that keeps the slice's constraints on the resources still allowed.
       const state = NetworkState.fromView(req.view, modelConfig);
-      const compiled = compileRequest(modelConfig, spec);
-      const candidates = computeCandidates(state, compiled, new Candidates());
-      const mask = maskAvoided(
-        state,
-        spec,
-        fillActionMask(candidates, new Uint8Array(ACTION_COUNT)),
-        req.avoid,
-      );
+      const { compiled, candidates, mask } = decisionInputs(state, spec);
+      maskAvoided(state, spec, mask, req.avoid);
       const action = bestAllowedAction(state, compiled, candidates, mask);
       plan = action === ACTION_REJECT ? null : actionToPlan(state, spec, action, method);
       if (plan === null) {

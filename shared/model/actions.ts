@@ -173,10 +173,23 @@ export function fillActionMask(c: Candidates, out: Uint8Array): Uint8Array {
   return out;
 }
 
+/** What one decision on a state looks at: the request compiled, its join candidates, the feasibility mask. */
+export interface DecisionInputs {
+  readonly compiled: CompiledRequest;
+  readonly candidates: Candidates;
+  readonly mask: Uint8Array;
+}
+
+/** The decision inputs for `spec` on `state` (allocates; for one-off decisions, not the episode hot path). */
+export function decisionInputs(state: NetworkState, spec: SliceSpec): DecisionInputs {
+  const compiled = compileRequest(state.config, spec);
+  const candidates = computeCandidates(state, compiled, new Candidates());
+  return { compiled, candidates, mask: fillActionMask(candidates, new Uint8Array(ACTION_COUNT)) };
+}
+
 /** Physical feasibility mask of every action for `spec` on `state` (allocates; for one-off decisions). */
 export function actionMaskFor(state: NetworkState, spec: SliceSpec): Uint8Array {
-  const candidates = computeCandidates(state, compileRequest(state.config, spec), new Candidates());
-  return fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+  return decisionInputs(state, spec).mask;
 }
 
 /** Turns a feasible placing action into a Choice (reusing `out`); the action must not be reject. */

@@ -5,13 +5,11 @@ import {
   ACTION_LOCAL_JOIN,
   ACTION_LOCAL_NEW,
   ACTION_REJECT,
-  Candidates,
   NetworkState,
+  actionMaskFor,
   actionToPlan,
   applyPlan,
-  compileRequest,
-  computeCandidates,
-  fillActionMask,
+  decisionInputs,
   type SliceSpec,
 } from '../../shared/model/index.js';
 import { bestAllowedAction, maskAvoided, usesAvoided } from '../../agents/orchestrator/avoid.js';
@@ -38,9 +36,7 @@ describe('orchestrator avoid-list', () => {
   it('masks the join into an avoided container and keeps the other actions', () => {
     const { state, containerId } = networkWithOneContainer();
     const spec: SliceSpec = { id: 'b', profile, demand: { cpu: 3, mem: 3 } };
-    const compiled = compileRequest(state.config, spec);
-    const candidates = computeCandidates(state, compiled, new Candidates());
-    const mask = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+    const { mask } = decisionInputs(state, spec);
     expect(mask[ACTION_LOCAL_JOIN]).toBe(1);
 
     const joined = actionToPlan(state, spec, ACTION_LOCAL_JOIN, 'test');
@@ -57,12 +53,7 @@ describe('orchestrator avoid-list', () => {
   it('leaves the mask alone when nothing on the list is used', () => {
     const { state } = networkWithOneContainer();
     const spec: SliceSpec = { id: 'b', profile, demand: { cpu: 3, mem: 3 } };
-    const candidates = computeCandidates(
-      state,
-      compileRequest(state.config, spec),
-      new Candidates(),
-    );
-    const before = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+    const before = actionMaskFor(state, spec);
     const after = maskAvoided(state, spec, Uint8Array.from(before), {
       containerIds: ['elsewhere'],
       vnfNodeIds: ['nowhere'],
@@ -73,14 +64,8 @@ describe('orchestrator avoid-list', () => {
   it('picks an allowed placement that keeps the constraints, or rejects when none is left', () => {
     const { state, containerId } = networkWithOneContainer();
     const spec: SliceSpec = { id: 'b', profile, demand: { cpu: 3, mem: 3 } };
-    const compiled = compileRequest(state.config, spec);
-    const candidates = computeCandidates(state, compiled, new Candidates());
-    const mask = maskAvoided(
-      state,
-      spec,
-      fillActionMask(candidates, new Uint8Array(ACTION_COUNT)),
-      { containerIds: [containerId], vnfNodeIds: [] },
-    );
+    const { compiled, candidates, mask } = decisionInputs(state, spec);
+    maskAvoided(state, spec, mask, { containerIds: [containerId], vnfNodeIds: [] });
     const action = bestAllowedAction(state, compiled, candidates, mask);
     expect(action).not.toBe(ACTION_LOCAL_JOIN);
     expect(action).not.toBe(ACTION_REJECT);

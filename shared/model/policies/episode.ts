@@ -1,15 +1,7 @@
 /** Running a policy: a whole episode on an instance, or one decision on a wire NetworkView. */
 import type { PlacementPlan, NetworkView } from '../../contracts/placement.js';
 import { SliceMeshError } from '../../contracts/errors.js';
-import {
-  ACTION_COUNT,
-  Candidates,
-  Outcome,
-  compileRequest,
-  computeCandidates,
-  fillActionMask,
-  newChoice,
-} from '../actions.js';
+import { ACTION_COUNT, Outcome, decisionInputs, newChoice } from '../actions.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../config.js';
 import { SliceEnv, type EpisodeSummary } from '../env.js';
 import { NetworkState, type SliceSpec } from '../network.js';
@@ -68,9 +60,7 @@ export async function decideOnView(
   config: ModelConfig = DEFAULT_MODEL_CONFIG,
 ): Promise<PlacementPlan | null> {
   const state = NetworkState.fromView(view, config);
-  const compiled = compileRequest(config, request);
-  const candidates = computeCandidates(state, compiled, new Candidates());
-  const mask = fillActionMask(candidates, new Uint8Array(ACTION_COUNT));
+  const { compiled, candidates, mask } = decisionInputs(state, request);
   const observation = new Float32Array(OBSERVATION_SIZE);
   const ctx: DecisionContext = {
     state,
