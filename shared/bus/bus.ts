@@ -20,7 +20,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { z } from 'zod';
-import { SliceMeshError, isSliceMeshError } from '../contracts/errors.js';
+import { SliceMeshError, isSliceMeshError, toSliceMeshError } from '../contracts/errors.js';
 import { createSubjects } from '../contracts/subjects.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { recordError } from '../telemetry/instrument.js';
@@ -241,10 +241,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
           try {
             await otelContext.with(context, () => handler(decoded.value, ctx));
           } catch (error) {
-            const err = isSliceMeshError(error)
-              ? error
-              : new SliceMeshError('internal', String(error), { cause: error });
-            counters.handlerError(subject, err.code);
+            counters.handlerError(subject, toSliceMeshError(error).code);
             recordError(span, error);
             logger.warn('subscription handler failed', { subject: m.subject, error });
           }
