@@ -8,6 +8,12 @@
  */
 import { ChromaClient, type Collection, type Metadata, type Where } from 'chromadb';
 import { SliceMeshError } from '../contracts/errors.js';
+import {
+  providerMismatchError,
+  queryDimensionError,
+  recordDimensionError,
+  stampedMetadata,
+} from './collection-rules.js';
 import { reembedRecords } from './reembed.js';
 import {
   META,
@@ -100,15 +106,9 @@ class ChromaCollection implements VectorCollection {
   }
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
+    const error = recordDimensionError(records, this);
+    if (error) throw error;
     const now = this.#now();
-    for (const r of records) {
-      if (r.embedding.length !== this.dimensions) {
-        throw new SliceMeshError(
-          'config',
-          `record ${r.id}: embedding has ${r.embedding.length} dimensions, collection ${this.name} holds ${this.dimensions}`,
-        );
-      }
-    }
     for (let i = 0; i < records.length; i += WRITE_BATCH) {
       const batch = records.slice(i, i + WRITE_BATCH);
       try {
@@ -116,12 +116,7 @@ class ChromaCollection implements VectorCollection {
           ids: batch.map((r) => r.id),
           embeddings: batch.map((r) => [...r.embedding]),
           documents: batch.map((r) => r.document),
-          metadatas: batch.map((r) => ({
-            ...r.metadata,
-            [META.provider]: this.providerId,
-            [META.createdAt]: r.metadata?.[META.createdAt] ?? now,
-            [META.updatedAt]: now,
-          })),
+          metadatas: batch.map((r) => stampedMetadata(r, this.providerId, now)),
         });
       } catch (cause) {
         throw chromaError(`upsert into ${this.name}`, cause);
@@ -144,14 +139,8 @@ class ChromaCollection implements VectorCollection {
     filter?: MetadataFilter,
   ): Promise<VectorHit[][]> {
     if (k <= 0 || embeddings.length === 0) return embeddings.map(() => []);
-    for (const embedding of embeddings) {
-      if (embedding.length !== this.dimensions) {
-        throw new SliceMeshError(
-          'config',
-          `query has ${embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
-        );
-      }
-    }
+    const error = queryDimensionError(embeddings, this);
+    if (error) throw error;
     const where = toWhere(filter);
     const run = () =>
       this.#collection.query({
@@ -290,12 +279,7 @@ export async function connectChromaStore(options: ChromaStoreOptions): Promise<V
           );
           const count = await wrapped.count();
           if (count > 0 && (open.onProviderMismatch ?? 'refuse') === 'refuse') {
-            throw new SliceMeshError(
-              'config',
-              `collection ${name} holds ${count} vectors from embedding provider ${String(storedProvider)}, ` +
-                `but this process embeds with ${provider.id}; re-embed it (onProviderMismatch: 'reembed') or use another collection`,
-              { details: { collection: name, stored: storedProvider, requested: provider.id } },
-            );
+            throw providerMismatchError(name, count, storedProvider, provider.id);
           }
           const records = count > 0 ? await wrapped.get() : [];
           const reembedded = await reembedRecords(records, provider);

@@ -4,10 +4,14 @@
  * training) where a Chroma server would only add latency; the running agents
  * use Chroma. Same provider rules as the Chroma store.
  */
-import { SliceMeshError } from '../contracts/errors.js';
+import {
+  providerMismatchError,
+  queryDimensionError,
+  recordDimensionError,
+  stampedMetadata,
+} from './collection-rules.js';
 import { reembedRecords } from './reembed.js';
 import {
-  META,
   type MetadataFilter,
   type OpenCollectionOptions,
   type RecordMetadata,
@@ -50,42 +54,23 @@ class MemoryCollection implements VectorCollection {
   ) {}
 
   upsert(records: readonly VectorRecord[]): Promise<void> {
+    const error = recordDimensionError(records, this);
+    if (error) return Promise.reject(error);
     const now = this.now();
-    for (const r of records) {
-      if (r.embedding.length !== this.dimensions) {
-        return Promise.reject(
-          new SliceMeshError(
-            'config',
-            `record ${r.id}: ${r.embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
-          ),
-        );
-      }
-    }
     for (const r of records) {
       this.rows.set(r.id, {
         id: r.id,
         document: r.document,
         unit: unit(r.embedding),
-        metadata: {
-          ...r.metadata,
-          [META.provider]: this.providerId,
-          [META.createdAt]: r.metadata?.[META.createdAt] ?? now,
-          [META.updatedAt]: now,
-        },
+        metadata: stampedMetadata(r, this.providerId, now),
       });
     }
     return Promise.resolve();
   }
 
   query(embedding: readonly number[], k: number, filter?: MetadataFilter): Promise<VectorHit[]> {
-    if (embedding.length !== this.dimensions) {
-      return Promise.reject(
-        new SliceMeshError(
-          'config',
-          `query has ${embedding.length} dimensions, ${this.name} holds ${this.dimensions}`,
-        ),
-      );
-    }
+    const error = queryDimensionError([embedding], this);
+    if (error) return Promise.reject(error);
     const q = unit(embedding);
     const hits: VectorHit[] = [];
     for (const row of this.rows.values()) {
@@ -144,12 +129,7 @@ export function createMemoryVectorStore(options: { now?: () => number } = {}): V
         return c;
       }
       if (existing.rows.size > 0 && (open.onProviderMismatch ?? 'refuse') === 'refuse') {
-        throw new SliceMeshError(
-          'config',
-          `collection ${name} holds ${existing.rows.size} vectors from embedding provider ${existing.providerId}, ` +
-            `but this process embeds with ${provider.id}; re-embed it (onProviderMismatch: 'reembed') or use another collection`,
-          { details: { collection: name, stored: existing.providerId, requested: provider.id } },
-        );
+        throw providerMismatchError(name, existing.rows.size, existing.providerId, provider.id);
       }
       const records = await existing.get();
       const fresh = new MemoryCollection(name, provider.id, provider.dimensions, now);
