@@ -15,6 +15,7 @@ import {
   DEFAULT_POOL_SEEDS,
   DEFAULT_SLA_SHARE,
   DEFAULT_CACHE_EVAL_SEEDS,
+  INTENT_CACHE_FILE,
   IntentCache,
   LEARNED_METHODS,
   buildIntentCache,
@@ -203,7 +204,7 @@ export function register(program: Command): void {
     )
     .option(
       '--preferences <file>',
-      'preference cache (default: <SLICEMESH_MODEL_DIR>/preference-cache.json)',
+      `preference cache (default: <SLICEMESH_MODEL_DIR>/${INTENT_CACHE_FILE})`,
     )
     .option(
       '--refresh-preferences',
@@ -246,8 +247,7 @@ export function register(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const intentsFile =
-          flags.preferences ?? path.join(config.model.dir, 'preference-cache.json');
+        const intentsFile = flags.preferences ?? path.join(config.model.dir, INTENT_CACHE_FILE);
         const intents = await loadOrBuildIntents(flags, intentsFile, controller.signal);
         if (flags.preferencesOnly) return;
         const lr = flags.lr === undefined ? undefined : Number(flags.lr);
