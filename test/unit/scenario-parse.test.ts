@@ -37,9 +37,14 @@ function issuesOf(text: string): ScenarioIssue[] {
   return result.issues;
 }
 
-/** Builds a scenario whose events are the given YAML lines (indented under `events:`). */
+/** A scenario whose events are the given YAML lines (under `events:`), the first on line 4. */
 function withEvents(...lines: string[]): string {
   return ['name: t', 'seed: 1', 'events:', ...lines].join('\n') + '\n';
+}
+
+/** The YAML lines of one event for `withEvents`: `- at: <at>` and then each body line under it. */
+function event(at: string, ...body: string[]): string {
+  return [`  - at: ${at}`, ...body.map((line) => `    ${line}`)].join('\n');
 }
 
 describe('scenario parser: valid files', () => {
@@ -86,14 +91,12 @@ describe('scenario parser: valid files', () => {
 
   it('draws a missing demand from the seed: same seed same demand, independent of other slices', () => {
     const one = parseScenario(
-      withEvents('  - at: 0ms', '    request: { id: a, text: x, sla: { serviceType: eMBB } }'),
+      withEvents(event('0ms', 'request: { id: a, text: x, sla: { serviceType: eMBB } }')),
     );
     const two = parseScenario(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: z, text: y }',
-        '  - at: 0ms',
-        '    request: { id: a, text: x, sla: { serviceType: eMBB } }',
+        event('0ms', 'request: { id: z, text: y }'),
+        event('0ms', 'request: { id: a, text: x, sla: { serviceType: eMBB } }'),
       ),
     );
     const a1 = one.events[0];
@@ -108,14 +111,10 @@ describe('scenario parser: valid files', () => {
   it('keeps a surge as traffic relative to the nominal demand: it changes no demand, a change does', () => {
     const scenario = parseScenario(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: a, text: x, demand: { cpu: 2, mem: 2 } }',
-        '  - at: 1s',
-        '    surge: { id: a, factor: 2 }',
-        '  - at: 2s',
-        '    change: { id: a, demand: { cpu: 4, mem: 3 } }',
-        '  - at: 3s',
-        '    surge: { id: a, factor: 1 }',
+        event('0ms', 'request: { id: a, text: x, demand: { cpu: 2, mem: 2 } }'),
+        event('1s', 'surge: { id: a, factor: 2 }'),
+        event('2s', 'change: { id: a, demand: { cpu: 4, mem: 3 } }'),
+        event('3s', 'surge: { id: a, factor: 1 }'),
       ),
     );
     expect(
@@ -210,12 +209,9 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('reports bad durations: no unit, unknown unit, not a duration', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 100',
-        '    request: { id: a, text: x }',
-        '  - at: 2h',
-        '    request: { id: b, text: x }',
-        '  - at: 3s',
-        '    request: { id: c, text: x, lifetime: soon }',
+        event('100', 'request: { id: a, text: x }'),
+        event('2h', 'request: { id: b, text: x }'),
+        event('3s', 'request: { id: c, text: x, lifetime: soon }'),
       ),
     );
     expect(issues.map((i) => [i.line, i.path])).toEqual([
@@ -232,10 +228,8 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('reports events out of time order at the later event', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 1s',
-        '    request: { id: a, text: x }',
-        '  - at: 500ms',
-        '    request: { id: b, text: x }',
+        event('1s', 'request: { id: a, text: x }'),
+        event('500ms', 'request: { id: b, text: x }'),
       ),
     );
     expect(issues).toEqual([
@@ -251,10 +245,8 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('reports a duplicated slice id at the second request', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: a, text: x }',
-        '  - at: 1s',
-        '    request: { id: a, text: y }',
+        event('0ms', 'request: { id: a, text: x }'),
+        event('1s', 'request: { id: a, text: y }'),
       ),
     );
     expect(issues).toEqual([
@@ -270,16 +262,11 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('reports a change, surge or termination of an unknown slice, or one before its request', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 0ms',
-        '    change: { id: b, text: later }',
-        '  - at: 0ms',
-        '    request: { id: a, text: x }',
-        '  - at: 1s',
-        '    surge: { id: ghost, factor: 2 }',
-        '  - at: 2s',
-        '    request: { id: b, text: x }',
-        '  - at: 3s',
-        '    terminate: { id: nobody }',
+        event('0ms', 'change: { id: b, text: later }'),
+        event('0ms', 'request: { id: a, text: x }'),
+        event('1s', 'surge: { id: ghost, factor: 2 }'),
+        event('2s', 'request: { id: b, text: x }'),
+        event('3s', 'terminate: { id: nobody }'),
       ),
     );
     expect(issues.map((i) => [i.line, i.path, i.message])).toEqual([
@@ -292,16 +279,11 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('reports events of a slice after its termination or after its lifetime', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: a, text: x }',
-        '  - at: 1s',
-        '    terminate: { id: a }',
-        '  - at: 2s',
-        '    change: { id: a, text: y }',
-        '  - at: 2s',
-        '    request: { id: b, text: x, lifetime: 1s }',
-        '  - at: 3s',
-        '    surge: { id: b, factor: 2 }',
+        event('0ms', 'request: { id: a, text: x }'),
+        event('1s', 'terminate: { id: a }'),
+        event('2s', 'change: { id: a, text: y }'),
+        event('2s', 'request: { id: b, text: x, lifetime: 1s }'),
+        event('3s', 'surge: { id: b, factor: 2 }'),
       ),
     );
     expect(issues.map((i) => [i.line, i.message])).toEqual([
@@ -313,11 +295,8 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('requires exactly one kind per event and something to change', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: a, text: x }',
-        '    terminate: { id: a }',
-        '  - at: 1s',
-        '    change: { id: a }',
+        event('0ms', 'request: { id: a, text: x }', 'terminate: { id: a }'),
+        event('1s', 'change: { id: a }'),
       ),
     );
     expect(issues.map((i) => [i.line, i.message])).toEqual([
@@ -332,14 +311,10 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('rejects a surge factor that is not a positive traffic factor of at most 100', () => {
     const issues = issuesOf(
       withEvents(
-        '  - at: 0ms',
-        '    request: { id: a, text: x, demand: { cpu: 500, mem: 2 } }',
-        '  - at: 1s',
-        '    surge: { id: a, factor: 0 }',
-        '  - at: 2s',
-        '    surge: { id: a, factor: 101 }',
-        '  - at: 3s',
-        '    surge: { id: a, factor: "2x" }',
+        event('0ms', 'request: { id: a, text: x, demand: { cpu: 500, mem: 2 } }'),
+        event('1s', 'surge: { id: a, factor: 0 }'),
+        event('2s', 'surge: { id: a, factor: 101 }'),
+        event('3s', 'surge: { id: a, factor: "2x" }'),
       ),
     );
     expect(issues.map((i) => [i.line, i.path, i.message])).toEqual([
@@ -355,10 +330,8 @@ describe('scenario parser: errors carry the line and column of the offending nod
         'name: bad name',
         'seed: -1',
         'events:',
-        '  - at: 100ms',
-        '    request: { id: a, text: x, demand: { cpu: 0, mem: 2 } }',
-        '  - at: 50ms',
-        '    change: { id: b, text: y }',
+        event('100ms', 'request: { id: a, text: x, demand: { cpu: 0, mem: 2 } }'),
+        event('50ms', 'change: { id: b, text: y }'),
       ].join('\n'),
     );
     expect(issues.map((i) => [i.line, i.path])).toEqual([
@@ -373,7 +346,7 @@ describe('scenario parser: errors carry the line and column of the offending nod
   it('throws one scenario error listing every issue as file:line:col', () => {
     let error: unknown;
     try {
-      parseScenario(withEvents('  - at: 5', '    request: { id: a, txt: x }'), {
+      parseScenario(withEvents(event('5', 'request: { id: a, txt: x }')), {
         source: 'demo.yaml',
       });
     } catch (e) {
