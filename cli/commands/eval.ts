@@ -118,7 +118,7 @@ function createProgress(stream: NodeJS.WriteStream) {
       }
     },
     finish(): void {
-      if (shown) process.stderr.write('\n');
+      if (shown) stream.write('\n');
     },
   };
 }
