@@ -8,7 +8,7 @@ import type { SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import { hasPolicy, registerPolicy, type Policy } from '../../shared/model/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
-import { type Intent, type LearnedMethod } from './features.js';
+import { LEARNED_METHODS, type Intent, type LearnedMethod } from './features.js';
 import { LearnedPolicy } from './learned-policy.js';
 import { INTENT_CACHE_FILE, IntentCache } from './training/intent-cache.js';
 
@@ -34,7 +34,7 @@ const DESCRIPTIONS: Record<LearnedMethod, string> = {
 export function registerLearnedPolicies(options: LearnedPolicyOptions = {}): void {
   let cache: Promise<IntentCache> | undefined;
   const modelDir = () => options.modelDir ?? loadConfig().model.dir;
-  for (const method of ['qappo', 'ppo'] as const) {
+  for (const method of LEARNED_METHODS) {
     if (hasPolicy(method) && options.replace !== true) continue;
     registerPolicy(
       method,
