@@ -16,6 +16,7 @@ import {
   parseKnowledge,
 } from '../../agents/interpreter/index.js';
 import { useChromaServer } from '../helpers/chroma.js';
+import { expectProviderSwitch } from '../helpers/vectorstore.js';
 
 const chroma = useChromaServer();
 const cacheDir = fileURLToPath(new URL('../../.data/embeddings', import.meta.url));
@@ -70,23 +71,12 @@ describe('chroma vector store', () => {
 
   it('refuses to mix providers and re-embeds stored documents when asked', async () => {
     const store = await connectChromaStore({ url: chroma.url });
-    const first = await store.collection('vs-switch', { provider: tinyProvider('p1', 3) });
-    await first.upsert([
-      { id: 'a', document: 'alpha', embedding: [1, 2, 3], metadata: { createdAt: 77 } },
-    ]);
-    try {
-      await store.collection('vs-switch', { provider: tinyProvider('p2', 5) });
-      expect.unreachable();
-    } catch (error) {
-      expect(isSliceMeshError(error) && error.code).toBe('config');
-    }
-    const second = await store.collection('vs-switch', {
-      provider: tinyProvider('p2', 5),
-      onProviderMismatch: 'reembed',
+    await expectProviderSwitch(store, 'vs-switch', tinyProvider('p1', 3), tinyProvider('p2', 5), {
+      id: 'a',
+      document: 'alpha',
+      embedding: [1, 2, 3],
+      metadata: { createdAt: 77 },
     });
-    expect(second.dimensions).toBe(5);
-    const [a] = await second.get(['a']);
-    expect(a).toMatchObject({ document: 'alpha', metadata: { provider: 'p2', createdAt: 77 } });
     // Reopening with the same provider keeps the data.
     expect(
       await (await store.collection('vs-switch', { provider: tinyProvider('p2', 5) })).count(),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isSliceMeshError } from '../../shared/contracts/errors.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import {
   createMemoryVectorStore,
@@ -7,6 +6,7 @@ import {
   encodeIntentMetadata,
   META,
 } from '../../shared/vectorstore/index.js';
+import { expectProviderSwitch } from '../helpers/vectorstore.js';
 
 /** Embeds a text as letter counts of a, b, c: enough geometry to test search. */
 function fakeProvider(id: string, dims = 3): EmbeddingProvider {
@@ -55,26 +55,13 @@ describe('memory vector store', () => {
   });
 
   it('never mixes providers: refuses by default, re-embeds when asked', async () => {
-    const store = createMemoryVectorStore();
-    const first = await store.collection('kb', { provider: fakeProvider('p1') });
-    await first.upsert([
+    const second = await expectProviderSwitch(
+      createMemoryVectorStore(),
+      'kb',
+      fakeProvider('p1'),
+      fakeProvider('p2', 4),
       { id: 'a', document: 'abc', embedding: [1, 1, 1], metadata: { createdAt: 7 } },
-    ]);
-    try {
-      await store.collection('kb', { provider: fakeProvider('p2', 4) });
-      expect.unreachable();
-    } catch (error) {
-      expect(isSliceMeshError(error) && error.code).toBe('config');
-    }
-    const second = await store.collection('kb', {
-      provider: fakeProvider('p2', 4),
-      onProviderMismatch: 'reembed',
-    });
-    expect(second.providerId).toBe('p2');
-    expect(second.dimensions).toBe(4);
-    const [record] = await second.get(['a']);
-    expect(record?.metadata[META.provider]).toBe('p2');
-    expect(record?.metadata[META.createdAt]).toBe(7);
+    );
     expect((await second.query([1, 1, 1, 0], 1))[0]?.similarity).toBeCloseTo(1, 6);
   });
 });
