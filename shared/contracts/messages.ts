@@ -456,13 +456,16 @@ export type SliceOutcome = z.infer<typeof SliceOutcome>;
 
 // ---------------------------------------------------------------- runtime
 
+/** The states of an agent's lifecycle, as its heartbeats report them. */
+export const AGENT_STATES = ['initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
+
 export const Heartbeat = z
   .object({
     type: z.literal('heartbeat.v1'),
     role: Id,
     instanceId: Id,
     at: EpochMs,
-    state: z.enum(['initialized', 'running', 'stopping', 'stopped', 'failed']),
+    state: z.enum(AGENT_STATES),
   })
   .strict();
 export type Heartbeat = z.infer<typeof Heartbeat>;

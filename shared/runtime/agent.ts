@@ -7,13 +7,13 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Bus } from '../bus/types.js';
 import { SliceMeshError, toSliceMeshError } from '../contracts/errors.js';
-import { Heartbeat } from '../contracts/messages.js';
+import { type AGENT_STATES, Heartbeat } from '../contracts/messages.js';
 import { assertToken } from '../contracts/subjects.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type SliceMeshConfig } from './config.js';
 import type { Logger } from './logger.js';
 
-export const AGENT_STATES = ['initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
+/** An agent's lifecycle state; heartbeats carry it. */
 export type AgentState = (typeof AGENT_STATES)[number];
 
 /** Everything an agent gets from outside; nothing else is global. */
