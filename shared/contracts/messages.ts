@@ -171,6 +171,10 @@ export const ApplyRequest = z
   .strict();
 export type ApplyRequest = z.infer<typeof ApplyRequest>;
 
+/** A QoE constraint an applied placement can fail to meet. */
+export const QoeViolation = z.enum(['latency', 'reliability', 'cost']);
+export type QoeViolation = z.infer<typeof QoeViolation>;
+
 export const ApplyReply = z.discriminatedUnion('outcome', [
   z
     .object({
@@ -182,7 +186,7 @@ export const ApplyReply = z.discriminatedUnion('outcome', [
       /** True when every QoE constraint of the slice holds (latency, sharing, cost limits). */
       served: z.boolean(),
       /** The constraints that do not hold, e.g. `latency`, `reliability`, `cost`. */
-      violations: z.array(z.enum(['latency', 'reliability', 'cost'])),
+      violations: z.array(QoeViolation),
       /** Other slices whose constraints this placement broke (e.g. by sharing a node). */
       affectedSliceIds: z.array(Id),
       viewVersion: z.number().int().nonnegative(),
@@ -381,7 +385,7 @@ export const SliceRecord = z
     observed: QoeFigures.optional(),
     served: z.boolean().optional(),
     /** The QoE constraints the applied placement does not meet (empty when served). */
-    violations: z.array(z.enum(['latency', 'reliability', 'cost'])).optional(),
+    violations: z.array(QoeViolation).optional(),
     reason: z.string().optional(),
     error: z.string().optional(),
     traceId: z.string().optional(),
