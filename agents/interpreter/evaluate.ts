@@ -12,6 +12,7 @@ import {
 } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import type { Interpreter } from './interpreter.js';
+import { parseJsonLines } from './jsonl.js';
 import { dominantDimension } from './simplex.js';
 
 export const EvalLine = z.object({
@@ -45,25 +46,7 @@ export async function loadEvalFile(path: string): Promise<EvalLine[]> {
       cause,
     });
   }
-  const out: EvalLine[] = [];
-  raw.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new SliceMeshError('scenario', `${path} line ${i + 1}: not valid JSON`);
-    }
-    const parsed = EvalLine.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SliceMeshError(
-        'scenario',
-        `${path} line ${i + 1}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-      );
-    }
-    out.push(parsed.data);
-  });
+  const out = parseJsonLines(raw, EvalLine, path);
   if (out.length === 0) throw new SliceMeshError('scenario', `${path} has no evaluation lines`);
   return out;
 }

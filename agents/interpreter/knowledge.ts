@@ -16,6 +16,7 @@ import { SliceMeshError } from '../../shared/contracts/errors.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import { encodeIntentMetadata, INTENT_META } from '../../shared/vectorstore/intent-entry.js';
 import type { VectorCollection } from '../../shared/vectorstore/types.js';
+import { parseJsonLines } from './jsonl.js';
 
 /** One line of the knowledge-base file. */
 export const KnowledgeLine = z
@@ -33,33 +34,12 @@ export type KnowledgeLine = z.infer<typeof KnowledgeLine>;
 
 /** Parses JSONL text; `SliceMeshError('scenario')` names the first bad line. */
 export function parseKnowledge(raw: string, origin = 'knowledge base'): KnowledgeLine[] {
-  const out: KnowledgeLine[] = [];
   const seen = new Set<string>();
-  raw.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new SliceMeshError('scenario', `${origin} line ${index + 1}: not valid JSON`);
-    }
-    const parsed = KnowledgeLine.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SliceMeshError(
-        'scenario',
-        `${origin} line ${index + 1}: ${issue ? `${issue.path.join('.') || 'line'}: ${issue.message}` : 'invalid'}`,
-      );
-    }
-    if (seen.has(parsed.data.id))
-      throw new SliceMeshError(
-        'scenario',
-        `${origin} line ${index + 1}: duplicate id ${parsed.data.id}`,
-      );
-    seen.add(parsed.data.id);
-    out.push(parsed.data);
+  return parseJsonLines(raw, KnowledgeLine, origin, (value, line) => {
+    if (seen.has(value.id))
+      throw new SliceMeshError('scenario', `${origin} line ${line}: duplicate id ${value.id}`);
+    seen.add(value.id);
   });
-  return out;
 }
 
 /** Reads and validates a knowledge-base file. */
