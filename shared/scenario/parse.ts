@@ -234,6 +234,13 @@ function presentKinds(entry: unknown): EventKind[] {
   return EVENT_KINDS.filter((k) => k in entry);
 }
 
+/** `value[key]` when `value` is a mapping (or list), else undefined. */
+function member(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object'
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
 /** What the cross-event checks need of one event, taken from the raw entry when its shape is broken. */
 function sketchEvent(
   entry: unknown,
@@ -242,26 +249,13 @@ function sketchEvent(
   locator: Locator,
 ): EventSketch {
   const kind = kinds.length === 1 ? kinds[0] : undefined;
-  const body =
-    kind !== undefined && entry !== null && typeof entry === 'object'
-      ? (entry as Record<string, unknown>)[kind]
-      : undefined;
-  const rawId =
-    body !== null && typeof body === 'object' ? (body as Record<string, unknown>).id : undefined;
+  const body = kind === undefined ? undefined : member(entry, kind);
+  const rawId = member(body, 'id');
   // Durations are read from the raw entry so order checks run even when another field is broken.
-  const record =
-    entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>) : {};
-  const at = parseDuration(record.at);
-  const rawLifetime =
-    kind === 'request' && body !== null && typeof body === 'object'
-      ? (body as Record<string, unknown>).lifetime
-      : undefined;
+  const at = parseDuration(member(entry, 'at'));
+  const rawLifetime = kind === 'request' ? member(body, 'lifetime') : undefined;
   const lifetime = rawLifetime === undefined ? undefined : parseDuration(rawLifetime);
-  const requestBody = kinds.includes('request') ? record.request : undefined;
-  const requestId =
-    requestBody !== null && typeof requestBody === 'object'
-      ? (requestBody as Record<string, unknown>).id
-      : undefined;
+  const requestId = kinds.includes('request') ? member(member(entry, 'request'), 'id') : undefined;
   return {
     index,
     ...(kind !== undefined ? { kind } : {}),
