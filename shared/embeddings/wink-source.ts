@@ -81,6 +81,17 @@ export function readWinkVectors(path: string, visit: WinkEntryVisitor, dims = WI
   let exponent = 0;
   let exponentSign = 1;
 
+  const startNumber = (numberSign: number): void => {
+    sign = numberSign;
+    mantissa = 0;
+    fractionDigits = 0;
+    inFraction = false;
+    inExponent = false;
+    exponent = 0;
+    exponentSign = 1;
+    state = IN_NUMBER;
+  };
+
   const finishNumber = (): void => {
     if (valueIndex < dims) {
       const e = (inExponent ? exponentSign * exponent : 0) - fractionDigits;
@@ -134,25 +145,9 @@ export function readWinkVectors(path: string, visit: WinkEntryVisitor, dims = WI
           case SEEK_NUMBER:
           case IN_NUMBER:
             if (c === 0x2d /* - */ && state === SEEK_NUMBER) {
-              sign = -1;
-              mantissa = 0;
-              fractionDigits = 0;
-              inFraction = false;
-              inExponent = false;
-              exponent = 0;
-              exponentSign = 1;
-              state = IN_NUMBER;
+              startNumber(-1);
             } else if (c >= 0x30 && c <= 0x39) {
-              if (state === SEEK_NUMBER) {
-                sign = 1;
-                mantissa = 0;
-                fractionDigits = 0;
-                inFraction = false;
-                inExponent = false;
-                exponent = 0;
-                exponentSign = 1;
-                state = IN_NUMBER;
-              }
+              if (state === SEEK_NUMBER) startNumber(1);
               if (inExponent) exponent = exponent * 10 + (c - 0x30);
               else {
                 mantissa = mantissa * 10 + (c - 0x30);
