@@ -264,6 +264,9 @@ export const KpiSample = z
   .strict();
 export type KpiSample = z.infer<typeof KpiSample>;
 
+/** The largest traffic factor: a load beyond a hundredfold is no longer traffic, it is a typo. */
+export const MAX_LOAD_FACTOR = 100;
+
 /**
  * Traffic on a running slice changed (a surge, or seeded fluctuation): the
  * infrastructure scales the slice's load and its KPIs follow.
@@ -274,7 +277,7 @@ export const TrafficLoad = z
     sliceId: Id,
     at: EpochMs,
     /** Load relative to the slice's nominal demand (1 = nominal, 2 = doubled). */
-    factor: z.number().positive().max(100),
+    factor: z.number().positive().max(MAX_LOAD_FACTOR),
   })
   .strict();
 export type TrafficLoad = z.infer<typeof TrafficLoad>;

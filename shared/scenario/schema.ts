@@ -7,7 +7,13 @@
  * references) live in `semantics.ts`.
  */
 import { z } from 'zod';
-import { Id, RequestText, ResourceDemand, SlaClasses } from '../contracts/index.js';
+import {
+  Id,
+  MAX_LOAD_FACTOR,
+  RequestText,
+  ResourceDemand,
+  SlaClasses,
+} from '../contracts/index.js';
 import { parseDuration, parseSpeed } from './duration.js';
 
 /** A duration field (`200ms`, `1.5s`, `2m`) turned into milliseconds. */
@@ -53,11 +59,8 @@ export const TerminateBody = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 
-/**
- * The largest surge factor (what a `TrafficLoad` accepts): a thousandfold
- * surge is no longer traffic, it is a typo.
- */
-export const MAX_SURGE_FACTOR = 100;
+/** The largest surge factor: what a `TrafficLoad` message accepts. */
+export const MAX_SURGE_FACTOR = MAX_LOAD_FACTOR;
 
 export const SurgeBody = z.strictObject({
   id: Id,
