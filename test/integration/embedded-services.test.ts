@@ -77,11 +77,18 @@ describe('resolveServices and the mesh file', () => {
     await services.stop();
   });
 
-  it('writes mesh.json while running, ignores stale files and removes it on stop', async () => {
+  it('writes mesh.json while running (as up does), ignores stale files and removes it at shutdown', async () => {
     const dataDir = tempDir();
     const config = loadConfig({ SLICEMESH_DATA_DIR: dataDir, CHROMA_URL: 'http://127.0.0.1:1' });
-    const services = await resolveServices(config, { writeMeshFile: true });
+    const services = await resolveServices(config);
+    const removeMeshFile = writeMeshFile(dataDir, {
+      natsUrl: services.natsUrl,
+      chromaUrl: services.chromaUrl,
+      namespace: config.mesh.namespace,
+      pid: process.pid,
+    });
     expect(readMeshFile(dataDir)).toMatchObject({ natsUrl: services.natsUrl, pid: process.pid });
+    removeMeshFile();
     await services.stop();
     expect(readMeshFile(dataDir)).toBeNull();
     // A file left by a dead process is not a running mesh.

@@ -86,7 +86,7 @@ export interface ResolvedServices {
   readonly chromaUrl: string | null;
   /** The servers started here (absent when a URL came from the config). */
   readonly embedded: { nats?: NatsServer; chroma?: ChromaServer };
-  /** Stops the embedded servers (and removes the mesh file if one was written). */
+  /** Stops the embedded servers. */
   stop(): Promise<void>;
 }
 
@@ -94,8 +94,6 @@ export interface ResolveOptions {
   logger?: Logger;
   /** Start/resolve Chroma too (default true). */
   chroma?: boolean;
-  /** Write `<dataDir>/mesh.json` until stop() (what `up` does). */
-  writeMeshFile?: boolean;
 }
 
 /**
@@ -108,7 +106,6 @@ export async function resolveServices(
 ): Promise<ResolvedServices> {
   const dataDir = config.mesh.dataDir;
   const log = options.logger;
-  if (options.writeMeshFile) assertNoRunningMesh(dataDir);
   const embedded: { nats?: NatsServer; chroma?: ChromaServer } = {};
   const stopEmbedded = async () => {
     // Chroma first: it does not depend on NATS, and NATS should outlive clients.
@@ -139,26 +136,8 @@ export async function resolveServices(
         });
       }
     }
-    const removeMeshFile = options.writeMeshFile
-      ? writeMeshFile(dataDir, {
-          natsUrl,
-          chromaUrl,
-          namespace: config.mesh.namespace,
-          pid: process.pid,
-          startedAt: Date.now(),
-        })
-      : () => undefined;
     let stopped: Promise<void> | undefined;
-    return {
-      natsUrl,
-      chromaUrl,
-      embedded,
-      stop: () =>
-        (stopped ??= (async () => {
-          removeMeshFile();
-          await stopEmbedded();
-        })()),
-    };
+    return { natsUrl, chromaUrl, embedded, stop: () => (stopped ??= stopEmbedded()) };
   } catch (error) {
     await stopEmbedded();
     throw error;
