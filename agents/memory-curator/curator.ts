@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/api';
 import type { SliceOutcome } from '../../shared/contracts/messages.js';
 import type { ModelConfig } from '../../shared/model/config.js';
+import { cleanText } from '../../shared/embeddings/clean-text.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import { ATTR, SPAN, instrument, recordError } from '../../shared/telemetry/index.js';
@@ -143,11 +144,6 @@ export interface MemoryCurator {
   /** Counts outcomes that could not be stored (the agent calls this after giving up). */
   recordFailure(): void;
   stats(): MemoryStats;
-}
-
-/** Whitespace and Unicode forms normalised the way request text is before embedding. */
-function normaliseText(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/g, ' ').trim();
 }
 
 export function createMemoryCurator(
@@ -316,7 +312,7 @@ export function createMemoryCurator(
         obs: {
           sliceId: outcome.sliceId,
           at: outcome.at,
-          text: normaliseText(outcome.text),
+          text: cleanText(outcome.text),
           preference: outcome.preference,
           profile: outcome.profile,
           quality,

@@ -106,6 +106,14 @@ describe('memory curator', () => {
     expect(curator.stats()).toMatchObject({ outcomes: 1, inserted: 1 });
   });
 
+  it('stores the text cleaned as the interpreter cleans a request: no hidden characters', async () => {
+    const { curator, collection, entries } = await setup();
+    await curator.curate(outcome({ text: ' robot\u202e arm\u200b\ncontrol\u0007 ' }));
+    const [entry] = await entries();
+    expect(entry?.text).toBe('robot arm control');
+    expect((await collection.get()).map((r) => r.document)).toEqual(['robot arm control']);
+  });
+
   it('merges a similar outcome of the same service type instead of storing it again', async () => {
     const { curator, entries } = await setup();
     await curator.curate(outcome());
