@@ -24,12 +24,10 @@ export const SPAN = {
   interpreterValidate: 'interpreter.validate',
   interpreterRespond: 'interpreter.respond',
   orchestratorPlace: 'orchestrator.place',
-  infraView: 'infrastructure.view',
   infraApply: 'infrastructure.apply',
   infraRelease: 'infrastructure.release',
   infraDecline: 'infrastructure.decline',
   infraLoad: 'infrastructure.load',
-  telemetryKpi: 'telemetry.kpi',
   telemetryViolation: 'telemetry.violation',
   memoryCurate: 'memory.curate',
   memoryEvict: 'memory.evict',
@@ -46,15 +44,12 @@ export const ATTR = {
   /** Why a slice transition happened (e.g. `applied`, `stale-view`, `violation`). */
   sliceCause: 'slicemesh.slice.cause',
   method: 'slicemesh.method',
-  role: 'slicemesh.role',
-  instanceId: 'slicemesh.instance.id',
   messageType: 'slicemesh.message.type',
   errorCode: 'slicemesh.error.code',
   reasoner: 'slicemesh.reasoner',
-  namespace: 'slicemesh.namespace',
   /** Infrastructure: the network version a plan was made on / the state is at after a change. */
   viewVersion: 'slicemesh.view.version',
-  /** Infrastructure: `applied`, `refused:<reason>`, `released` or `not-held`. */
+  /** Infrastructure: `applied`, `refused:<reason>`, `released`, `not-held`, `counted` or `already-counted`. */
   infraOutcome: 'slicemesh.infra.outcome',
   /** Traffic load factor of a slice (1 = nominal). */
   loadFactor: 'slicemesh.load.factor',
