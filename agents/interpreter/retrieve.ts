@@ -10,25 +10,17 @@
  */
 import type { VectorCollection, VectorHit } from '../../shared/vectorstore/types.js';
 import { decodeIntentMetadata, type IntentSource } from '../../shared/vectorstore/intent-entry.js';
-import {
-  DEFAULT_AGING,
-  recencyFactor as sharedRecencyFactor,
-} from '../../shared/vectorstore/aging.js';
+import { DEFAULT_AGING, recencyFactor, type AgingOptions } from '../../shared/vectorstore/aging.js';
 import type { Neighbour } from './types.js';
 
-export interface RetrievalOptions {
+/** Retrieval settings on top of the aging shared with the memory-curator. */
+export interface RetrievalOptions extends AgingOptions {
   /** Neighbours kept after re-ranking. */
   readonly k: number;
   /** Candidates fetched from each collection before re-ranking. */
   readonly candidates: number;
   /** Softmax temperature τ over cosine similarity. */
   readonly temperature: number;
-  /** Recency factor of knowledge-base entries. */
-  readonly knowledgeRecency: number;
-  /** Half-life of memory entries' influence, ms. */
-  readonly memoryHalfLifeMs: number;
-  /** Smallest recency factor a memory entry decays to. */
-  readonly memoryFloor: number;
 }
 
 export const DEFAULT_RETRIEVAL_OPTIONS: RetrievalOptions = {
@@ -39,15 +31,7 @@ export const DEFAULT_RETRIEVAL_OPTIONS: RetrievalOptions = {
   ...DEFAULT_AGING,
 };
 
-/** Recency factor of an entry of `source` created at `createdAt`, seen at `now`. */
-export function recencyFactor(
-  source: IntentSource,
-  createdAt: number,
-  now: number,
-  options: Pick<RetrievalOptions, 'knowledgeRecency' | 'memoryHalfLifeMs' | 'memoryFloor'>,
-): number {
-  return sharedRecencyFactor(source, createdAt, now, options);
-}
+export { recencyFactor };
 
 export interface SourcedHit {
   readonly source: IntentSource;
