@@ -19,6 +19,7 @@ import {
 import {
   decodeIntentMetadata,
   encodeIntentMetadata,
+  parseJsonMetadata,
 } from '../../shared/vectorstore/intent-entry.js';
 import type { RecordMetadata, StoredRecord } from '../../shared/vectorstore/types.js';
 
@@ -89,15 +90,7 @@ function finiteNumber(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-function parseContributions(raw: unknown): Contribution[] {
-  if (typeof raw !== 'string') return [];
-  try {
-    const parsed = z.array(Contribution).safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
-}
+const Contributions = z.array(Contribution);
 
 /**
  * Reads a stored record back; `undefined` when it is not a valid intent entry.
@@ -120,6 +113,6 @@ export function decodeMemoryEntry(record: StoredRecord): MemoryEntry | undefined
     firstSeenAt: finiteNumber(m[MEMORY_META.firstSeenAt], lastSeenAt),
     lastSeenAt,
     ...(intent.qoe !== undefined ? { qoe: intent.qoe } : {}),
-    contributions: parseContributions(m[MEMORY_META.contributions]),
+    contributions: parseJsonMetadata(m[MEMORY_META.contributions], Contributions) ?? [],
   };
 }

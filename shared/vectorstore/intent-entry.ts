@@ -45,7 +45,8 @@ export function encodeIntentMetadata(entry: IntentEntry): RecordMetadata {
   return out;
 }
 
-function parseJson<T>(raw: unknown, schema: z.ZodType<T>): T | undefined {
+/** A JSON-string metadata value checked against `schema`; `undefined` when absent or invalid. */
+export function parseJsonMetadata<T>(raw: unknown, schema: z.ZodType<T>): T | undefined {
   if (typeof raw !== 'string') return undefined;
   try {
     const parsed = schema.safeParse(JSON.parse(raw));
@@ -63,15 +64,15 @@ export function decodeIntentMetadata(
   metadata: RecordMetadata,
   fallbackSource: IntentSource,
 ): IntentEntry | undefined {
-  const preference = parseJson(metadata[INTENT_META.preference], PreferenceVector);
-  const profile = parseJson(metadata[INTENT_META.profile], SliceProfile);
+  const preference = parseJsonMetadata(metadata[INTENT_META.preference], PreferenceVector);
+  const profile = parseJsonMetadata(metadata[INTENT_META.profile], SliceProfile);
   if (preference === undefined || profile === undefined) return undefined;
   const sourceRaw = metadata[INTENT_META.source];
   const source = INTENT_SOURCES.find((s) => s === sourceRaw) ?? fallbackSource;
   const createdAtRaw = metadata[META.createdAt];
   const createdAt =
     typeof createdAtRaw === 'number' && Number.isFinite(createdAtRaw) ? createdAtRaw : 0;
-  const qoe = parseJson(metadata[INTENT_META.qoe], QoeFigures);
+  const qoe = parseJsonMetadata(metadata[INTENT_META.qoe], QoeFigures);
   const hash = metadata[INTENT_META.contentHash];
   return {
     source,
