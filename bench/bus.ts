@@ -19,6 +19,7 @@ import { connectBus } from '../shared/bus/index.js';
 import { SliceGetReply, SliceGetRequest } from '../shared/contracts/messages.js';
 import { startNatsServer } from '../shared/runtime/embedded/index.js';
 import { noopTracer, setupTracing } from '../shared/telemetry/index.js';
+import { percentile } from './stats.js';
 
 const N = Number(process.env.BENCH_BUS_N ?? 10_000);
 const WARMUP = Number(process.env.BENCH_BUS_WARMUP ?? 1_000);
@@ -42,11 +43,6 @@ const dropExporter: SpanExporter = {
   export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
   shutdown: () => Promise.resolve(),
 };
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
 
 /** CPU time (user + system, µs) spent per path: steadier than wall time on a busy machine. */
 const cpuUs = { raw: 0, bus: 0, untraced: 0 };

@@ -36,6 +36,7 @@ import { generateInstance, type ModelRequest } from '../shared/model/index.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { startChromaServer, startNatsServer } from '../shared/runtime/embedded/index.js';
 import { createLogger } from '../shared/runtime/logger.js';
+import { percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,11 +54,6 @@ const WARMUP = Number(values.warmup);
 const SEED = 1_000_000;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? NaN;
-}
 const progress = (line: string) => process.stderr.write(`bench:mesh ${line}\n`);
 
 /** Processes whose CPU time the throughput run accounts per request (besides this one). */

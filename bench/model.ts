@@ -16,6 +16,7 @@ import {
   type Instance,
 } from '../shared/model/index.js';
 import { createRng } from '../shared/random.js';
+import { percentile } from './stats.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,10 +66,6 @@ function measureSteps(
   };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-}
-
 const pool = Array.from({ length: 256 }, (_, i) => generateInstance(i, 4 + (i % 17)));
 measureSteps(pool, 300, true); // warm-up (JIT)
 const stepsPerSecond = measureSteps(pool, seconds * 1000, false);
@@ -113,11 +110,11 @@ process.stdout.write(
       oracle: {
         requests: 20,
         instances: oracleInstances,
-        medianMs: round(percentile(solveMs, 0.5)),
-        p95Ms: round(percentile(solveMs, 0.95)),
+        medianMs: round(percentile(solveMs, 50)),
+        p95Ms: round(percentile(solveMs, 95)),
         maxMs: round(solveMs[solveMs.length - 1] as number),
-        cpuMedianMs: round(percentile(solveCpuMs, 0.5)),
-        cpuP95Ms: round(percentile(solveCpuMs, 0.95)),
+        cpuMedianMs: round(percentile(solveCpuMs, 50)),
+        cpuP95Ms: round(percentile(solveCpuMs, 95)),
         coldFirstSolveMs: round(coldSolveMs),
         goalP95Ms: 1000,
         meanServed: round(served / oracleInstances),

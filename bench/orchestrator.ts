@@ -39,13 +39,9 @@ import {
 } from '../shared/model/index.js';
 import { train } from '../agents/orchestrator/ppo/trainer.js';
 import { loadConfig } from '../shared/runtime/config.js';
+import { percentile } from './stats.js';
 
 const modelDir = loadConfig().model.dir;
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? NaN;
-}
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
