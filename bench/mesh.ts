@@ -31,7 +31,12 @@ import { roles } from '../cli/roles.js';
 import { localMesh } from '../cli/replay/local-mesh.js';
 import type { ReplayMesh } from '../cli/replay/runner.js';
 import { connectBus, type Bus } from '../shared/bus/index.js';
-import { Heartbeat, type SliceEvent, type SliceState } from '../shared/contracts/index.js';
+import {
+  Heartbeat,
+  TERMINAL_SLICE_STATES,
+  type SliceEvent,
+  type SliceState,
+} from '../shared/contracts/index.js';
 import { generateInstance, type ModelRequest } from '../shared/model/index.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { startChromaServer, startNatsServer } from '../shared/runtime/embedded/index.js';
@@ -111,9 +116,12 @@ async function chooseMethod(): Promise<{ method: string; why: string }> {
 
 /** Waits for the terminal or `active` event of each slice the bench sent. */
 class SliceWaiter {
-  readonly #waiting = new Map<string, { states: SliceState[]; resolve: (e: SliceEvent) => void }>();
+  readonly #waiting = new Map<
+    string,
+    { states: readonly SliceState[]; resolve: (e: SliceEvent) => void }
+  >();
 
-  wait(sliceId: string, states: SliceState[]): Promise<SliceEvent> {
+  wait(sliceId: string, states: readonly SliceState[]): Promise<SliceEvent> {
     return new Promise((resolve) => this.#waiting.set(sliceId, { states, resolve }));
   }
 
@@ -125,8 +133,7 @@ class SliceWaiter {
   }
 }
 
-const SETTLED: SliceState[] = ['active', 'rejected', 'failed', 'released'];
-const GONE: SliceState[] = ['released', 'rejected', 'failed'];
+const SETTLED: readonly SliceState[] = ['active', ...TERMINAL_SLICE_STATES];
 
 interface Sent {
   readonly id: string;
@@ -200,7 +207,7 @@ async function measureLatency(mesh: ReplayMesh, waiter: SliceWaiter): Promise<La
       figures.phases.push(phases(event));
       if (event.record.traceId) figures.traces.push({ traceId: event.record.traceId, ms });
     }
-    const gone = waiter.wait(sent.id, GONE);
+    const gone = waiter.wait(sent.id, TERMINAL_SLICE_STATES);
     await publishTermination(mesh, sent.id);
     await gone;
   }
@@ -245,7 +252,7 @@ async function measureThroughput(
       lastActive = performance.now();
       latencies.push(lastActive - sentAt);
       phaseList.push(phases(event));
-      const gone = waiter.wait(sent.id, GONE);
+      const gone = waiter.wait(sent.id, TERMINAL_SLICE_STATES);
       releases.push(publishTermination(mesh, sent.id).then(() => gone));
     }
   };
