@@ -109,6 +109,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const storeDir = resolve(options.dataDir, 'nats');
   mkdirSync(storeDir, { recursive: true });
   const portsDir = mkdtempSync(join(tmpdir(), 'slicemesh-nats-ports-'));
+  const cleanupPorts = () => rmSync(portsDir, { recursive: true, force: true });
   const args = [
     '-a',
     '127.0.0.1',
@@ -130,13 +131,12 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
       logFile: options.logFile ?? resolve(options.dataDir, 'logs', 'nats-server.log'),
     });
   } catch (error) {
-    rmSync(portsDir, { recursive: true, force: true });
+    cleanupPorts();
     if (error instanceof SliceMeshError && error.code === 'missing-dependency') {
       throw new SliceMeshError('missing-dependency', NATS_INSTALL_HINT, { cause: error });
     }
     throw error;
   }
-  const cleanupPorts = () => rmSync(portsDir, { recursive: true, force: true });
   try {
     const timeoutMs = options.startTimeoutMs ?? 20_000;
     const port = await waitUntil(
