@@ -1,11 +1,14 @@
 import { z } from 'zod';
 
+/** What an id or any other subject token may contain: no wildcards, no level separators. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+
 /** Slice ids and other ids that end up inside NATS subjects and KV keys. */
 export const Id = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-" are allowed');
+  .regex(ID_PATTERN, 'only letters, digits, "_" and "-" are allowed');
 export type Id = z.infer<typeof Id>;
 
 /** Milliseconds since the Unix epoch. */

@@ -1,3 +1,4 @@
+import { ID_PATTERN } from './common.js';
 import { SliceMeshError } from './errors.js';
 
 /**
@@ -6,11 +7,10 @@ import { SliceMeshError } from './errors.js';
  * levels into a subject.
  */
 
-const TOKEN = /^[A-Za-z0-9_-]+$/;
 const MAX_TOKEN_LENGTH = 128;
 
 export function assertToken(token: string, what = 'subject token'): string {
-  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !TOKEN.test(token)) {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !ID_PATTERN.test(token)) {
     throw new SliceMeshError(
       'invalid-message',
       `invalid ${what} ${JSON.stringify(token)}: use 1-${MAX_TOKEN_LENGTH} letters, digits, "_" or "-"`,

@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { SliceMeshError } from '../contracts/errors.js';
-import { DEFAULT_NAMESPACE, assertToken } from '../contracts/subjects.js';
+import { ID_PATTERN } from '../contracts/common.js';
+import { DEFAULT_NAMESPACE } from '../contracts/subjects.js';
 
 /** One environment variable, its schema (with default) and what it means. */
 export interface Setting<S extends z.ZodType = z.ZodType> {
@@ -25,18 +26,7 @@ function setting<S extends z.ZodType>(envVar: string, schema: S, description: st
 
 const url = z.url({ protocol: /^(nats|tls|ws|wss|http|https)$/ });
 const positiveInt = z.coerce.number().int().positive();
-const token = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine((v) => {
-    try {
-      assertToken(v);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'use letters, digits, "_" or "-"');
+const token = z.string().min(1).max(64).regex(ID_PATTERN, 'use letters, digits, "_" or "-"');
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import {
+  ID_PATTERN,
   Id,
   MAX_LOAD_FACTOR,
   RequestText,
@@ -92,7 +93,7 @@ export const ScenarioHeader = z.strictObject({
     .string()
     .min(1)
     .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, "_" and "-" are allowed')
+    .regex(ID_PATTERN, 'only letters, digits, "_" and "-" are allowed')
     .optional(),
   speed: SpeedField.optional(),
   /** off: SLA violations are recorded but slices are never re-placed (the paper's static case study). */
