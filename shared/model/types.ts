@@ -1,4 +1,5 @@
 import type { ResourceDemand, SliceProfile } from '../contracts/common.js';
+import { QoeViolation } from '../contracts/messages.js';
 
 /** One slice request of an instance: what the requester wants, in classes and resources, plus its text. */
 export interface ModelRequest {
@@ -16,9 +17,9 @@ export interface Instance {
   readonly requests: readonly ModelRequest[];
 }
 
-/** QoE constraints a slice can violate. */
-export const VIOLATION_KINDS = ['latency', 'reliability', 'cost'] as const;
-export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+/** QoE constraints a slice can violate (the wire's `QoeViolation`). */
+export const VIOLATION_KINDS = QoeViolation.options;
+export type ViolationKind = QoeViolation;
 
 /** Bit flags of `ViolationKind`, for allocation-free outcomes. */
 export const VIOLATION_BIT: Readonly<Record<ViolationKind, number>> = {
