@@ -324,6 +324,7 @@ describe('slice lifecycle machine', () => {
 
     expect(states(actor).slice(-3)).toEqual(['active', 'adapting', 'active']);
     expect(actor.getSnapshot().context.causes.slice(-2)).toEqual(['violation', 'adapted']);
+    expect(actor.getSnapshot().context.view).toBeUndefined();
     expect(fakes.interpret.calls).toHaveLength(1);
     // The re-plan used a fresh view, not the one from the first deployment,
     // in which the slice's own resources count as free (atomic re-placement)…

@@ -110,6 +110,7 @@ describe('slice lifecycle persistence', () => {
     first.stop(); // the process dies
 
     expect(stored.context.record.state).toBe('planning');
+    expect(stored.context.view?.version).toBe(1); // the re-sent call plans on it
     expect(isFinished(stored)).toBe(false);
 
     const after = fakes('s1');
@@ -184,6 +185,18 @@ describe('slice lifecycle persistence', () => {
     later.increment(1);
     await reach(restored, 'released');
     expect(after.calls.release).toBe(1);
+  });
+
+  it('stores an active slice without the network view it was planned on', async () => {
+    const clock = newClock(10_000);
+    const first = begin({ request: sliceRequest('s1'), limits: LIMITS }, fakes('s1').actors, clock);
+    await reach(first, 'active');
+    const text = JSON.stringify(persistLifecycle(first));
+    first.stop();
+
+    expect(parsePersistedLifecycle(JSON.parse(text)).context.view).toBeUndefined();
+    // Neither the context nor an invoked call's input keeps a copy.
+    expect(text).not.toContain(JSON.stringify(viewReply(1).view.local));
   });
 
   it('keeps an active slice active and able to take events after a restore', async () => {

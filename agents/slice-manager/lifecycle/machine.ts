@@ -438,6 +438,7 @@ export function createLifecycleMachine(options: LifecycleOptions) {
         };
       }),
       resetAttempts: assign({ attempts: 0, lastError: undefined }),
+      dropView: assign({ view: undefined }),
       countTimeout: assign(({ context }, params: { what: string }) => ({
         attempts: context.attempts + 1,
         lastError: `${params.what} did not answer in time`,
@@ -659,6 +660,8 @@ export function createLifecycleMachine(options: LifecycleOptions) {
             },
           },
           placing: {
+            // The view served this plan only; persisted snapshots and later calls need not carry it.
+            exit: 'dropView',
             initial: 'calling',
             states: {
               calling: {
@@ -806,7 +809,6 @@ export function createLifecycleMachine(options: LifecycleOptions) {
                   target: '#slice.planning',
                   actions: assign(({ context, event }) => ({
                     replans: context.replans + 1,
-                    view: undefined,
                     ...mark(
                       'stale-view',
                       isReplannable(event.output) ? refusalNote(event.output) : undefined,
@@ -1063,6 +1065,8 @@ export function createLifecycleMachine(options: LifecycleOptions) {
             },
           },
           placing: {
+            // The view served this plan only; persisted snapshots and later calls need not carry it.
+            exit: 'dropView',
             initial: 'calling',
             states: {
               calling: {
