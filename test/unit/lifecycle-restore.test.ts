@@ -110,7 +110,7 @@ describe('slice lifecycle persistence', () => {
     first.stop(); // the process dies
 
     expect(stored.context.record.state).toBe('planning');
-    expect(stored.context.view?.version).toBe(1); // the re-sent call plans on it
+    expect(stored.context.view).toMatchObject({ version: 1 }); // the re-sent call plans on it
     expect(isFinished(stored)).toBe(false);
 
     const after = fakes('s1');
