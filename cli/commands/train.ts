@@ -120,6 +120,28 @@ async function interpreterSource(): Promise<string> {
   return `interpreter-offline:kb-${createHash('sha256').update(knowledge).digest('hex').slice(0, 12)}`;
 }
 
+/** The training run's numeric flags, checked. */
+function trainingSettings(flags: TrainFlags) {
+  const lr = flags.lr === undefined ? undefined : Number(flags.lr);
+  if (lr !== undefined && !(lr > 0 && lr < 1))
+    throw new SliceMeshError('config', `--lr must be in (0, 1), got ${flags.lr}`);
+  const minRequests = positiveInt(flags.minRequests, '--min-requests');
+  const maxRequests = positiveInt(flags.maxRequests, '--max-requests');
+  if (minRequests > maxRequests || maxRequests > 20) {
+    throw new SliceMeshError('config', 'need --min-requests <= --max-requests <= 20');
+  }
+  return {
+    steps: positiveInt(flags.steps, '--steps'),
+    seed: nonNegativeInt(flags.seed, '--seed'),
+    poolSeeds: positiveInt(flags.poolSeeds, '--pool-seeds'),
+    ...(lr !== undefined
+      ? { hyperparameters: { actorLearningRate: lr, criticLearningRate: lr } }
+      : {}),
+    shape: { minRequests, maxRequests },
+    slaShare: share(flags.slaShare),
+  };
+}
+
 async function loadOrBuildIntents(
   flags: TrainFlags,
   file: string,
@@ -247,32 +269,19 @@ export function register(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        // Every flag is checked before the preference cache, which can take minutes to build.
+        const settings = flags.preferencesOnly ? undefined : trainingSettings(flags);
         const intentsFile = flags.preferences ?? path.join(config.model.dir, INTENT_CACHE_FILE);
         const intents = await loadOrBuildIntents(flags, intentsFile, controller.signal);
-        if (flags.preferencesOnly) return;
-        const lr = flags.lr === undefined ? undefined : Number(flags.lr);
-        if (lr !== undefined && !(lr > 0 && lr < 1))
-          throw new SliceMeshError('config', `--lr must be in (0, 1), got ${flags.lr}`);
-        const minRequests = positiveInt(flags.minRequests, '--min-requests');
-        const maxRequests = positiveInt(flags.maxRequests, '--max-requests');
-        if (minRequests > maxRequests || maxRequests > 20) {
-          throw new SliceMeshError('config', 'need --min-requests <= --max-requests <= 20');
-        }
+        if (!settings) return;
         const bar = createProgressBar(process.stderr);
         const result = await runTraining({
           method: flags.method,
-          steps: positiveInt(flags.steps, '--steps'),
-          seed: nonNegativeInt(flags.seed, '--seed'),
+          ...settings,
           outDir,
           intents,
-          poolSeeds: positiveInt(flags.poolSeeds, '--pool-seeds'),
           resume: flags.resume ?? false,
           force: flags.force ?? false,
-          ...(lr !== undefined
-            ? { hyperparameters: { actorLearningRate: lr, criticLearningRate: lr } }
-            : {}),
-          shape: { minRequests, maxRequests },
-          slaShare: share(flags.slaShare),
           compare: flags.compare ?? [],
           signal: controller.signal,
           log: stderr,
