@@ -174,6 +174,10 @@ export function createOrchestratorAgent(
   ): Promise<PlacementReply> => {
     const policy = await baseline(method);
     const spec: SliceSpec = { id: req.sliceId, profile: req.profile, demand: req.demand };
+    const reject = (reason: string): PlacementReply => {
+      span.setAttribute(ATTR.orchestratorAction, ACTION_NAMES[ACTION_REJECT] as string);
+      return rejected(req, method, reason);
+    };
     let plan = await decideOnView(policy, req.view, spec, modelConfig);
     if (plan !== null && req.avoid && usesAvoided(plan, req.avoid)) {
       // Baselines know nothing of avoid-lists: take the cheapest placement
@@ -184,20 +188,13 @@ export function createOrchestratorAgent(
       const action = bestAllowedAction(state, compiled, candidates, mask);
       plan = action === ACTION_REJECT ? null : actionToPlan(state, spec, action, method);
       if (plan === null) {
-        return rejected(
-          req,
-          method,
+        return reject(
           "every placement that keeps the slice's constraints uses the resources the violation was observed on",
         );
       }
     }
     if (plan === null) {
-      span.setAttribute(ATTR.orchestratorAction, ACTION_NAMES[ACTION_REJECT] as string);
-      return rejected(
-        req,
-        method,
-        rejectReason(method, NetworkState.fromView(req.view, modelConfig), spec),
-      );
+      return reject(rejectReason(method, NetworkState.fromView(req.view, modelConfig), spec));
     }
     span.setAttribute(
       ATTR.orchestratorAction,

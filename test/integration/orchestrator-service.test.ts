@@ -19,7 +19,15 @@ import {
   isSliceMeshError,
   type SliceMeshError,
 } from '../../shared/contracts/index.js';
-import { ACTION_NAMES, NetworkState } from '../../shared/model/index.js';
+import {
+  ACTION_LOCAL_JOIN,
+  ACTION_LOCAL_NEW,
+  ACTION_NAMES,
+  NetworkState,
+  actionToPlan,
+  applyPlan,
+  registerPolicy,
+} from '../../shared/model/index.js';
 import { SPAN } from '../../shared/telemetry/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { testTracing } from '../helpers/tracing.js';
@@ -152,6 +160,73 @@ describe('orchestrator service', () => {
       JSON.parse(String(span.attributes['slicemesh.orchestrator.probabilities'])),
     ).toHaveProperty('local-new');
     expect(span.attributes['slicemesh.qoe.expected.latency_ms']).toBe(30);
+    await tracing.shutdown();
+  });
+
+  it('rejects a baseline re-plan when every placement keeping the SLA is on the avoid-list, and traces the rejection', async () => {
+    // A baseline that joins the existing local container whenever it may.
+    registerPolicy(
+      'join-first-test',
+      () => ({
+        name: 'join-first-test',
+        decide: ({ mask }) => (mask[ACTION_LOCAL_JOIN] === 1 ? ACTION_LOCAL_JOIN : null),
+      }),
+      { replace: true },
+    );
+    // One URLLC slice holds a local container. The new slice may join it; a new
+    // container is too costly for it and the cloud too slow, so once that
+    // container is avoided no placement keeps its constraints.
+    const holderProfile = request().profile;
+    const profile = { ...holderProfile, cost: 'cost-sensitive' as const };
+    const state = new NetworkState(7);
+    const holder = { sliceId: 'holder', profile: holderProfile, demand: { cpu: 3, mem: 2 } };
+    const plan = actionToPlan(state, { id: 'holder', ...holder }, ACTION_LOCAL_NEW, 'test');
+    const applied = plan && applyPlan(state, holder, plan);
+    if (applied?.outcome !== 'applied') throw new Error('expected the holder to be placed');
+    const containerId = applied.placement.containerId;
+
+    const tracing = testTracing('orchestrator');
+    const bus = await nats.connectBus({ name: 'orchestrator', tracer: tracing.tracer() });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startAgent(bus, 'join-first-test');
+    const place = (avoid?: PlacementRequest['avoid']) =>
+      client.request(
+        bus.subjects.orchestratorPlace(),
+        PlacementRequest,
+        request({
+          profile,
+          demand: { cpu: 2, mem: 2 },
+          view: state.toView(),
+          ...(avoid ? { avoid } : {}),
+        }),
+        PlacementReply,
+      );
+
+    const free = await place();
+    expect(free.outcome === 'planned' && free.plan.container).toEqual({
+      mode: 'join',
+      containerId,
+    });
+    const avoided = await place({ containerIds: [containerId], vnfNodeIds: [] });
+    expect(avoided).toMatchObject({
+      outcome: 'rejected',
+      method: 'join-first-test',
+      reason: expect.stringContaining('uses the resources the violation was observed on'),
+    });
+
+    const spans = await waitFor(
+      () => {
+        const found = tracing.spansNamed(SPAN.orchestratorPlace);
+        return found.length === 2 ? found : undefined;
+      },
+      { what: 'both placement spans' },
+    );
+    expect(spans.map((s) => s.attributes['slicemesh.orchestrator.outcome'])).toEqual([
+      'planned',
+      'rejected',
+    ]);
+    expect(spans[0]?.attributes['slicemesh.orchestrator.action']).toBe('local-join');
+    expect(spans[1]?.attributes['slicemesh.orchestrator.action']).toBe('reject');
     await tracing.shutdown();
   });
 
