@@ -96,7 +96,15 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
     const loads: Record<string, number> = {};
     for (const [id, factor] of Object.entries(traffic.factors()))
       if (held.has(id) && factor !== 1) loads[id] = factor;
-    return { type: 'infra.state.v1', savedAt: clock.now(), network: owner.snapshot(), loads };
+    const state: InfraStateRecord = {
+      type: 'infra.state.v1',
+      savedAt: clock.now(),
+      network: owner.snapshot(),
+      loads,
+    };
+    const declined = owner.recentDeclines();
+    if (declined.length > 0) state.declined = declined;
+    return state;
   };
   const persist = () => running?.store?.save(record());
 
@@ -246,7 +254,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       });
       return;
     }
-    owner = ResourceOwner.restore(saved.network, modelConfig);
+    owner = ResourceOwner.restore(saved.network, modelConfig, saved.declined);
     for (const id of owner.sliceIds()) {
       traffic.track(id);
       const factor = saved.loads[id];

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Bus, TypedKv } from '../../shared/bus/index.js';
 import { Id, NetworkView, ResourceDemand, SliceProfile } from '../../shared/contracts/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
+import { PERSISTED_DECLINES } from './resources.js';
 
 export const InfraStateRecord = z
   .object({
@@ -31,6 +32,12 @@ export const InfraStateRecord = z
       .strict(),
     /** Announced traffic factor per slice. */
     loads: z.record(Id, z.number().positive()),
+    /**
+     * The latest slices whose refusal was counted (see DeclineRequest), so a
+     * decline retried across a restart is not counted twice. Absent in states
+     * saved before it was kept.
+     */
+    declined: z.array(Id).max(PERSISTED_DECLINES).optional(),
   })
   .strict();
 export type InfraStateRecord = z.infer<typeof InfraStateRecord>;

@@ -28,6 +28,13 @@ export interface ApplyOutcome {
 
 /** Declined slice ids remembered for idempotency; older ones are forgotten first. */
 const DECLINED_MEMORY = 10_000;
+/**
+ * Declined slice ids kept with the persisted state: enough for the retries
+ * that can follow a restart (declines run one at a time under the
+ * slice-manager's placement lock, at most its intake concurrency — 32 by
+ * default — in flight), small enough to write with every change.
+ */
+export const PERSISTED_DECLINES = 64;
 
 export class ResourceOwner {
   #state: NetworkState;
@@ -42,9 +49,15 @@ export class ResourceOwner {
     return new ResourceOwner(new NetworkState(seed, config));
   }
 
-  /** The network from a persisted snapshot. */
-  static restore(snapshot: NetworkSnapshot, config?: ModelConfig): ResourceOwner {
-    return new ResourceOwner(NetworkState.fromSnapshot(snapshot, config));
+  /** The network from a persisted snapshot, and the slices whose refusal it already counted. */
+  static restore(
+    snapshot: NetworkSnapshot,
+    config?: ModelConfig,
+    declined: readonly string[] = [],
+  ): ResourceOwner {
+    const owner = new ResourceOwner(NetworkState.fromSnapshot(snapshot, config));
+    for (const id of declined) owner.#declined.add(id);
+    return owner;
   }
 
   get state(): NetworkState {
@@ -141,5 +154,10 @@ export class ResourceOwner {
 
   snapshot(): NetworkSnapshot {
     return this.#state.toSnapshot();
+  }
+
+  /** The latest declined slice ids, oldest first: what a persisted state keeps of them. */
+  recentDeclines(): string[] {
+    return [...this.#declined].slice(-PERSISTED_DECLINES);
   }
 }

@@ -104,6 +104,15 @@ function release(client: Bus, sliceId: string): Promise<ReleaseReply> {
   );
 }
 
+function decline(client: Bus, sliceId: string): Promise<DeclineReply> {
+  return client.request(
+    client.subjects.infraDecline(),
+    DeclineRequest,
+    { type: 'infra.decline.request.v1', sliceId },
+    DeclineReply,
+  );
+}
+
 function collectKpis(client: Bus): KpiSample[] {
   const samples: KpiSample[] = [];
   client.subscribe(client.subjects.kpiAll(), KpiSample, (s) => void samples.push(s), {
@@ -383,5 +392,18 @@ describe('infrastructure agent', () => {
     // The resumed state keeps working: the slice can be re-placed and released.
     applied(await apply(second.client, 'a', { site: 'local' }, { replan: true }));
     expect(await release(second.client, 'b')).toMatchObject({ released: true });
+  });
+
+  it('remembers across a restart which refusals it counted, so a retried decline counts once', async () => {
+    const first = await setup({ persist: true });
+    expect(await decline(first.client, 'r1')).toMatchObject({ counted: true });
+    const before = await view(first.client);
+    await first.agent.stop();
+
+    const second = await setup({ persist: true }, first.bus.namespace);
+    expect(await decline(second.client, 'r1')).toMatchObject({ counted: false });
+    expect(await view(second.client)).toEqual(before);
+    expect(await decline(second.client, 'r2')).toMatchObject({ counted: true });
+    expect((await view(second.client)).nextNodeSeq).toBe(before.nextNodeSeq + NODE_SEQ_BLOCK);
   });
 });
