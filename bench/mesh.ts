@@ -12,7 +12,9 @@
  *  - both with one orchestrator instance and with two (the second one a
  *    `slicemesh agent orchestrator` process in the same queue group);
  *  - the span breakdown of the median request's trace: what its latency is
- *    made of.
+ *    made of;
+ *  - a yardstick of the machine (bare NATS round trips, see probe.ts), since
+ *    the figures differ several-fold between machines of the same size.
  *
  * Method: qappo when its checkpoint exists under SLICEMESH_MODEL_DIR, else
  * first-fit (`--method` overrides). Goals: p50 ≤ 25 ms, p99 ≤ 80 ms,
@@ -41,6 +43,7 @@ import { generateInstance, type ModelRequest } from '../shared/model/index.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { startChromaServer, startNatsServer } from '../shared/runtime/embedded/index.js';
 import { createLogger } from '../shared/runtime/logger.js';
+import { probeNatsRoundTrip } from './probe.js';
 import { percentile } from './stats.js';
 
 const { values } = parseArgs({
@@ -542,6 +545,8 @@ async function main(): Promise<void> {
   };
   const loadBefore = os.loadavg().map((x) => round(x, 2));
   try {
+    progress('probing the machine: bare NATS round trips');
+    const natsRoundTrip = await probeNatsRoundTrip(nats.url);
     const one = await runConfiguration(1, method, env);
     const two = await runConfiguration(2, method, env);
     process.stdout.write(
@@ -557,6 +562,8 @@ async function main(): Promise<void> {
           machine: {
             cpus: os.cpus().length,
             loadAverageBefore: loadBefore,
+            // How costly loopback I/O is here: the figures above scale with it.
+            natsRoundTrip,
             loadAverageAfter: os.loadavg().map((x) => round(x, 2)),
           },
         },
