@@ -536,11 +536,13 @@ events:
     });
     const kinds = mesh.published.map((p) => `${p.message.kind}-${p.message.message.sliceId}`);
     expect(kinds).toEqual(['request-a', 'load-a', 'request-b', 'load-b', 'terminate-b']);
-    // b's samples at the surged load before the termination: the quiet period (5), maybe one in flight.
+    // The quiet period is 5 samples of b counted from the surge's publication; the first may
+    // have been taken before the mesh applied the load (a sample in flight), so at least 4 of
+    // them report the surged load.
     const terminated = mesh.published.findIndex((p) => p.message.kind === 'terminate');
     expect(terminated).toBe(4);
     const surged = mesh.samples.filter((x) => x.sliceId === 'b' && x.load === 1.2).length;
-    expect(surged).toBeGreaterThanOrEqual(5);
+    expect(surged).toBeGreaterThanOrEqual(4);
     expect(mesh.records.get('b')?.history.map((h) => h.state)).not.toContain('adapting');
   });
 
