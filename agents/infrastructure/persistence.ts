@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Bus, TypedKv } from '../../shared/bus/index.js';
 import { Id, NetworkView, ResourceDemand, SliceProfile } from '../../shared/contracts/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
-import { PERSISTED_DECLINES } from './resources.js';
+import { REMEMBERED_DECLINES } from './resources.js';
 
 export const InfraStateRecord = z
   .object({
@@ -37,7 +37,7 @@ export const InfraStateRecord = z
      * decline retried across a restart is not counted twice. Absent in states
      * saved before it was kept.
      */
-    declined: z.array(Id).max(PERSISTED_DECLINES).optional(),
+    declined: z.array(Id).max(REMEMBERED_DECLINES).optional(),
   })
   .strict();
 export type InfraStateRecord = z.infer<typeof InfraStateRecord>;

@@ -26,15 +26,14 @@ export interface ApplyOutcome {
   migrated: boolean;
 }
 
-/** Declined slice ids remembered for idempotency; older ones are forgotten first. */
-const DECLINED_MEMORY = 10_000;
 /**
- * Declined slice ids kept with the persisted state: enough for the retries
- * that can follow a restart (declines run one at a time under the
- * slice-manager's placement lock, at most its intake concurrency — 32 by
- * default — in flight), small enough to write with every change.
+ * Declined slice ids remembered (and persisted with the state) for
+ * idempotency, oldest forgotten first: enough for the retries that can follow
+ * (declines run one at a time under the slice-manager's placement lock, at
+ * most its intake concurrency — 32 by default — in flight), small enough to
+ * write with every change.
  */
-export const PERSISTED_DECLINES = 64;
+export const REMEMBERED_DECLINES = 64;
 
 export class ResourceOwner {
   #state: NetworkState;
@@ -144,7 +143,7 @@ export class ResourceOwner {
     if (counted) {
       this.#state.skipPlacement();
       this.#declined.add(sliceId);
-      if (this.#declined.size > DECLINED_MEMORY) {
+      if (this.#declined.size > REMEMBERED_DECLINES) {
         const oldest = this.#declined.values().next().value;
         if (oldest !== undefined) this.#declined.delete(oldest);
       }
@@ -156,8 +155,8 @@ export class ResourceOwner {
     return this.#state.toSnapshot();
   }
 
-  /** The latest declined slice ids, oldest first: what a persisted state keeps of them. */
+  /** The remembered declined slice ids, oldest first, for the persisted state. */
   recentDeclines(): string[] {
-    return [...this.#declined].slice(-PERSISTED_DECLINES);
+    return [...this.#declined];
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERSISTED_DECLINES, ResourceOwner } from '../../agents/infrastructure/resources.js';
+import { REMEMBERED_DECLINES, ResourceOwner } from '../../agents/infrastructure/resources.js';
 import { NODE_SEQ_BLOCK } from '../../shared/model/index.js';
 import { HIGH_URLLC, applyRequest } from './infrastructure-fixtures.js';
 
@@ -47,16 +47,16 @@ describe('ResourceOwner.decline', () => {
 
   it('hands the latest declines to a persisted state, bounded, and a restored owner keeps them', () => {
     const owner = ResourceOwner.fresh(5);
-    const ids = Array.from({ length: PERSISTED_DECLINES + 5 }, (_, i) => `r${i}`);
+    const ids = Array.from({ length: REMEMBERED_DECLINES + 5 }, (_, i) => `r${i}`);
     for (const id of ids) owner.decline(id);
     const kept = owner.recentDeclines();
-    expect(kept).toEqual(ids.slice(-PERSISTED_DECLINES));
+    expect(kept).toEqual(ids.slice(-REMEMBERED_DECLINES));
 
     const restored = ResourceOwner.restore(owner.snapshot(), undefined, kept);
     const seq = restored.view().nextNodeSeq;
     expect(restored.decline(ids.at(-1) as string).counted).toBe(false);
     expect(restored.view().nextNodeSeq).toBe(seq);
-    // Beyond the persisted bound a decline is counted again: the bound is the documented limit.
+    // Beyond the bound a decline is counted again: the bound is the documented limit.
     expect(restored.decline('r0').counted).toBe(true);
   });
 });
