@@ -19,6 +19,7 @@ import { connectBus } from '../shared/bus/index.js';
 import { SliceGetReply, SliceGetRequest } from '../shared/contracts/messages.js';
 import { startNatsServer } from '../shared/runtime/embedded/index.js';
 import { noopTracer, setupTracing } from '../shared/telemetry/index.js';
+import { timeRuns } from './probe.js';
 import { percentile } from './stats.js';
 
 const N = Number(process.env.BENCH_BUS_N ?? 10_000);
@@ -52,16 +53,9 @@ async function measure(
   once: () => Promise<unknown>,
   path?: keyof typeof cpuUs,
 ): Promise<number[]> {
-  const samples: number[] = new Array<number>(n);
-  const cpuStart = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await once();
-    samples[i] = Number(process.hrtime.bigint() - start) / 1_000;
-  }
-  const cpu = process.cpuUsage(cpuStart);
-  if (path) cpuUs[path] += cpu.user + cpu.system;
-  return samples;
+  const timed = await timeRuns(n, once);
+  if (path) cpuUs[path] += timed.cpuUs;
+  return timed.samples;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'slicemesh-bench-bus-'));

@@ -281,16 +281,25 @@ interface OtlpSpan {
   endTimeUnixNano: string;
 }
 
+/** The run's OTLP JSON trace file, as the file exporter writes it. */
+interface TraceFile {
+  resourceSpans: {
+    resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans?: { spans?: OtlpSpan[] }[];
+  }[];
+}
+
+function readTraceFile(path: string): TraceFile {
+  return JSON.parse(readFileSync(path, 'utf8')) as TraceFile;
+}
+
 /**
  * How long each placement of the throughput run held the slice-manager's
  * placement lock — from its network-view request until its apply (or decline)
  * request went out — and the request/reply hops inside. Placements run one at
  * a time, so the run cannot place faster than 1000 / mean hold (ms) per second.
  */
-function placementHold(traceFile: string): Record<string, number> | undefined {
-  const file = JSON.parse(readFileSync(traceFile, 'utf8')) as {
-    resourceSpans: { scopeSpans?: { spans?: OtlpSpan[] }[] }[];
-  };
+function placementHold(file: TraceFile): Record<string, number> | undefined {
   const byTrace = new Map<string, OtlpSpan[]>();
   for (const rs of file.resourceSpans) {
     for (const ss of rs.scopeSpans ?? []) {
@@ -345,16 +354,10 @@ function placementHold(traceFile: string): Record<string, number> | undefined {
  * follows activation (memory, audit, telemetry), which competes for the CPU.
  */
 function traceBreakdown(
-  traceFile: string,
+  file: TraceFile,
   traceId: string,
   namespace: string,
 ): Record<string, unknown> {
-  const file = JSON.parse(readFileSync(traceFile, 'utf8')) as {
-    resourceSpans: {
-      resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-      scopeSpans?: { spans?: OtlpSpan[] }[];
-    }[];
-  };
   const spans: { name: string; service: string; startNs: bigint; endNs: bigint }[] = [];
   for (const rs of file.resourceSpans) {
     const service =
@@ -509,12 +512,13 @@ async function runConfiguration(
     const median = [...latency.traces].sort((a, b) => a.ms - b.ms)[
       Math.floor(latency.traces.length / 2)
     ];
-    const hold = mesh.traceFile ? placementHold(mesh.traceFile) : undefined;
+    const traces = mesh.traceFile ? readTraceFile(mesh.traceFile) : undefined;
+    const hold = traces ? placementHold(traces) : undefined;
     if (hold) (result.throughput as Record<string, unknown>).placementLock = hold;
-    if (median && mesh.traceFile) {
+    if (median && traces) {
       result.medianRequestTrace = {
         endToEndMs: round(median.ms, 2),
-        ...traceBreakdown(mesh.traceFile, median.traceId, namespace),
+        ...traceBreakdown(traces, median.traceId, namespace),
       };
     }
     return result;

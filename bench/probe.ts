@@ -8,6 +8,22 @@
 import { connect } from '@nats-io/transport-node';
 import { percentile } from './stats.js';
 
+/** Runs `once` `n` times in a row: each run's wall time (µs) and the process CPU (µs) they took. */
+export async function timeRuns(
+  n: number,
+  once: () => Promise<unknown>,
+): Promise<{ samples: number[]; cpuUs: number }> {
+  const samples: number[] = new Array<number>(n);
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await once();
+    samples[i] = Number(process.hrtime.bigint() - start) / 1_000;
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  return { samples, cpuUs: cpu.user + cpu.system };
+}
+
 export interface RoundTripProbe {
   readonly roundTrips: number;
   readonly p50Us: number;
@@ -22,19 +38,13 @@ export async function probeNatsRoundTrip(url: string, roundTrips = 2_000): Promi
     const payload = new TextEncoder().encode('{"type":"probe"}');
     server.subscribe('bench.probe', { callback: (_error, m) => void m.respond(payload) });
     await server.flush();
-    for (let i = 0; i < 200; i++) await client.request('bench.probe', payload, { timeout: 5_000 });
-    const samples: number[] = [];
-    const cpuStart = process.cpuUsage();
-    for (let i = 0; i < roundTrips; i++) {
-      const start = process.hrtime.bigint();
-      await client.request('bench.probe', payload, { timeout: 5_000 });
-      samples.push(Number(process.hrtime.bigint() - start) / 1_000);
-    }
-    const cpu = process.cpuUsage(cpuStart);
+    const roundTrip = () => client.request('bench.probe', payload, { timeout: 5_000 });
+    await timeRuns(200, roundTrip);
+    const { samples, cpuUs } = await timeRuns(roundTrips, roundTrip);
     return {
       roundTrips,
       p50Us: Math.round(percentile(samples, 50)),
-      cpuUsPerRoundTrip: Math.round((cpu.user + cpu.system) / roundTrips),
+      cpuUsPerRoundTrip: Math.round(cpuUs / roundTrips),
     };
   } finally {
     await client.close();
