@@ -211,7 +211,8 @@ export function createMemoryCurator(
   }
 
   /**
-   * Curates a batch of served outcomes with one embedding call, one query and
+   * Curates a batch of served outcomes with one embedding call (plus one for
+   * stored entries whose representative text a merge changed), one query and
    * one upsert, deciding each as if they had come one at a time. Resolves to
    * one result per item; rejects (for all of them) when nothing was written.
    */
