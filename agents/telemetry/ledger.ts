@@ -5,6 +5,7 @@
  * it returns.
  */
 import {
+  HOLDING_SLICE_STATES,
   TERMINAL_SLICE_STATES,
   type KpiSample,
   type QoeFigures,
@@ -23,8 +24,7 @@ import {
 } from './breach.js';
 import { judgeSample, slaLimits, type SampleVerdict, type SlaLimits } from './sla.js';
 
-/** States in which a slice holds resources. */
-const HOLDING: ReadonlySet<SliceState> = new Set(['active', 'adapting']);
+const HOLDING: ReadonlySet<SliceState> = new Set(HOLDING_SLICE_STATES);
 const TERMINAL: ReadonlySet<SliceState> = new Set(TERMINAL_SLICE_STATES);
 
 interface LiveSlice {

@@ -25,7 +25,7 @@ export type OutgoingMessage =
   | { readonly kind: 'terminate'; readonly message: SliceTermination }
   | { readonly kind: 'load'; readonly message: TrafficLoad };
 
-/** Change id of the change at `index` in the scenario: stable across runs of the same file. */
+/** Id of the change or surge at `index` in the scenario: stable across runs of the same file. */
 export function changeIdFor(event: ScenarioEvent): string {
   return `${event.kind}-${event.index}`;
 }

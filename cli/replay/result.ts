@@ -7,14 +7,15 @@
  * evaluation does.
  */
 import { judgeSample, slaLimits } from '../../agents/telemetry/sla.js';
-import type {
-  AppliedPlacement,
-  KpiSample,
-  PreferenceVector,
-  SliceHistoryEntry,
-  SliceProfile,
-  SliceRecord,
-  SliceState,
+import {
+  HOLDING_SLICE_STATES,
+  type AppliedPlacement,
+  type KpiSample,
+  type PreferenceVector,
+  type SliceHistoryEntry,
+  type SliceProfile,
+  type SliceRecord,
+  type SliceState,
 } from '../../shared/contracts/index.js';
 
 export interface ReplaySliceResult {
@@ -53,7 +54,7 @@ export interface ReplayResult {
 }
 
 /** States in which a slice holds its placement. */
-const PLACED: ReadonlySet<SliceState> = new Set(['active', 'adapting']);
+const PLACED: ReadonlySet<SliceState> = new Set(HOLDING_SLICE_STATES);
 
 /** The last sample of the slice's current placement, if the slice is placed at the end. */
 function finalSample(

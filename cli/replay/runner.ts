@@ -319,7 +319,7 @@ function expect(tracker: SliceTracker, event: ScenarioEvent): void {
       tracker.expectChange(event.sliceId, changeIdFor(event));
       break;
     case 'surge':
-      tracker.expectSurge(event.sliceId, `surge-${event.index}`);
+      tracker.expectSurge(event.sliceId, changeIdFor(event));
       break;
     case 'terminate':
       tracker.expectTermination(event.sliceId);

@@ -14,6 +14,7 @@
  * independent of how busy the machine is.
  */
 import {
+  HOLDING_SLICE_STATES,
   TERMINAL_SLICE_STATES,
   historyCount,
   type KpiSample,
@@ -22,6 +23,7 @@ import {
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
+import { DEFAULT_HYSTERESIS } from '../../agents/telemetry/breach.js';
 
 type Pending =
   | { readonly kind: 'request' }
@@ -48,17 +50,14 @@ export interface SliceTrackerOptions {
 
 /**
  * Default quiet period of a surge, in KPI samples of the surging slice. The
- * telemetry agent opens a breach after 2 breaching samples; one sample may
- * already have been on its way when the load changed, and one more gives the
- * violation a whole KPI interval to reach the replay before it is judged
- * quiet: 2 + 1 + 1.
+ * telemetry agent opens a breach after `enterSamples` (2) breaching samples;
+ * one sample may already have been on its way when the load changed, and one
+ * more gives the violation a whole KPI interval to reach the replay before it
+ * is judged quiet: 2 + 1 + 1.
  */
-export const DEFAULT_SURGE_QUIET_SAMPLES = 4;
+export const DEFAULT_SURGE_QUIET_SAMPLES = DEFAULT_HYSTERESIS.enterSamples + 2;
 
 const isTerminal = (state: SliceState) => TERMINAL_SLICE_STATES.includes(state);
-
-/** States in which a slice holds its resources and carries traffic. */
-const RUNNING: readonly SliceState[] = ['active', 'adapting'];
 
 /** True when a history note of `record` names `changeId` as a whole token. */
 function mentions(record: SliceRecord, changeId: string): boolean {
@@ -148,7 +147,7 @@ export class SliceTracker {
   /** True while the slice holds resources (active or adapting): traffic on it means something. */
   isRunning(sliceId: string): boolean {
     const state = this.#slices.get(sliceId)?.record?.state;
-    return state !== undefined && RUNNING.includes(state);
+    return state !== undefined && HOLDING_SLICE_STATES.includes(state);
   }
 
   /** True once the slice reached a final state. */

@@ -367,6 +367,8 @@ export const SLICE_STATES = [
 export const SliceState = z.enum(SLICE_STATES);
 export type SliceState = z.infer<typeof SliceState>;
 export const TERMINAL_SLICE_STATES: readonly SliceState[] = ['released', 'rejected', 'failed'];
+/** States in which a slice holds its resources and carries traffic. */
+export const HOLDING_SLICE_STATES: readonly SliceState[] = ['active', 'adapting'];
 
 export const SliceHistoryEntry = z
   .object({ state: SliceState, at: EpochMs, note: z.string().max(1_000).optional() })
