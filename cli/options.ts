@@ -41,7 +41,7 @@ export function slaFromFlags(flags: SlaFlags): SlaClasses {
 }
 
 /** Parses a positive whole number of milliseconds (commander argParser). */
-export function parseMs(value: string): number {
+function parseMs(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms <= 0)
     throw new InvalidArgumentError('expected a positive whole number of milliseconds');
