@@ -14,4 +14,5 @@ export * from './plan.js';
 export * from './exclusion.js';
 export * from './generator.js';
 export { describeRequest } from './descriptions.js';
+export * from './qoe-score.js';
 export * from './policies/index.js';
