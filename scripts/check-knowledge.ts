@@ -8,15 +8,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
+  COST_CLASSES,
   CostClass,
   LatencyClass,
   PREFERENCE_DIMENSIONS,
   PreferenceVector,
+  PRIORITY_CLASSES,
   ReliabilityClass,
   SERVICE_TYPES,
   ServiceType,
   type PreferenceDimension,
 } from '../shared/contracts/common.js';
+import { EvalLine } from '../agents/interpreter/evaluate.js';
 
 export const KNOWLEDGE_PATH = 'scenarios/knowledge/intents.jsonl';
 export const EVALUATION_PATH = 'scenarios/knowledge/intents-eval.jsonl';
@@ -35,15 +38,16 @@ export const KnowledgeEntry = z
   .strict();
 export type KnowledgeEntry = z.infer<typeof KnowledgeEntry>;
 
-/** One held-out request with its service type and dominant preference dimension. */
-export const EvalEntry = z
-  .object({
-    text: z.string().min(15),
-    serviceType: ServiceType,
-    dominant: z.enum(PREFERENCE_DIMENSIONS),
-  })
-  .strict();
+/**
+ * One held-out request with its service type, dominant preference dimension and (optional in the
+ * schema, required of the shipped file by `missingEvalLabels`) its classes: the evaluation line
+ * `intents eval` reads, with no other key allowed.
+ */
+export const EvalEntry = EvalLine.extend({ text: z.string().min(15) }).strict();
 export type EvalEntry = z.infer<typeof EvalEntry>;
+
+/** The class labels every shipped evaluation line must carry. */
+export const EVAL_CLASS_LABELS = ['latency', 'reliability', 'cost'] as const;
 
 const projectRoot = new URL('../', import.meta.url);
 
@@ -136,21 +140,72 @@ export function ruleViolations(entry: KnowledgeEntry): string[] {
   if (entry.cost === 'cost-sensitive')
     check(p.economics >= 0.25, 'cost-sensitive: economics ≥ 0.25');
   if (entry.cost === 'general') check(p.economics <= 0.2, 'general: economics ≤ 0.20');
+  found.push(...profileViolations(entry, dominant));
+  return found;
+}
+
+/** The labels the service-type rules look at; a class left out is not checked. */
+interface LabelledProfile {
+  readonly serviceType: ServiceType;
+  readonly latency?: LatencyClass | undefined;
+  readonly reliability?: ReliabilityClass | undefined;
+}
+
+/** The service-type rules of the rules table: they constrain classes and dominant dimension, not weights. */
+function profileViolations(
+  entry: LabelledProfile,
+  dominant: PreferenceDimension | 'tie',
+): string[] {
+  const found: string[] = [];
+  const check = (ok: boolean, rule: string): void => {
+    if (!ok) found.push(rule);
+  };
+  const { latency, reliability } = entry;
   if (entry.serviceType === 'URLLC') {
-    check(entry.latency !== 'best-effort', 'URLLC: latency not best-effort');
-    check(
-      entry.latency === 'high' || entry.reliability === 'high',
-      'URLLC: latency or reliability high',
-    );
+    if (latency !== undefined) check(latency !== 'best-effort', 'URLLC: latency not best-effort');
+    if (latency !== undefined && reliability !== undefined) {
+      check(latency === 'high' || reliability === 'high', 'URLLC: latency or reliability high');
+    }
     check(
       dominant === 'latency' || dominant === 'reliability',
       'URLLC: latency or reliability dominant',
     );
   }
-  if (entry.serviceType === 'mMTC') check(entry.latency !== 'high', 'mMTC: latency not high');
+  if (entry.serviceType === 'mMTC' && latency !== undefined)
+    check(latency !== 'high', 'mMTC: latency not high');
   if (dominant === 'throughput')
     check(entry.serviceType === 'eMBB', 'throughput dominant: eMBB only');
   return found;
+}
+
+/**
+ * Returns the labelling rules one evaluation line breaks. Without a vector, the rules that still
+ * apply are the service-type rules and what the vector rules imply for the dominant dimension: a
+ * dominant weight exceeds 0.25, so it cannot belong to a best-effort latency or reliability class
+ * (≤ 0.20, not dominant) nor be economics under `general` (≤ 0.20). Every other combination of
+ * dominant dimension and classes has a vector that satisfies the table.
+ */
+export function evalRuleViolations(entry: EvalEntry): string[] {
+  const found = profileViolations(entry, entry.dominant);
+  const check = (ok: boolean, rule: string): void => {
+    if (!ok) found.push(rule);
+  };
+  if (entry.dominant === 'latency' && entry.latency !== undefined)
+    check(entry.latency !== 'best-effort', 'latency dominant: latency class not best-effort');
+  if (entry.dominant === 'reliability' && entry.reliability !== undefined) {
+    check(
+      entry.reliability !== 'best-effort',
+      'reliability dominant: reliability class not best-effort',
+    );
+  }
+  if (entry.dominant === 'economics' && entry.cost !== undefined)
+    check(entry.cost === 'cost-sensitive', 'economics dominant: cost-sensitive');
+  return found;
+}
+
+/** The class labels an evaluation line lacks (the shipped set labels all of them). */
+export function missingEvalLabels(entry: EvalEntry): string[] {
+  return EVAL_CLASS_LABELS.filter((label) => entry[label] === undefined);
 }
 
 export function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
@@ -194,6 +249,17 @@ export function summarise(
     crossTable(knowledge, ['cost-sensitive', 'general'], (e) => e.cost, 'cost class'),
     `Evaluation set: ${evaluation.length} entries`,
     crossTable(evaluation, PREFERENCE_DIMENSIONS, (e) => e.dominant, 'dominant'),
+    ...EVAL_CLASS_LABELS.map((label) => {
+      const values: readonly string[] = label === 'cost' ? COST_CLASSES : PRIORITY_CLASSES;
+      // The column appears only when it has something to show (partly labelled sets).
+      const unlabelled = evaluation.some((e) => e[label] === undefined) ? ['unlabelled'] : [];
+      return crossTable(
+        evaluation,
+        [...values, ...unlabelled],
+        (e) => e[label] ?? 'unlabelled',
+        `${label} class`,
+      );
+    }),
   ].join('\n\n');
 }
 
@@ -201,7 +267,14 @@ function main(): void {
   const knowledge = loadKnowledge();
   const evaluation = loadEvaluation();
   console.log(summarise(knowledge, evaluation));
-  const broken = knowledge.flatMap((e) => ruleViolations(e).map((rule) => `${e.id}: ${rule}`));
+  const broken = [
+    ...knowledge.flatMap((e) => ruleViolations(e).map((rule) => `${e.id}: ${rule}`)),
+    ...evaluation.flatMap((e, i) =>
+      [...evalRuleViolations(e), ...missingEvalLabels(e).map((label) => `no ${label} label`)].map(
+        (rule) => `${EVALUATION_PATH} line ${i + 1}: ${rule}`,
+      ),
+    ),
+  ];
   for (const line of broken) console.error(line);
   if (broken.length > 0) process.exitCode = 1;
 }

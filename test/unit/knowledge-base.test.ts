@@ -8,12 +8,15 @@ import {
 import {
   countBy,
   dominantOf,
+  evalRuleViolations,
   jaccard,
   loadEvaluation,
   loadKnowledge,
+  missingEvalLabels,
   normalise,
   ruleViolations,
   wordSet,
+  type EvalEntry,
   type KnowledgeEntry,
 } from '../../scripts/check-knowledge.js';
 
@@ -66,6 +69,78 @@ describe('labelling rules', () => {
     expect(
       ruleViolations(entry({ latency: 0.4, reliability: 0.4, economics: 0.1, throughput: 0.1 })),
     ).toEqual(['a single dominant dimension', 'URLLC: latency or reliability dominant']);
+  });
+});
+
+function evalLine(labels: Omit<EvalEntry, 'text'>): EvalEntry {
+  return { text: 'synthetic request for a rule check', ...labels };
+}
+
+describe('labelling rules without a vector (evaluation lines)', () => {
+  it('accept consistent class labels, and lines with only some of them', () => {
+    expect(
+      evalRuleViolations(
+        evalLine({
+          serviceType: 'URLLC',
+          dominant: 'reliability',
+          latency: 'medium',
+          reliability: 'high',
+          cost: 'general',
+        }),
+      ),
+    ).toEqual([]);
+    expect(evalRuleViolations(evalLine({ serviceType: 'mMTC', dominant: 'economics' }))).toEqual(
+      [],
+    );
+    expect(
+      evalRuleViolations(evalLine({ serviceType: 'URLLC', dominant: 'latency', latency: 'high' })),
+    ).toEqual([]);
+  });
+
+  it('name the service-type rules a line breaks', () => {
+    expect(
+      evalRuleViolations(
+        evalLine({
+          serviceType: 'URLLC',
+          dominant: 'reliability',
+          latency: 'best-effort',
+          reliability: 'medium',
+          cost: 'general',
+        }),
+      ),
+    ).toEqual(['URLLC: latency not best-effort', 'URLLC: latency or reliability high']);
+    expect(
+      evalRuleViolations(evalLine({ serviceType: 'mMTC', dominant: 'economics', latency: 'high' })),
+    ).toEqual(['mMTC: latency not high']);
+  });
+
+  it('name a class the dominant dimension rules out (a dominant weight exceeds 0.25)', () => {
+    expect(
+      evalRuleViolations(
+        evalLine({ serviceType: 'eMBB', dominant: 'latency', latency: 'best-effort' }),
+      ),
+    ).toEqual(['latency dominant: latency class not best-effort']);
+    expect(
+      evalRuleViolations(
+        evalLine({ serviceType: 'mMTC', dominant: 'reliability', reliability: 'best-effort' }),
+      ),
+    ).toEqual(['reliability dominant: reliability class not best-effort']);
+    expect(
+      evalRuleViolations(evalLine({ serviceType: 'mMTC', dominant: 'economics', cost: 'general' })),
+    ).toEqual(['economics dominant: cost-sensitive']);
+  });
+
+  it('list the class labels a line lacks', () => {
+    expect(missingEvalLabels(evalLine({ serviceType: 'eMBB', dominant: 'throughput' }))).toEqual([
+      'latency',
+      'reliability',
+      'cost',
+    ]);
+    expect(
+      missingEvalLabels(
+        evalLine({ serviceType: 'eMBB', dominant: 'throughput', reliability: 'medium' }),
+      ),
+    ).toEqual(['latency', 'cost']);
   });
 });
 
@@ -158,6 +233,26 @@ describe('evaluation set (scenarios/knowledge/intents-eval.jsonl)', () => {
       (e) => e.serviceType === 'URLLC' && e.dominant !== 'latency' && e.dominant !== 'reliability',
     );
     expect(odd).toEqual([]);
+  });
+
+  it('labels every line with latency, reliability and cost classes', () => {
+    const unlabelled = evaluation
+      .map((e, i) => ({ line: i + 1, missing: missingEvalLabels(e) }))
+      .filter((result) => result.missing.length > 0);
+    expect(unlabelled).toEqual([]);
+  });
+
+  it('keeps class labels consistent with the service type and the dominant dimension', () => {
+    const broken = evaluation
+      .map((e, i) => ({ line: i + 1, rules: evalRuleViolations(e) }))
+      .filter((result) => result.rules.length > 0);
+    expect(broken).toEqual([]);
+  });
+
+  it('uses every class value', () => {
+    expect(new Set(evaluation.map((e) => e.latency)).size).toBe(3);
+    expect(new Set(evaluation.map((e) => e.reliability)).size).toBe(3);
+    expect(new Set(evaluation.map((e) => e.cost)).size).toBe(2);
   });
 
   it('includes crossovers: non-URLLC requests dominated by latency or reliability', () => {
