@@ -57,9 +57,14 @@ export { DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions } from './estimate.js';
 export { projectOntoSimplex, dominantDimension } from './simplex.js';
 export {
   evaluateInterpreter,
+  scoreEvaluation,
   loadEvalFile,
   percentile,
   EvalLine,
+  EVAL_MEASURES,
+  type Confusion,
+  type EvalMeasure,
+  type EvalPrediction,
   type EvaluationReport,
 } from './evaluate.js';
 export type { Interpretation, Neighbour, Reasoner, ReasonerDraft, ReasonerInput } from './types.js';
