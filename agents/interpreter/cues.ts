@@ -9,6 +9,8 @@
  * inspectable and deterministic. Negative weights express relaxations
  * ("latency is secondary").
  */
+import { readClassStatements, type ClassStatements } from './class-statements.js';
+import { statedDurations } from './quantities.js';
 import {
   PREFERENCE_DIMENSIONS,
   SERVICE_TYPES,
@@ -35,6 +37,8 @@ export interface Cues {
   /** Evidence per service type. */
   readonly serviceTypes: Record<ServiceType, number>;
   readonly figures: StatedFigures;
+  /** What the text states about each SLA class (figures, tolerance, sharing, price). */
+  readonly classes: ClassStatements;
   /** Labels of the cues that fired, for the rationale (deduplicated, in order). */
   readonly matched: readonly string[];
 }
@@ -191,14 +195,21 @@ const PHRASES: readonly PhraseCue[] = [
     label: 'sensors',
     serviceType: 'mMTC',
     weight: 0.5,
-    pattern: /\b(sensors|detectors|gauges|every (hour|day|\d+ minutes))\b/,
+    pattern: /\b(sensors|detectors|gauges|probes|transmitters|every (hour|day|\d+ minutes)|every few minutes)\b/,
+  },
+  {
+    label: 'monitoring fleet',
+    serviceType: 'mMTC',
+    weight: 1,
+    pattern:
+      /\b((condition|environmental|energy|asset|remote|structural|level|leak) monitoring|telemetry|metering|asset[- ]tracking|tracking tags|readings?)\b/,
   },
   {
     label: 'video / immersive',
     serviceType: 'eMBB',
     weight: 1,
     pattern:
-      /\b([48]k|uhd|hd|video|live ?streams?|streaming|cameras|cctv|ar|vr|augmented reality|virtual reality|digital twins?|livestream\w*)\b/,
+      /\b([48]k|uhd|hd|video|live ?streams?|streaming|cameras|cctv|ar|vr|xr|augmented[- ]reality|virtual[- ]reality|mixed[- ]reality|digital twins?|livestream\w*|machine[- ]vision)\b/,
   },
   {
     label: 'motion / protection control',
@@ -210,10 +221,6 @@ const PHRASES: readonly PhraseCue[] = [
 ];
 
 const NUMBER = String.raw`(\d{1,3}(?:[ ,]\d{3})+|\d+(?:\.\d+)?)`;
-const LATENCY_FIGURE = new RegExp(
-  String.raw`${NUMBER}\s*(ms|milliseconds?|µs|us|microseconds?)\b`,
-  'g',
-);
 const RATE_FIGURE = new RegExp(
   String.raw`${NUMBER}\s*(kbps|kbit/s|mbps|mbit/s|mb/s|gbps|gbit/s|gb/s)\b`,
   'g',
@@ -231,12 +238,11 @@ function parseNumber(raw: string): number {
 
 function extractFigures(text: string): StatedFigures {
   const figures: { -readonly [K in keyof StatedFigures]: StatedFigures[K] } = {};
-  for (const m of text.matchAll(LATENCY_FIGURE)) {
-    const value = parseNumber(m[1] ?? '');
-    const unit = m[2] ?? 'ms';
-    const ms = unit === 'ms' || unit.startsWith('milli') ? value : value / 1000;
-    if (Number.isFinite(ms) && ms >= 0)
-      figures.latencyMs = Math.min(figures.latencyMs ?? Infinity, ms);
+  for (const d of statedDurations(text)) {
+    // Seconds and minutes count as a delay only when stated as a bound or a tolerance, not as a reporting interval.
+    if (!d.fine && d.role !== 'bound' && d.role !== 'tolerance') continue;
+    if (d.ms < 0.001 || d.ms > 86_400_000) continue;
+    figures.latencyMs = Math.min(figures.latencyMs ?? Infinity, d.ms);
   }
   for (const m of text.matchAll(RATE_FIGURE)) {
     const value = parseNumber(m[1] ?? '');
@@ -304,7 +310,7 @@ export function extractCues(text: string): Cues {
               ? 0.5
               : -1;
     dimensions.latency += weight;
-    if (figures.latencyMs <= 30) serviceTypes.URLLC += 1;
+    // How tight a deadline is says how important the slice is, not what its traffic is: no service-type evidence.
     note(`stated latency ${figures.latencyMs} ms`);
   }
   if (figures.rateMbps !== undefined) {
@@ -326,5 +332,15 @@ export function extractCues(text: string): Cues {
     dimensions.reliability += 2;
     note(`stated availability ${figures.availabilityPercent} %`);
   }
-  return { dimensions, serviceTypes, figures, matched };
+  const classes = readClassStatements(lower);
+  // A statement that relaxes a class also relaxes its dimension ("budget is not the main concern").
+  if (classes.cost?.value === 'general' && dimensions.economics > 0) {
+    dimensions.economics = -1;
+    note('cost relaxed');
+  }
+  if (classes.reliability?.value === 'best-effort' && dimensions.reliability > 0) {
+    dimensions.reliability = -1;
+    note('reliability relaxed');
+  }
+  return { dimensions, serviceTypes, figures, classes, matched };
 }

@@ -4,16 +4,16 @@
  * the offline reasoner and the fallback of every other reasoner.
  */
 import {
-  COST_CLASSES,
   PREFERENCE_DIMENSIONS,
-  PRIORITY_CLASSES,
   SERVICE_TYPES,
   type PreferenceDimension,
   type ServiceType,
 } from '../../shared/contracts/common.js';
 import type { Cues } from './cues.js';
+import { chooseClasses, describeClasses } from './class-choice.js';
 import { dominantDimension, fromArray } from './simplex.js';
 import type { Neighbour, ReasonerDraft } from './types.js';
+import { argmax, vote } from './vote.js';
 
 export interface EstimateOptions {
   /** Strength of the cue correction: preference ∝ vote × exp(cueStrength × evidence). */
@@ -26,39 +26,6 @@ export const DEFAULT_ESTIMATE_OPTIONS: EstimateOptions = {
   cueStrength: 0.25,
   serviceCueStrength: 0.3,
 };
-
-type Priority = (typeof PRIORITY_CLASSES)[number];
-
-function argmax<K extends string>(scores: Record<K, number>, order: readonly K[]): K {
-  let best = order[0] as K;
-  for (const k of order) if (scores[k] > scores[best]) best = k;
-  return best;
-}
-
-function vote<K extends string>(
-  neighbours: readonly Neighbour[],
-  order: readonly K[],
-  pick: (n: Neighbour) => K,
-): Record<K, number> {
-  const scores = Object.fromEntries(order.map((k) => [k, 0])) as Record<K, number>;
-  for (const n of neighbours) scores[pick(n)] += n.weight;
-  return scores;
-}
-
-/** The winning class of the voters' weighted vote, or `fallback` when there are none. */
-function classVote<K extends string>(
-  voters: readonly Neighbour[],
-  order: readonly K[],
-  pick: (n: Neighbour) => K,
-  fallback: K,
-): K {
-  return voters.length > 0 ? argmax(vote(voters, order, pick), order) : fallback;
-}
-
-const rank = (c: Priority) => PRIORITY_CLASSES.indexOf(c); // 0 = high
-
-/** At least as strict as `floor` (high < medium < best-effort in rank). */
-const atLeast = (c: Priority, floor: Priority): Priority => (rank(c) > rank(floor) ? floor : c);
 
 /** Builds the retrieval estimate. Neighbours must carry normalised weights. */
 export function estimateFromNeighbours(
@@ -90,34 +57,19 @@ export function estimateFromNeighbours(
   ) as Record<ServiceType, number>;
   const serviceType = argmax(typeScores, SERVICE_TYPES);
 
-  // Classes: vote among the examples of the chosen service type (all if none).
+  // Classes: what the text states, else the vote among the examples of the chosen service type (all if none).
   const sameType = neighbours.filter((n) => n.entry.profile.serviceType === serviceType);
   const voters = sameType.length > 0 ? sameType : neighbours;
-  let latencyClass = classVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.latency, 'medium');
-  let reliabilityClass = classVote(
-    voters,
-    PRIORITY_CLASSES,
-    (n) => n.entry.profile.reliability,
-    'medium',
-  );
-  let costClass = classVote(voters, COST_CLASSES, (n) => n.entry.profile.cost, 'general');
+  const classes = chooseClasses(voters, cues, serviceType);
 
-  // Stated figures and explicit phrases outrank the neighbours' classes.
-  const ms = cues.figures.latencyMs;
-  if (ms !== undefined && ms <= 30) latencyClass = 'high';
-  else if (ms !== undefined && ms <= 100) latencyClass = atLeast(latencyClass, 'medium');
-  if (cues.dimensions.latency <= -2 && latencyClass === 'high') latencyClass = 'medium';
-  if ((cues.figures.availabilityPercent ?? 0) >= 99.99 || cues.dimensions.reliability >= 3.5) {
-    reliabilityClass = atLeast(reliabilityClass, 'medium');
-    if ((cues.figures.availabilityPercent ?? 0) >= 99.99) reliabilityClass = 'high';
-  }
-  if (cues.dimensions.economics >= 2) costClass = 'cost-sensitive';
-
-  // Confidence: agreement of the vote and closeness of the best example.
+  // Confidence: agreement of the vote and closeness of the best example, and how sure each class is.
   const typeShare = neighbours.length === 0 ? 0 : typeVote[serviceType];
   const topSimilarity = neighbours.reduce((m, n) => Math.max(m, n.similarity), 0);
   const closeness = Math.min(1, Math.max(0, (topSimilarity - 0.2) / 0.6));
-  const confidence = Math.round((0.6 * typeShare + 0.4 * closeness) * 1000) / 1000;
+  const typeConfidence = 0.6 * typeShare + 0.4 * closeness;
+  const classConfidence =
+    (classes.latency.confidence + classes.reliability.confidence + classes.cost.confidence) / 3;
+  const confidence = Math.round((0.5 * typeConfidence + 0.5 * classConfidence) * 1000) / 1000;
 
   const dominant = dominantDimension(preference);
   if (neighbours.length === 0)
@@ -130,14 +82,17 @@ export function estimateFromNeighbours(
     );
   }
   if (cues.matched.length > 0) notes.push(`cues: ${cues.matched.slice(0, 6).join(', ')}`);
+  notes.push(`classes: ${describeClasses(classes)}`);
+  if (cues.classes.ignored.length > 0)
+    notes.push(`ignored implausible figure(s): ${cues.classes.ignored.slice(0, 3).join(', ')}`);
   notes.push(`dominant dimension: ${dominant}`);
 
   return {
     preference,
     serviceType,
-    latencyClass,
-    reliabilityClass,
-    costClass,
+    latencyClass: classes.latency.value,
+    reliabilityClass: classes.reliability.value,
+    costClass: classes.cost.value,
     confidence,
     rationale: notes.join('; ') + '.',
   };
