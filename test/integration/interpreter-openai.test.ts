@@ -142,6 +142,57 @@ describe('openai reasoner', () => {
     expect(messages.at(-1)?.content).toMatch(/<request>\n.*six-axis robots.*\n<\/request>/s);
   });
 
+  it('asks for the classes with the labelling rules and returns the classes the reply gives', async () => {
+    // Classes a motion-control request would not get from its neighbours, so they can only come from the reply.
+    const classes = {
+      latencyClass: 'medium',
+      reliabilityClass: 'high',
+      costClass: 'cost-sensitive',
+    } as const;
+    script = (_body, res) => completion(res, JSON.stringify({ ...draft, ...classes }));
+    const r = await ask();
+    expect(r.degraded).toBe(false);
+    expect(r.profile).toEqual({
+      serviceType: 'URLLC',
+      latency: 'medium',
+      reliability: 'high',
+      cost: 'cost-sensitive',
+    });
+    const system = received[0]?.body.messages[0]?.content ?? '';
+    for (const rule of [
+      'weakest one that still satisfies',
+      'at most 30 ms end to end',
+      'medium if 100 ms is enough',
+      'best-effort if 150 ms is enough',
+      'no VNF node shared with another slice',
+      'shared by at most 2 slices',
+      'up to 4 slices per node',
+      'budget-constrained wording',
+      'large fleet of low-value devices',
+      'cost-sensitive by default',
+      'URLLC never has latency best-effort',
+      'mMTC never has latency high',
+    ]) {
+      expect(system, rule).toContain(rule);
+    }
+  });
+
+  it('falls back to the retrieval estimate, classes included, when the reply omits a class', async () => {
+    script = (_body, res) => completion(res, 'not JSON');
+    const estimate = await ask();
+    const { costClass: _omitted, ...withoutCost } = {
+      ...draft,
+      latencyClass: 'best-effort',
+      reliabilityClass: 'best-effort',
+    };
+    script = (_body, res) => completion(res, JSON.stringify(withoutCost));
+    const r = await ask();
+    expect(r.degraded).toBe(true);
+    expect(r.rationale).toMatch(/retrieval estimate/);
+    expect(r.profile).toEqual(estimate.profile);
+    expect(r.preference).toEqual(estimate.preference);
+  });
+
   it.each([
     ['malformed JSON', '{"preference": {"latency": 0.6,'],
     ['the wrong schema', JSON.stringify({ weights: [0.25, 0.25, 0.25, 0.25], type: 'URLLC' })],

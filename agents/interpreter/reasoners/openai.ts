@@ -3,7 +3,9 @@
  * schema) over a few-shot prompt of retrieved examples. Works with any
  * OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp server) through
  * `baseUrl`. Time and retries are bounded; every failure is thrown and the
- * graph's validate step falls back to the retrieval estimate.
+ * graph's validate step falls back to the retrieval estimate. The reply's
+ * classes are required fields of that schema, so a reply that omits one is a
+ * failure too: its vector is not kept without the classes that go with it.
  */
 import { SliceMeshError } from '../../../shared/contracts/errors.js';
 import { ReasonerDraft, type Reasoner } from '../types.js';
