@@ -16,6 +16,15 @@ import { createTelemetryCore, type TelemetryConfig, type TelemetryCore } from '.
 export type { TelemetryConfig, TelemetryCore } from './agent.js';
 export { DEFAULT_HYSTERESIS, type HysteresisOptions } from './breach.js';
 export { METRIC } from './metrics.js';
+export {
+  judgeSample,
+  slaLimits,
+  type Breach,
+  type JudgedFigures,
+  type SampleVerdict,
+  type SlaDimension,
+  type SlaLimits,
+} from './sla.js';
 
 export type TelemetryAgent = AgentHandle & TelemetryCore;
 

@@ -42,8 +42,11 @@ export interface SampleVerdict {
   readonly qoe: number;
 }
 
+/** The figures of a sample the SLA is judged on (a record's observed figures fit too). */
+export type JudgedFigures = Pick<KpiSample, 'latencyMs' | 'cost' | 'reliabilityCost' | 'sharing'>;
+
 /** The sharing a sample reports: exact when the infrastructure sends it, else the least it implies. */
-function observedSharing(sample: KpiSample): number {
+function observedSharing(sample: JudgedFigures): number {
   if (sample.sharing !== undefined) return sample.sharing;
   // Without the tenant count, a shared node on the path means at least two slices on it.
   return sample.reliabilityCost > 0 ? 2 : 1;
@@ -61,7 +64,7 @@ function satisfaction(observed: number, limit: number): number {
  */
 export function judgeSample(
   limits: SlaLimits,
-  sample: KpiSample,
+  sample: JudgedFigures,
   preference?: PreferenceVector,
 ): SampleVerdict {
   const figures: [SlaDimension, number, number][] = [

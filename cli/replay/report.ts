@@ -7,7 +7,15 @@ import { join, resolve } from 'node:path';
 import { formatDuration, type Speed } from '../../shared/scenario/index.js';
 import { metricSpec, preferenceSpec, renderSvg, timelineSpec, type Metric } from './charts.js';
 import type { ReplayResult } from './result.js';
-import { formatPlacement, formatPreference, formatProfile, lastNote } from './table.js';
+import {
+  formatPlacement,
+  formatPreference,
+  formatProfile,
+  formatTruth,
+  judgementLabel,
+  judgementNote,
+  lastNote,
+} from './table.js';
 
 /** What the report says about the run besides the result. */
 export interface ReportContext {
@@ -44,10 +52,16 @@ export async function renderReport(result: ReplayResult, context: ReportContext)
     ...METRICS.map((m) => renderSvg(metricSpec(result, m))),
   ]);
   const s = result.summary;
+  const percent = (share: number | null) => (share === null ? '–' : `${(share * 100).toFixed(1)}%`);
+  const label = judgementLabel(s.judgedAgainst);
+  const note = judgementNote(result);
   const cards: [string, string][] = [
     ['requests', String(s.requests)],
     ['served', String(s.served)],
-    ['availability', `${(s.availability * 100).toFixed(1)}%`],
+    [label ? `availability (${label})` : 'availability', percent(s.availability)],
+    ['availability as inferred', percent(s.availabilityAsInferred)],
+    ['profile accuracy', percent(s.profileAccuracy)],
+    ['avg QoE score', num(s.avgQoeScore, 2)],
     ['avg latency', `${num(s.avgLatencyMs, 1)} ms`],
     ['avg cost', num(s.avgCost, 2)],
     ['avg reliability cost', num(s.avgReliabilityCost, 2)],
@@ -55,9 +69,9 @@ export async function renderReport(result: ReplayResult, context: ReportContext)
   const rows = result.slices
     .map(
       (slice) => `<tr class="${slice.served ? 'ok' : 'bad'}">
-<td>${escapeHtml(slice.id)}</td><td>${escapeHtml(slice.finalState)}</td><td>${slice.served ? 'yes' : 'no'}</td>
-<td class="n">${num(slice.latencyMs, 1)}</td><td class="n">${num(slice.cost, 2)}</td><td class="n">${num(slice.reliabilityCost, 2)}</td>
-<td>${escapeHtml(formatPreference(slice.preference))}</td><td>${escapeHtml(formatProfile(slice.profile))}</td>
+<td>${escapeHtml(slice.id)}</td><td>${escapeHtml(slice.finalState)}</td><td>${slice.served ? 'yes' : 'no'}</td><td>${slice.servedAsInferred ? 'yes' : 'no'}</td>
+<td class="n">${num(slice.latencyMs, 1)}</td><td class="n">${num(slice.cost, 2)}</td><td class="n">${num(slice.reliabilityCost, 2)}</td><td class="n">${num(slice.qoeScore, 2)}</td>
+<td>${escapeHtml(formatPreference(slice.preference))}</td><td>${escapeHtml(formatProfile(slice.profile))}</td><td>${escapeHtml(formatTruth(slice))}</td>
 <td>${escapeHtml(formatPlacement(slice))}</td><td class="why">${escapeHtml(lastNote(slice))}</td>
 <td class="mono">${escapeHtml(slice.traceId ?? '–')}</td></tr>`,
     )
@@ -103,7 +117,8 @@ ${context.warning ? `<p class="warning">${escapeHtml(context.warning)}</p>` : ''
 <section>
 <h2>Summary</h2>
 <div class="cards">${cards.map(([k, v]) => `<div class="card"><span class="muted">${k}</span><b>${escapeHtml(v)}</b></div>`).join('')}</div>
-<p class="muted">Availability is served slices over requested slices; averages are over every placed slice, served or not.</p>
+${note ? `<p class="warning">${escapeHtml(note)}</p>` : ''}
+<p class="muted">Availability is served slices over requested slices. A slice is served when its placement meets every constraint of its truth (what its requester needs), or, where the scenario gives no truth, of the classes the mesh used; availability as inferred judges every slice against the classes the mesh used. Profile accuracy is the share of slices with a truth whose profile equals it. The QoE score is averaged over served slices, the other averages over every placed slice, served or not.</p>
 <dl>${facts
     .filter((f): f is [string, string] => f[1] !== undefined)
     .map(([k, v]) => `<dt>${k}</dt><dd class="mono">${escapeHtml(v)}</dd>`)
@@ -112,7 +127,7 @@ ${context.warning ? `<p class="warning">${escapeHtml(context.warning)}</p>` : ''
 <section>
 <h2>Slices</h2>
 <table>
-<thead><tr><th>slice</th><th>state</th><th>served</th><th>latency ms</th><th>cost</th><th>rel. cost</th><th>preference L/R/E/T</th><th>profile</th><th>placement</th><th>why</th><th>trace id</th></tr></thead>
+<thead><tr><th>slice</th><th>state</th><th>served</th><th>as inferred</th><th>latency ms</th><th>cost</th><th>rel. cost</th><th>QoE score</th><th>preference L/R/E/T</th><th>profile</th><th>truth</th><th>placement</th><th>why</th><th>trace id</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

@@ -20,6 +20,7 @@ import { systemClock, type Clock } from '../../shared/runtime/clock.js';
 import {
   formatDuration,
   loadScenarioFile,
+  sliceTruths,
   toWallMs,
   type Adaptation,
   type Scenario,
@@ -29,6 +30,7 @@ import {
 import { changeIdFor, requestedSliceIds, toMessage, type OutgoingMessage } from './messages.js';
 import { sliceResult, type ReplayResult } from './result.js';
 import { summarise } from './summary.js';
+import { judgementLabel } from './table.js';
 import { DEFAULT_SURGE_QUIET_SAMPLES, SliceTracker } from './tracker.js';
 
 /** Per-run options the mesh hands to the agents it starts (the infrastructure needs seed and fluctuation). */
@@ -288,9 +290,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
       for (const record of await mesh.fetchRecords()) tracker.observeRecord(record);
     }
     const run = finish(clock.now());
-    progress(
-      `${stamp()} done: ${run.result.summary.served}/${run.result.summary.requests} slices served`,
-    );
+    const { served, requests, judgedAgainst } = run.result.summary;
+    const label = judgementLabel(judgedAgainst);
+    progress(`${stamp()} done: ${served}/${requests} slices served${label ? ` (${label})` : ''}`);
     return run;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -348,8 +350,9 @@ function buildResult(
   kpis: ReadonlyMap<string, KpiSample>,
 ): ReplayResult {
   // Every slice the scenario requests counts, even one a failed run never got to publish.
+  const truths = sliceTruths(scenario);
   const slices = requestedSliceIds(scenario).map((id) =>
-    sliceResult(id, records.get(id), kpis.get(id)),
+    sliceResult(id, records.get(id), kpis.get(id), truths.get(id)),
   );
   return { scenario: scenario.name, method, summary: summarise(slices), slices };
 }

@@ -23,7 +23,7 @@ import {
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
-import { DEFAULT_HYSTERESIS } from '../../agents/telemetry/breach.js';
+import { DEFAULT_HYSTERESIS } from '../../agents/telemetry/index.js';
 
 type Pending =
   | { readonly kind: 'request' }

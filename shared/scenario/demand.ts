@@ -73,9 +73,11 @@ export function resolveDemands(seed: number, entries: readonly Entry[]): Scenari
         kind: 'request',
         sliceId: r.id,
         text: r.text,
+        // Only the stated type: a truth must not change what the mesh is sent.
         demand: r.demand ?? drawDemand(seed, r.id, r.sla?.serviceType),
         demandSource: r.demand ? 'explicit' : 'seed',
         ...(r.sla !== undefined ? { sla: r.sla } : {}),
+        ...(r.truth !== undefined ? { truth: r.truth } : {}),
         ...(r.lifetime !== undefined ? { lifetimeMs: r.lifetime } : {}),
       };
     }

@@ -11,4 +11,5 @@ export {
   formatPath,
 } from './parse.js';
 export type { CheckResult, ParseOptions } from './parse.js';
+export { sliceTruths } from './truth.js';
 export { EVENT_KINDS, type EventKind, MAX_SURGE_FACTOR } from './schema.js';

@@ -18,6 +18,7 @@ import {
   EventEntry,
   ScenarioHeader,
   allowedKeysAt,
+  misplacedKeyHint,
   type EventKind,
 } from './schema.js';
 import { checkEventOrder, type EventSketch } from './semantics.js';
@@ -274,7 +275,12 @@ function reportZod(error: z.ZodError, base: Path, locator: Locator, issues: Issu
       const allowed = allowedKeysAt(path);
       for (const key of issue.keys) {
         const hint = allowed ? `; allowed here: ${allowed.join(', ')}` : '';
-        issues.add(locator.keyAt(path, key), [...path, key], `unknown key "${key}"${hint}`);
+        const misplaced = misplacedKeyHint(path, key);
+        issues.add(
+          locator.keyAt(path, key),
+          [...path, key],
+          `unknown key "${key}"${hint}${misplaced ? ` (${misplaced})` : ''}`,
+        );
       }
       continue;
     }

@@ -14,6 +14,7 @@ import {
   RequestText,
   ResourceDemand,
   SlaClasses,
+  SliceProfile,
 } from '../contracts/index.js';
 import { parseDuration, parseSpeed } from './duration.js';
 
@@ -40,6 +41,12 @@ export const RequestBody = z.strictObject({
   id: Id,
   text: RequestText,
   sla: SlaClasses.optional(),
+  /**
+   * What the requester actually needs, for the replay's judge only: never sent
+   * to the mesh. Every class is required, since a slice judged against a
+   * partial truth would be judged against the interpreter for the rest.
+   */
+  truth: SliceProfile.optional(),
   demand: ResourceDemand.optional(),
   lifetime: Duration.optional(),
 });
@@ -101,6 +108,19 @@ export const ScenarioHeader = z.strictObject({
   fluctuation: Fluctuation.optional(),
   events: z.array(z.unknown()).min(1, 'a scenario needs at least one event'),
 });
+
+/**
+ * Why a key that is valid elsewhere is not accepted at `path`, for "unknown
+ * key" messages; undefined when there is nothing more to say.
+ */
+export function misplacedKeyHint(path: readonly PropertyKey[], key: string): string | undefined {
+  const body = path.at(-1);
+  if (key === 'truth' && (body === 'change' || body === 'surge' || body === 'terminate')) {
+    // A change tells the mesh something new; the truth is what the replay judges the end against.
+    return "a slice's truth is given once, on its request, and covers the slice's whole life";
+  }
+  return undefined;
+}
 
 /** Keys an object at `path` accepts, for "unknown key" messages; undefined if `path` is no object. */
 export function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {

@@ -1,5 +1,5 @@
 /** A scenario after parsing and checking: every time in ms, every demand resolved. */
-import type { ResourceDemand, SlaClasses } from '../contracts/index.js';
+import type { ResourceDemand, SlaClasses, SliceProfile } from '../contracts/index.js';
 import type { Speed } from './duration.js';
 
 /** Where an event came from in the scenario file (1-based). */
@@ -20,7 +20,10 @@ interface EventBase {
 export interface RequestEvent extends EventBase {
   readonly kind: 'request';
   readonly text: string;
+  /** Classes stated to the mesh: each overrides what the interpreter infers. */
   readonly sla?: SlaClasses;
+  /** What the requester actually needs: read by the replay's judge only, never sent to the mesh. */
+  readonly truth?: SliceProfile;
   /** Explicit in the file, or drawn from the scenario seed (`demandSource`). */
   readonly demand: ResourceDemand;
   readonly demandSource: 'explicit' | 'seed';

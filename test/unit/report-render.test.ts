@@ -75,6 +75,9 @@ const SLICES: ReplaySliceResult[] = [
   ),
 ];
 
+/** 1 − (3/7 · 28/100 + 1/7 · 32/40 + 3/7 · 0/3), to six decimals. */
+const ARM_SCORE = 0.765714;
+
 const RESULT: ReplayResult = {
   scenario: 'demo',
   method: 'qappo',
@@ -98,6 +101,13 @@ describe('replay summary', () => {
       requests: 3,
       served: 1,
       availability: 1 / 3,
+      // No slice has a truth: both availabilities are the mesh's own verdict.
+      servedAsInferred: 1,
+      availabilityAsInferred: 1 / 3,
+      judgedAgainst: 'inferred',
+      profileAccuracy: null,
+      // arm-1, weighted by its profile (high, high, general: 3/7, 3/7, 1/7).
+      avgQoeScore: ARM_SCORE,
       avgLatencyMs: (28 + 120) / 2,
       avgCost: (32 + 18) / 2,
       avgReliabilityCost: (0 + 2) / 2,
@@ -110,6 +120,11 @@ describe('replay summary', () => {
       requests: 1,
       served: 0,
       availability: 0,
+      servedAsInferred: 0,
+      availabilityAsInferred: 0,
+      judgedAgainst: 'inferred',
+      profileAccuracy: null,
+      avgQoeScore: null,
       avgLatencyMs: null,
       avgCost: null,
       avgReliabilityCost: null,
@@ -121,18 +136,19 @@ describe('replay table', () => {
   it('shows one row per slice with state, figures, preference, placement and why, then the totals', () => {
     const lines = renderTable(RESULT).split('\n');
     expect(lines[0]).toMatch(
-      /^slice\s+state\s+served\s+latency ms\s+cost\s+rel\. cost\s+preference L\/R\/E\/T/,
+      /^slice\s+state\s+served\s+as inferred\s+latency ms\s+cost\s+rel\. cost\s+QoE\s+preference L\/R\/E\/T\s+profile\s+truth\s+placement/,
     );
     const arm = lines.find((l) => l.startsWith('arm-1'));
     expect(arm).toMatch(
-      /active\s+yes\s+28\.0\s+32\.0\s+0\.0\s+0\.50\/0\.30\/0\.10\/0\.10\s+URLLC high\/high\/general\s+local:c-1 → v-1,v-2/,
+      /active\s+yes\s+yes\s+28\.0\s+32\.0\s+0\.0\s+0\.77\s+0\.50\/0\.30\/0\.10\/0\.10\s+URLLC high\/high\/general\s+-\s+local:c-1 → v-1,v-2/,
     );
     expect(lines.find((l) => l.startsWith('sensors'))).toMatch(
-      /rejected\s+no\s+-\s+-\s+-.*no placement meets the cost limit <25>/,
+      /rejected\s+no\s+no\s+-\s+-\s+-\s+-.*no placement meets the cost limit <25>/,
     );
-    expect(lines.at(-2)).toBe(
-      'demo (qappo): 3 requests · 1 served · availability 33.3% · avg latency 74.0 ms · avg cost 25.00 · avg reliability cost 1.00',
+    expect(lines.at(-3)).toBe(
+      'demo (qappo): 3 requests · 1 served · availability 33.3% (self-judged) · as inferred 33.3% · avg QoE score 0.77 · avg latency 74.0 ms · avg cost 25.00 · avg reliability cost 1.00',
     );
+    expect(lines.at(-2)).toMatch(/^Availability is self-judged: no slice has a truth/);
   });
 });
 

@@ -171,7 +171,7 @@ describe('scenario parser: errors carry the line and column of the offending nod
         line: 8,
         col: 7,
         path: 'events[0].request.lifetme',
-        message: 'unknown key "lifetme"; allowed here: id, text, sla, demand, lifetime',
+        message: 'unknown key "lifetme"; allowed here: id, text, sla, truth, demand, lifetime',
       },
     ]);
   });
