@@ -166,7 +166,7 @@ const BOUND_AFTER = /^\s*(max(imum)?|at most|or (less|better|faster|sooner)|tops
 const TOLERANCE_BEFORE =
   /\b(can take|may take|tolerat\w*|accept(s|able)?|allow(s|ed)?|fine with|okay with|ok with|happy with|live with|even|as much as|as long as)\s*(about|around|roughly|up to)?\s*$/;
 const TOLERANCE_AFTER =
-  /^\s*((of )?(delay|latency|lag|response( time)?|wait(ing)?|round[- ]trip|reaction)\s*)?((is|are|would be|will be|seems?|remains?) (still )?(fine|ok|okay|acceptable|tolerable|enough|sufficient|no problem|good enough|plenty|perfectly fine|alright|all right)|will do|does it|(is|are) (not|no) (a )?problem|(late|delay|old) (is|are) (fine|ok|acceptable))/;
+  /^\s*((of )?(delay|latency|lag|response( time)?|wait(ing)?|round[- ]trip|reaction)\s*)?((is|are|seems?|remains?|(would|will|should|could|can|may)( still)? be) (still )?(perfectly |entirely |quite |absolutely )?(fine|ok|okay|acceptable|tolerable|enough|sufficient|no problem|good enough|plenty|perfectly fine|alright|all right)|will do|does it|(is|are) (not|no) (a )?problem|(late|delay|old) (is|are) (fine|ok|acceptable))/;
 const PERIOD_BEFORE = /\b(every|each|once (a|an|per|every)|per|period( of| is)?|cycle( of| is)?|interval( of| is)?|at)\s*(about|around|roughly)?\s*$/;
 const PERIOD_AFTER = /^\s*(-?(cycle|loop|period|interval|tick|update|updates|rate|refresh|frames?|scan)\b|(cycle|loop|period|interval)s?\b)/;
 
