@@ -1,11 +1,19 @@
 /**
- * Writes the paper's case study as scenario files: `scenarios/paper/case-study-{4,8,12,16,20}.yaml`.
+ * Writes the paper's case study as scenario files, in two variants of the
+ * same requests:
+ *
+ * - `scenarios/paper/case-study-{4,8,12,16,20}.yaml` state every request's
+ *   profile (service type and classes) to the mesh as its `sla`;
+ * - `scenarios/paper-text/case-study-{4,8,12,16,20}.yaml` give the mesh the
+ *   text alone, and keep the profile as the request's `truth`, which only the
+ *   replay's judge reads: the interpreter has to find the classes, and the
+ *   replay judges the slices against what the requests really need.
  *
  * Each file is the instance `generateInstance(seed, count)` of the case-study
  * model on a held-out evaluation seed: every request keeps the instance's
- * description as its text, and states its profile (service type and classes)
- * and demand explicitly, so the live mesh places exactly the slices
- * `slicemesh eval` places for that seed. Requests arrive one after another,
+ * description as its text and states its demand explicitly, so with the `sla`
+ * variant the live mesh places exactly the slices `slicemesh eval` places for
+ * that seed. Requests arrive one after another,
  * 50 ms apart, and the replay runs at `max` speed (each request waits for the
  * previous slice to settle), as the paper's requests "occur sequentially".
  * Adaptation is off: the case study places each slice once and judges the
@@ -16,9 +24,9 @@
  * instance with 8 requests is the first 8 requests of the one with 20 and the
  * files show the same plant under a growing load.
  *
- *   npx tsx scripts/generate-paper-scenarios.ts            # (re)write the files
+ *   npx tsx scripts/generate-paper-scenarios.ts            # (re)write both variants
  *   npx tsx scripts/generate-paper-scenarios.ts --check    # exit 1 if a file is out of date
- *   npx tsx scripts/generate-paper-scenarios.ts --seed 1000003 --out /tmp/cs
+ *   npx tsx scripts/generate-paper-scenarios.ts --seed 1000003 --out /tmp/cs --text-out /tmp/cs-text
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +42,16 @@ export const PAPER_REQUEST_COUNTS = [4, 8, 12, 16, 20] as const;
 /** The first held-out evaluation seed of the model. */
 export const PAPER_SEED = evaluationSeeds(1)[0] as number;
 export const PAPER_DIR = join('scenarios', 'paper');
+export const PAPER_TEXT_DIR = join('scenarios', 'paper-text');
+
+/** `sla`: the classes are stated to the mesh. `text`: the mesh gets the text, the judge the classes. */
+export type PaperVariant = 'sla' | 'text';
+export const PAPER_VARIANTS: readonly PaperVariant[] = ['sla', 'text'];
+
+/** Where the files of `variant` live. */
+export function paperDir(variant: PaperVariant): string {
+  return variant === 'sla' ? PAPER_DIR : PAPER_TEXT_DIR;
+}
 /** Gap between two arrivals (scenario time; at `max` speed only the order matters). */
 export const ARRIVAL_GAP_MS = 50;
 
@@ -41,8 +59,37 @@ export function paperScenarioPath(count: number, dir = PAPER_DIR): string {
   return join(dir, `case-study-${count}.yaml`);
 }
 
-/** The scenario file for `count` requests of the instance with `seed`. */
-export function renderPaperScenario(count: number, seed: number = PAPER_SEED): string {
+/** What the header says about where the classes are, per variant. */
+function variantHeader(variant: PaperVariant, count: number, seed: number): string[] {
+  if (variant === 'sla') {
+    return [
+      `# seed ${seed}). Texts are the instance descriptions; SLA classes and demands are`,
+      `# the instance's, so \`slicemesh eval\` on seed ${seed} sees the same slices.`,
+      `name: case-study-${count}`,
+      `description: >-`,
+      `  Paper case study: ${count} heterogeneous slice requests arriving one after another`,
+      `  (case-study model instance, evaluation seed ${seed}).`,
+    ];
+  }
+  return [
+    `# seed ${seed}), as in scenarios/paper/ but the mesh is told only the text: the`,
+    `# instance's classes are each request's truth, which only the replay's judge`,
+    `# reads, so the interpreter must infer them and served slices are judged against`,
+    `# what the requests need. Demands are the instance's.`,
+    `name: case-study-text-${count}`,
+    `description: >-`,
+    `  Paper case study from the request texts alone: ${count} heterogeneous slice requests`,
+    `  arriving one after another, judged against their true classes (case-study model`,
+    `  instance, evaluation seed ${seed}).`,
+  ];
+}
+
+/** The scenario file of `variant` for `count` requests of the instance with `seed`. */
+export function renderPaperScenario(
+  count: number,
+  seed: number = PAPER_SEED,
+  variant: PaperVariant = 'sla',
+): string {
   if (!isEvaluationSeed(seed)) {
     throw new SliceMeshError(
       'config',
@@ -50,16 +97,12 @@ export function renderPaperScenario(count: number, seed: number = PAPER_SEED): s
     );
   }
   const instance = generateInstance(seed, count);
+  const classesKey = variant === 'sla' ? 'sla' : 'truth';
   const lines = [
     `# Generated by scripts/generate-paper-scenarios.ts — do not edit by hand.`,
     `# The paper's case study (§IV) with ${count} slice requests: instance`,
     `# generateInstance(${seed}, ${count}) of the case-study model (held-out evaluation`,
-    `# seed ${seed}). Texts are the instance descriptions; SLA classes and demands are`,
-    `# the instance's, so \`slicemesh eval\` on seed ${seed} sees the same slices.`,
-    `name: case-study-${count}`,
-    `description: >-`,
-    `  Paper case study: ${count} heterogeneous slice requests arriving one after another`,
-    `  (case-study model instance, evaluation seed ${seed}).`,
+    ...variantHeader(variant, count, seed),
     `seed: ${seed}`,
     `method: qappo`,
     `speed: max`,
@@ -75,7 +118,7 @@ export function renderPaperScenario(count: number, seed: number = PAPER_SEED): s
       `      id: ${request.id}`,
       // JSON string syntax is valid YAML double-quoted syntax.
       `      text: ${JSON.stringify(request.description)}`,
-      `      sla: { serviceType: ${profile.serviceType}, latency: ${profile.latency}, reliability: ${profile.reliability}, cost: ${profile.cost} }`,
+      `      ${classesKey}: { serviceType: ${profile.serviceType}, latency: ${profile.latency}, reliability: ${profile.reliability}, cost: ${profile.cost} }`,
       `      demand: { cpu: ${demand.cpu}, mem: ${demand.mem} }`,
     );
   });
@@ -86,10 +129,11 @@ export function renderPaperScenario(count: number, seed: number = PAPER_SEED): s
 export async function formatPaperScenario(
   count: number,
   seed: number = PAPER_SEED,
+  variant: PaperVariant = 'sla',
 ): Promise<string> {
-  const path = paperScenarioPath(count);
+  const path = paperScenarioPath(count, paperDir(variant));
   const options = (await resolveConfig(path)) ?? {};
-  return format(renderPaperScenario(count, seed), { ...options, parser: 'yaml' });
+  return format(renderPaperScenario(count, seed, variant), { ...options, parser: 'yaml' });
 }
 
 async function main(): Promise<void> {
@@ -98,14 +142,22 @@ async function main(): Promise<void> {
       check: { type: 'boolean', default: false },
       seed: { type: 'string' },
       out: { type: 'string', default: PAPER_DIR },
+      'text-out': { type: 'string', default: PAPER_TEXT_DIR },
     },
   });
   const seed = values.seed === undefined ? PAPER_SEED : Number(values.seed);
-  const out = values.out ?? PAPER_DIR;
+  const outs: Record<PaperVariant, string> = {
+    sla: values.out ?? PAPER_DIR,
+    text: values['text-out'] ?? PAPER_TEXT_DIR,
+  };
   let stale = 0;
-  for (const count of PAPER_REQUEST_COUNTS) {
+  const files = PAPER_VARIANTS.flatMap((variant) =>
+    PAPER_REQUEST_COUNTS.map((count) => ({ variant, count })),
+  );
+  for (const { variant, count } of files) {
+    const out = outs[variant];
     const path = paperScenarioPath(count, out);
-    const text = await formatPaperScenario(count, seed);
+    const text = await formatPaperScenario(count, seed, variant);
     if (values.check) {
       let current = '';
       try {
@@ -123,7 +175,7 @@ async function main(): Promise<void> {
     }
     mkdirSync(out, { recursive: true });
     writeFileSync(path, text);
-    process.stderr.write(`wrote ${path} (${count} requests, seed ${seed})\n`);
+    process.stderr.write(`wrote ${path} (${count} requests, seed ${seed}, ${variant})\n`);
   }
   if (stale > 0) process.exitCode = 1;
 }

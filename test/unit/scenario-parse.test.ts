@@ -7,6 +7,7 @@ import {
   drawDemand,
   loadScenarioFile,
   parseScenario,
+  sliceTruths,
   type ScenarioIssue,
 } from '../../shared/scenario/index.js';
 
@@ -130,7 +131,7 @@ describe('scenario parser: valid files', () => {
   });
 
   it('parses every scenario file shipped in scenarios/', async () => {
-    const dirs = ['scenarios', join('scenarios', 'paper')];
+    const dirs = ['scenarios', join('scenarios', 'paper'), join('scenarios', 'paper-text')];
     const files = dirs.flatMap((dir) =>
       readdirSync(dir)
         .filter((f) => f.endsWith('.yaml'))
@@ -373,5 +374,135 @@ describe('scenario parser: errors carry the line and column of the offending nod
 
   it('rejects a document that is not a mapping', () => {
     expect(issuesOf('- just\n- a list\n')[0]?.message).toMatch(/a scenario is a mapping/);
+  });
+});
+
+const TRUTH = '{ serviceType: URLLC, latency: high, reliability: medium, cost: general }';
+
+describe('scenario truth: what the requester needs, for the judge only', () => {
+  it('is read from a request, beside or instead of an sla', () => {
+    const scenario = parseScenario(
+      withEvents(
+        event('0ms', 'request:', '  id: a', '  text: x', `  truth: ${TRUTH}`),
+        event(
+          '1s',
+          'request:',
+          '  id: b',
+          '  text: x',
+          '  sla: { serviceType: URLLC, latency: high, reliability: high, cost: general }',
+          `  truth: ${TRUTH}`,
+        ),
+      ),
+    );
+    const [a, b] = scenario.events;
+    const truth = { serviceType: 'URLLC', latency: 'high', reliability: 'medium', cost: 'general' };
+    expect(a).toMatchObject({ kind: 'request', truth });
+    expect(a && 'sla' in a).toBe(false);
+    // Both: the sla is what the mesh is told, the truth what the replay judges.
+    expect(b).toMatchObject({ kind: 'request', truth, sla: { ...truth, reliability: 'high' } });
+    expect(sliceTruths(scenario)).toEqual(
+      new Map([
+        ['a', truth],
+        ['b', truth],
+      ]),
+    );
+  });
+
+  it('falls back to a complete sla, merged with later changes, and is unknown for a partial one', () => {
+    const scenario = parseScenario(
+      withEvents(
+        event(
+          '0ms',
+          'request:',
+          '  id: full',
+          '  text: x',
+          '  sla: { serviceType: mMTC, latency: best-effort, reliability: best-effort, cost: general }',
+        ),
+        event('0ms', 'request: { id: partial, text: x, sla: { latency: high } }'),
+        event('0ms', `request: { id: told, text: x, truth: ${TRUTH} }`),
+        event('1s', 'change: { id: full, sla: { cost: cost-sensitive } }'),
+        event('1s', 'change: { id: told, sla: { reliability: best-effort } }'),
+      ),
+    );
+    const truths = sliceTruths(scenario);
+    expect(truths.get('full')).toEqual({
+      serviceType: 'mMTC',
+      latency: 'best-effort',
+      reliability: 'best-effort',
+      cost: 'cost-sensitive',
+    });
+    expect(truths.has('partial')).toBe(false);
+    // A change's sla changes what the mesh is told, not a truth the request gave.
+    expect(truths.get('told')?.reliability).toBe('medium');
+  });
+
+  it('reports an unknown class at its line', () => {
+    const issues = issuesOf(
+      withEvents(
+        event(
+          '0ms',
+          'request:',
+          '  id: a',
+          '  text: x',
+          '  truth: { serviceType: URLLC, latency: ultra, reliability: high, cost: general }',
+        ),
+      ),
+    );
+    expect(issues).toEqual([
+      {
+        line: 8,
+        col: 45,
+        path: 'events[0].request.truth.latency',
+        message: 'expected one of high, medium, best-effort',
+      },
+    ]);
+    const type = issuesOf(
+      withEvents(
+        event(
+          '0ms',
+          'request:',
+          '  id: a',
+          '  text: x',
+          `  truth: ${TRUTH.replace('URLLC', 'LTE')}`,
+        ),
+      ),
+    );
+    expect(type[0]).toMatchObject({ line: 8, path: 'events[0].request.truth.serviceType' });
+  });
+
+  it('needs every class: a partial truth would leave the rest to the interpreter', () => {
+    const issues = issuesOf(
+      withEvents(
+        event(
+          '0ms',
+          'request:',
+          '  id: a',
+          '  text: x',
+          '  truth: { serviceType: URLLC, latency: high }',
+        ),
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [8, 'events[0].request.truth.reliability', 'missing required key "reliability"'],
+      [8, 'events[0].request.truth.cost', 'missing required key "cost"'],
+    ]);
+  });
+
+  it('is an error on a change or a surge, at the key, saying where it belongs', () => {
+    const issues = issuesOf(
+      withEvents(
+        event('0ms', 'request: { id: a, text: x }'),
+        event('1s', 'change:', '  id: a', '  text: y', `  truth: ${TRUTH}`),
+        event('2s', 'surge:', '  id: a', '  factor: 2', `  truth: ${TRUTH}`),
+      ),
+    );
+    expect(issues.map((i) => [i.line, i.col, i.path])).toEqual([
+      [10, 7, 'events[1].change.truth'],
+      [15, 7, 'events[2].surge.truth'],
+    ]);
+    for (const issue of issues) {
+      expect(issue.message).toMatch(/^unknown key "truth"; allowed here: id, /);
+      expect(issue.message).toContain("a slice's truth is given once, on its request");
+    }
   });
 });
