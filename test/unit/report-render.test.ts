@@ -6,7 +6,7 @@ import type { SliceRecord } from '../../shared/contracts/index.js';
 import { renderReport, writeReport, type ReportContext } from '../../cli/replay/report.js';
 import { sliceResult, type ReplayResult, type ReplaySliceResult } from '../../cli/replay/result.js';
 import { summarise } from '../../cli/replay/summary.js';
-import { renderTable } from '../../cli/replay/table.js';
+import { renderTable, renderTotals } from '../../cli/replay/table.js';
 
 const T0 = 1_700_000_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'report-render-'));
@@ -36,8 +36,9 @@ const profile = {
   cost: 'general',
 } as const;
 
-const SLICES: ReplaySliceResult[] = [
-  sliceResult(
+/** Each slice's id and last record. */
+const RECORDS: [string, SliceRecord][] = [
+  [
     'arm-1',
     record('arm-1', {
       served: true,
@@ -52,8 +53,8 @@ const SLICES: ReplaySliceResult[] = [
       },
       traceId: '0af7651916cd43dd8448eb211c80319c',
     }),
-  ),
-  sliceResult(
+  ],
+  [
     'cam-<2>',
     record('cam-2', {
       served: false,
@@ -62,8 +63,8 @@ const SLICES: ReplaySliceResult[] = [
       profile: { ...profile, serviceType: 'eMBB' },
       placement: { site: 'cloud', containerId: 'c-9', vnfNodeIds: [], appliedAt: T0 + 60 },
     }),
-  ),
-  sliceResult(
+  ],
+  [
     'sensors',
     record('sensors', {
       state: 'rejected',
@@ -72,8 +73,10 @@ const SLICES: ReplaySliceResult[] = [
         { state: 'rejected', at: T0 + 130, note: 'no placement meets the cost limit <25>' },
       ],
     }),
-  ),
+  ],
 ];
+
+const SLICES: ReplaySliceResult[] = RECORDS.map(([id, r]) => sliceResult(id, r));
 
 /** 1 − (3/7 · 28/100 + 1/7 · 32/40 + 3/7 · 0/3), to six decimals. */
 const ARM_SCORE = 0.765714;
@@ -180,5 +183,70 @@ describe('HTML report', () => {
     const path = await writeReport(join(dir, 'nested', 'report'), RESULT, CONTEXT);
     expect(path).toBe(join(dir, 'nested', 'report', 'index.html'));
     expect(readFileSync(path, 'utf8')).toMatch(/^<!doctype html>/);
+  });
+});
+
+describe('self-judged availability, in the table and the report', () => {
+  /** RESULT's slices judged with a truth for the first `withTruth` of them; arm-1's is cost-sensitive. */
+  function judged(withTruth: number): ReplayResult {
+    const truths = [
+      { ...profile, cost: 'cost-sensitive' } as const,
+      { ...profile, serviceType: 'eMBB' } as const,
+      { ...profile, serviceType: 'mMTC' } as const,
+    ];
+    const slices = RECORDS.map(([id, r], i) =>
+      sliceResult(id, r, undefined, i < withTruth ? truths[i] : undefined),
+    );
+    return { ...RESULT, slices, summary: summarise(slices) };
+  }
+
+  it('says plainly that availability is self-judged when no slice has a truth', async () => {
+    const table = renderTable(RESULT);
+    expect(renderTotals(RESULT)).toContain('availability 33.3% (self-judged) · as inferred 33.3%');
+    expect(table).toContain(
+      'Availability is self-judged: no slice has a truth (a `truth:` or a complete `sla:` on the request)',
+    );
+    const html = await renderReport(RESULT, CONTEXT);
+    expect(html).toContain('availability (self-judged)');
+    expect(html).toContain('availability as inferred');
+    expect(html).toContain('<p class="warning">Availability is self-judged');
+  });
+
+  it('says it is partly self-judged, and for how many slices, when only some have a truth', async () => {
+    const result = judged(1);
+    expect(result.summary.judgedAgainst).toBe('mixed');
+    const table = renderTable(result);
+    expect(renderTotals(result)).toContain(
+      'availability 0.0% (partly self-judged) · as inferred 33.3% · profile accuracy 0.0%',
+    );
+    expect(table).toContain('Availability is partly self-judged: 2 of 3 slices have no truth');
+    const html = await renderReport(result, CONTEXT);
+    expect(html).toContain('availability (partly self-judged)');
+    expect(html).toContain('Availability is partly self-judged: 2 of 3 slices');
+  });
+
+  it('shows both availabilities, profile accuracy and the truth column, with no self-judged note, when every slice has a truth', async () => {
+    const result = judged(3);
+    expect(result.summary.judgedAgainst).toBe('truth');
+    const totals = renderTotals(result);
+    // arm-1 costs 32, over the 25 of its cost-sensitive truth: served as inferred only.
+    expect(totals).toContain(
+      '0 served · availability 0.0% · as inferred 33.3% · profile accuracy 50.0% · avg QoE score -',
+    );
+    expect(totals).not.toContain('self-judged');
+    const table = renderTable(result);
+    expect(table).not.toContain('self-judged');
+    const lines = table.split('\n');
+    // arm-1's profile (general) is not its truth (cost-sensitive): the truth is shown; cam-2's is.
+    expect(lines.find((l) => l.startsWith('arm-1'))).toContain(
+      'URLLC high/high/general  URLLC high/high/cost-sensitive',
+    );
+    expect(lines.find((l) => l.startsWith('cam-<2>'))).toContain(
+      'eMBB high/high/general   = profile',
+    );
+    const html = await renderReport(result, CONTEXT);
+    expect(html).not.toContain('self-judged');
+    expect(html).toContain('URLLC high/high/cost-sensitive');
+    expect(html).toContain('<b>50.0%</b>');
   });
 });
