@@ -388,6 +388,50 @@ describe('runReplay', () => {
     expect(progress.some((l) => l.includes('a: active → terminating'))).toBe(true);
   });
 
+  it('judges each slice against its truth where the scenario gives one, which it never publishes', async () => {
+    // The fake mesh handles every slice as URLLC high/high/general and observes a cost of 30.
+    const scenario = parseScenario(`name: judged
+seed: 5
+events:
+  - at: 0ms
+    request:
+      id: right
+      text: "robot arm control"
+      truth: { serviceType: URLLC, latency: high, reliability: high, cost: general }
+  - at: 10ms
+    request:
+      id: cheap
+      text: "robot arm control"
+      truth: { serviceType: URLLC, latency: high, reliability: high, cost: cost-sensitive }
+  - at: 20ms
+    request: { id: unknown, text: "robot arm control" }
+`);
+    const mesh = new FakeMesh();
+    const progress: string[] = [];
+    const { result } = await runReplay({
+      scenario,
+      startMesh: () => Promise.resolve(mesh),
+      progress: (line) => progress.push(line),
+    });
+    for (const p of mesh.published) expect(JSON.stringify(p.message)).not.toContain('truth');
+    expect(
+      result.slices.map((s) => [s.id, s.served, s.servedAsInferred, s.profileCorrect]),
+    ).toEqual([
+      ['right', true, true, true],
+      // Cost 30 is over a cost-sensitive requester's 25, within the general 40 the mesh used.
+      ['cheap', false, true, false],
+      ['unknown', true, true, null],
+    ]);
+    expect(result.slices[1]?.truth?.cost).toBe('cost-sensitive');
+    expect(result.summary).toMatchObject({
+      served: 2,
+      servedAsInferred: 3,
+      judgedAgainst: 'mixed',
+      profileAccuracy: 0.5,
+    });
+    expect(progress.at(-2)).toMatch(/done: 2\/3 slices served \(partly self-judged\)$/);
+  });
+
   it('at a time factor publishes each event at at/speed of wall time and scales lifetimes', async () => {
     const clock = new ManualClock(5_000);
     const mesh = new FakeMesh({ clock });
