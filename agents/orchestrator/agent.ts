@@ -2,7 +2,7 @@
  * The orchestrator agent: a stateless queue-group service on
  * `subjects.orchestratorPlace()` (queue `orchestrator`) that turns a
  * PlacementRequest into a plan with the configured method — the learned
- * `qappo` (default) or `ppo`, or any baseline of the model's registry — or a
+ * `qappo` (default), `ppo-sla` or `ppo`, or any baseline of the model's registry — or a
  * rejection with a reason. Learned checkpoints are loaded at start and
  * replaced when a newer one is saved, without a restart.
  */
@@ -46,9 +46,9 @@ import { isLearnedMethod, LEARNED_METHODS, type LearnedMethod } from './features
 export const ORCHESTRATOR_ROLE = 'orchestrator';
 
 export interface OrchestratorConfig {
-  /** Method used when a request names none: `qappo`, `ppo` or a registered baseline. */
+  /** Method used when a request names none: a learned method (LEARNED_METHODS) or a registered baseline. */
   method: string;
-  /** Directory holding `qappo/` and `ppo/` checkpoints. */
+  /** Directory holding a checkpoint folder per learned method (`qappo/`, `ppo/`, `ppo-sla/`). */
   modelDir: string;
   /** How often to look for a newer checkpoint (ms); 0 turns reloading off. Default 2000. */
   reloadIntervalMs?: number;

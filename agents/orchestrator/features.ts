@@ -6,12 +6,13 @@
  *   cost and reliability cost on the model's common scales, slices it would
  *   break) with nothing the interpreter provides: no classes, no "the slice's
  *   constraints would hold" flag, no preference vector.
- * - `qappo`: the same, followed by what the interpreter said — the model's
- *   full observation computed with the inferred profile (class one-hots,
- *   previews relative to the inferred limits, whether the inferred
- *   constraints would hold) and the QoE preference vector (latency,
- *   reliability, economics, throughput). So the two differ by the preference
- *   information only, and qappo can learn how far to trust it.
+ * - `ppo-sla`: ppo's input followed by the model's full observation computed
+ *   with the slice profile (stated, or inferred from the text): class
+ *   one-hots, previews relative to the profile's limits, whether its
+ *   constraints would hold. No preference vector.
+ * - `qappo`: ppo-sla's input followed by the QoE preference vector (latency,
+ *   reliability, economics, throughput). So qappo and ppo-sla differ in the
+ *   preference vector only, and ppo-sla and ppo in the SLA classes only.
  */
 import type { PreferenceVector, SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
@@ -32,8 +33,23 @@ import {
   type SliceSpec,
 } from '../../shared/model/index.js';
 
-export const LEARNED_METHODS = ['qappo', 'ppo'] as const;
+export const LEARNED_METHODS = ['qappo', 'ppo', 'ppo-sla'] as const;
 export type LearnedMethod = (typeof LEARNED_METHODS)[number];
+
+/** What a learned method is given of the interpreter's intent. */
+export interface MethodIntent {
+  /** The slice profile's classes: the observation judged against them is in the input. */
+  readonly classes: boolean;
+  /** The preference vector: in the input, and as the reward weights (else equal weights). */
+  readonly preference: boolean;
+}
+
+/** Each learned method's share of the intent; the one table the inputs, rewards and docs follow. */
+export const METHOD_INTENT: Readonly<Record<LearnedMethod, MethodIntent>> = Object.freeze({
+  qappo: { classes: true, preference: true },
+  'ppo-sla': { classes: true, preference: false },
+  ppo: { classes: false, preference: false },
+});
 
 export function isLearnedMethod(name: string): name is LearnedMethod {
   return (LEARNED_METHODS as readonly string[]).includes(name);
@@ -79,11 +95,19 @@ const PPO_PER_ACTION = 5;
 /** Classes whose limits ppo's previews are expressed against (never the slice's own). */
 const CLASS_FREE = { latency: 'best-effort', reliability: 'best-effort', cost: 'general' } as const;
 
+const PREFERENCE_SIZE = 4;
+
 export const PPO_INPUT_SIZE = PPO_LAYOUT.global.length + ACTION_COUNT * PPO_PER_ACTION;
-export const QAPPO_INPUT_SIZE = PPO_INPUT_SIZE + OBSERVATION_SIZE + 4;
+export const PPO_SLA_INPUT_SIZE = PPO_INPUT_SIZE + OBSERVATION_SIZE;
+export const QAPPO_INPUT_SIZE = PPO_SLA_INPUT_SIZE + PREFERENCE_SIZE;
 
 export function inputSize(method: LearnedMethod): number {
-  return method === 'qappo' ? QAPPO_INPUT_SIZE : PPO_INPUT_SIZE;
+  const intent = METHOD_INTENT[method];
+  return (
+    PPO_INPUT_SIZE +
+    (intent.classes ? OBSERVATION_SIZE : 0) +
+    (intent.preference ? PREFERENCE_SIZE : 0)
+  );
 }
 
 /** What the interpreter told us about a slice. */
@@ -96,6 +120,7 @@ export interface Intent {
 export class FeatureBuilder {
   readonly method: LearnedMethod;
   readonly size: number;
+  private readonly intent: MethodIntent;
   private readonly observation = new Float32Array(OBSERVATION_SIZE);
   private readonly choice: Choice = newChoice();
   private readonly outcome = new Outcome();
@@ -106,6 +131,7 @@ export class FeatureBuilder {
   ) {
     this.method = method;
     this.size = inputSize(method);
+    this.intent = METHOD_INTENT[method];
   }
 
   /**
@@ -152,14 +178,14 @@ export class FeatureBuilder {
       out[k++] = base[f.reliability] as number;
       out[k++] = base[f.breaks] as number;
     }
-    if (this.method === 'ppo') return out;
-    // qappo adds what the interpreter said: the whole observation judged
-    // against the inferred classes (class one-hots, previews relative to their
-    // limits, whether the slice's constraints would hold), then the preference.
-    const inferred = compileRequest(this.config, { ...request, profile: intent.profile });
+    if (!this.intent.classes) return out;
+    // ppo-sla and qappo add the slice's classes: the whole observation judged
+    // against the intent's profile (class one-hots, previews relative to its
+    // limits, whether the slice's constraints would hold).
+    const profiled = compileRequest(this.config, { ...request, profile: intent.profile });
     const judged = encodeObservation(
       state,
-      inferred,
+      profiled,
       candidates,
       this.observation,
       this.choice,
@@ -167,6 +193,7 @@ export class FeatureBuilder {
     );
     out.set(judged.subarray(0, OBSERVATION_SIZE), k);
     k += OBSERVATION_SIZE;
+    if (!this.intent.preference) return out;
     const p = intent.preference;
     out[k++] = p.latency;
     out[k++] = p.reliability;

@@ -1,8 +1,8 @@
 /**
- * Orchestrator role: PPO-based slice placement (the paper's QAPPO and a
- * preference-free PPO) and the baselines, served over the bus; plus the
- * training pipeline used by `slicemesh train`. Only this module is imported
- * from outside the folder.
+ * Orchestrator role: PPO-based slice placement (the paper's QAPPO, PPO with
+ * the SLA classes only, and PPO without any intent) and the baselines,
+ * served over the bus; plus the training pipeline used by `slicemesh train`.
+ * Only this module is imported from outside the folder.
  */
 export {
   createOrchestratorAgent,
@@ -15,10 +15,12 @@ export {
 export {
   FeatureBuilder,
   LEARNED_METHODS,
+  METHOD_INTENT,
   isLearnedMethod,
   inputSize,
   type Intent,
   type LearnedMethod,
+  type MethodIntent,
 } from './features.js';
 export { LearnedPolicy, type IntentLookup, type LearnedDecision } from './learned-policy.js';
 export { registerLearnedPolicies, type LearnedPolicyOptions } from './registry.js';
@@ -46,6 +48,7 @@ export {
   buildIntentCache,
   cacheIsCurrent,
   coveredRequests,
+  preferenceCacheCommand,
   type CacheCoverage,
 } from './training/intent-cache.js';
 export {

@@ -14,12 +14,18 @@ import {
   type Policy,
   type SliceSpec,
 } from '../../shared/model/index.js';
-import { FeatureBuilder, isLearnedMethod, type Intent, type LearnedMethod } from './features.js';
+import {
+  FeatureBuilder,
+  LEARNED_METHODS,
+  isLearnedMethod,
+  type Intent,
+  type LearnedMethod,
+} from './features.js';
 import { loadCheckpoint, type CheckpointMetadata } from './ppo/checkpoint.js';
 import { PolicyNetwork } from './ppo/policy-net.js';
 
 /** Where a learned policy gets the interpreter's intent for a request it is asked to place. */
-export type IntentLookup = (request: SliceSpec & { readonly description?: string }) => Intent;
+export type IntentLookup = (ctx: DecisionContext) => Intent | Promise<Intent>;
 
 export interface LearnedDecision {
   action: number;
@@ -42,7 +48,7 @@ export class LearnedPolicy {
     if (!isLearnedMethod(metadata.method)) {
       throw new SliceMeshError(
         'config',
-        `checkpoint method "${metadata.method}" is not qappo or ppo`,
+        `checkpoint method "${metadata.method}" is not one of ${LEARNED_METHODS.join(', ')}`,
       );
     }
     this.method = metadata.method;
@@ -89,8 +95,10 @@ export class LearnedPolicy {
     return {
       name: this.method,
       decide: (ctx: DecisionContext) => {
-        const intent = lookup(ctx.request);
-        return this.decide(ctx.state, ctx.request, intent, ctx.candidates, ctx.mask).action;
+        const intent = lookup(ctx);
+        const decide = (i: Intent) =>
+          this.decide(ctx.state, ctx.request, i, ctx.candidates, ctx.mask).action;
+        return intent instanceof Promise ? intent.then(decide) : decide(intent);
       },
     };
   }

@@ -1,5 +1,5 @@
 /**
- * Registers `qappo` and `ppo` in the model's policy registry, so
+ * Registers the learned methods (`qappo`, `ppo`, `ppo-sla`) in the model's policy registry, so
  * `slicemesh eval` (and anything else that creates policies by name) can run
  * the shipped checkpoints next to the baselines.
  */
@@ -8,69 +8,79 @@ import type { SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import { hasPolicy, registerPolicy, type Policy } from '../../shared/model/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
-import { LEARNED_METHODS, type Intent, type LearnedMethod } from './features.js';
+import { LEARNED_METHODS, METHOD_INTENT, type Intent, type LearnedMethod } from './features.js';
 import { LearnedPolicy } from './learned-policy.js';
-import { INTENT_CACHE_FILE, IntentCache } from './training/intent-cache.js';
+import { INTENT_CACHE_FILE, IntentCache, preferenceCacheCommand } from './training/intent-cache.js';
 
 export interface LearnedPolicyOptions {
   /** Directory holding `<method>/checkpoint.json` and the preference cache (default: SLICEMESH_MODEL_DIR). */
   modelDir?: string;
+  /** The preference cache to take qappo's preference vectors from (default: the one in `modelDir`). */
+  intents?: IntentCache;
   /**
    * Interprets a request text the preference cache does not hold (e.g. the
-   * interpreter's in-process API). Without it, such a request is a `config` error.
+   * interpreter's in-process API), with the classes the request states, if
+   * any. Without it, such a request is a `config` error.
    */
-  interpret?: (text: string, sla: SliceProfile) => Promise<Intent>;
+  interpret?: (text: string, sla?: SliceProfile) => Promise<Intent>;
   /** Replace registrations made earlier (e.g. with other options). */
   replace?: boolean;
 }
 
 const DESCRIPTIONS: Record<LearnedMethod, string> = {
   qappo:
-    'QoE-aware PPO: preference vector and inferred profile in the state, preference-weighted reward',
+    'QoE-aware PPO: preference vector and slice profile in the state, preference-weighted reward',
+  'ppo-sla':
+    'PPO with the slice profile (SLA classes) in the state but no preference vector: equal reward weights',
   ppo: 'PPO without preference information: equal reward weights, no intent in the state',
 };
 
-/** Registers both learned methods (no-op for names already registered unless `replace`). */
+/**
+ * Registers the learned methods (no-op for names already registered unless
+ * `replace`). Each acts on the profile its decision context gives (stated,
+ * or inferred from the text); qappo also needs the preference vector the
+ * interpreter returned for the request's text (with its SLA, when stated).
+ */
 export function registerLearnedPolicies(options: LearnedPolicyOptions = {}): void {
   let cache: Promise<IntentCache> | undefined;
   const modelDir = () => options.modelDir ?? loadConfig().model.dir;
+  const intents = () =>
+    (cache ??= options.intents
+      ? Promise.resolve(options.intents)
+      : IntentCache.load(path.join(modelDir(), INTENT_CACHE_FILE)));
   for (const method of LEARNED_METHODS) {
     if (hasPolicy(method) && options.replace !== true) continue;
     registerPolicy(
       method,
       async (policyOptions): Promise<Policy> => {
-        const dir = modelDir();
-        const learned = await LearnedPolicy.load(path.join(dir, method), policyOptions.config);
-        if (method === 'ppo') {
-          // ppo's input carries no intent: the profile only fixes which limits the
-          // previews were divided by, and that is undone (features.ts).
-          return learned.asPolicy((request) => ({
+        const learned = await LearnedPolicy.load(
+          path.join(modelDir(), method),
+          policyOptions.config,
+        );
+        if (!METHOD_INTENT[method].preference) {
+          // Neither ppo nor ppo-sla reads a preference; ppo-sla reads the profile.
+          return learned.asPolicy((ctx) => ({
             preference: UNIFORM_PREFERENCE,
-            profile: request.profile,
+            profile: ctx.request.profile,
           }));
         }
-        cache ??= IntentCache.load(path.join(dir, INTENT_CACHE_FILE));
-        const intents = await cache;
-        return {
-          name: method,
-          decide: async (ctx) => {
-            // Evaluation requests state their SLA classes, as in the paper's scenarios.
-            const description = ctx.request.description;
-            const sla = ctx.request.profile;
-            let intent = description === undefined ? undefined : intents.get(description, sla);
-            if (intent === undefined) {
-              if (options.interpret === undefined || description === undefined) {
-                throw new SliceMeshError(
-                  'config',
-                  `qappo needs the interpreter's output for request ${ctx.request.id}: it is not in the preference cache (rebuild it with slicemesh train --method qappo --preferences-only --eval-seeds N)`,
-                );
-              }
-              intent = await options.interpret(description, sla);
-              intents.set(description, intent, sla);
+        const cached = await intents();
+        return learned.asPolicy(async (ctx) => {
+          const { description, profile, id } = ctx.request;
+          let intent = description === undefined ? undefined : cached.get(description, ctx.sla);
+          if (intent === undefined) {
+            if (options.interpret === undefined || description === undefined) {
+              throw new SliceMeshError(
+                'config',
+                `${method} needs the interpreter's output for request ${id}${ctx.sla ? ' with its SLA' : ' from its text alone'}: it is not in the preference cache (build it with ${preferenceCacheCommand()})`,
+              );
             }
-            return learned.decide(ctx.state, ctx.request, intent, ctx.candidates, ctx.mask).action;
-          },
-        };
+            intent = await options.interpret(description, ctx.sla);
+            cached.set(description, intent, ctx.sla);
+          }
+          // The profile is the context's: the same every other method acts on.
+          return { preference: intent.preference, profile };
+        });
       },
       { description: DESCRIPTIONS[method], replace: options.replace ?? false },
     );

@@ -14,14 +14,14 @@
  * - `qappo`: the slice's preference vector from the interpreter, over the
  *   dimensions the case study measures (latency, economics → cost,
  *   reliability), renormalised to sum to 1 (throughput has no term in the model);
- * - `ppo`: static, equal weights 1/3 each.
+ * - `ppo` and `ppo-sla`: static, equal weights 1/3 each (METHOD_INTENT).
  *
  * The same formula with the interpreter's weights is the `score` shared by
  * every method, so reward curves of learned and heuristic methods compare.
  */
 import type { PreferenceVector } from '../../shared/contracts/common.js';
 import { OUTCOME_SCALES, type NormalisedOutcome } from '../../shared/model/index.js';
-import type { LearnedMethod } from './features.js';
+import { METHOD_INTENT, type LearnedMethod } from './features.js';
 
 export const REWARD_CONSTANTS = Object.freeze({
   SERVED_BONUS: 1,
@@ -55,7 +55,7 @@ export function preferenceWeights(p: PreferenceVector): QoeWeights {
 
 /** The weights a method's reward uses for a slice with preference `p`. */
 export function methodWeights(method: LearnedMethod, p: PreferenceVector): QoeWeights {
-  return method === 'qappo' ? preferenceWeights(p) : EQUAL_WEIGHTS;
+  return METHOD_INTENT[method].preference ? preferenceWeights(p) : EQUAL_WEIGHTS;
 }
 
 /** Reward of one step's normalised outcome under `weights`. */

@@ -7,7 +7,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { IntentCache } from '../../agents/orchestrator/index.js';
+import type { SliceProfile } from '../../shared/contracts/common.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
 import {
   BUILTIN_POLICIES,
@@ -16,33 +18,86 @@ import {
   evaluationSeeds,
   hasPolicy,
   listPolicies,
+  type ModelRequest,
 } from '../../shared/model/index.js';
-import { evaluate, formatReportTable, renderFigure5 } from '../../shared/model/report/index.js';
+import {
+  INTENT_MODES,
+  evaluate,
+  formatReportTable,
+  renderFigure5,
+  type IntentMode,
+} from '../../shared/model/report/index.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 
 interface EvalFlags {
   methods: string;
   requests: string;
   seeds: string;
   firstSeed: string;
+  intent: IntentMode;
   json?: string;
   plot?: string;
   plugin: string[];
   listMethods?: boolean;
 }
 
+/** What a method provider is handed: the preference cache, when the evaluation already loaded it. */
+interface ProviderContext {
+  intents?: IntentCache;
+}
+
 /**
  * Methods registered by other modules, loaded only when asked for (they may
- * pull in heavy dependencies such as TensorFlow.js).
+ * pull in heavy dependencies such as TensorFlow.js, which is why the learned
+ * methods are named here rather than imported).
  */
-const METHOD_PROVIDERS: readonly { methods: readonly string[]; load: () => Promise<void> }[] = [
+const METHOD_PROVIDERS: readonly {
+  methods: readonly string[];
+  load: (context: ProviderContext) => Promise<void>;
+}[] = [
   {
-    methods: ['qappo', 'ppo'],
-    load: async () => {
+    methods: ['qappo', 'ppo', 'ppo-sla'],
+    load: async ({ intents }) => {
       const orchestrator = await import('../../agents/orchestrator/index.js');
-      orchestrator.registerLearnedPolicies();
+      orchestrator.registerLearnedPolicies(intents ? { intents } : {});
     },
   },
 ];
+
+/**
+ * The interpreter's profile of each request from its text alone, read from
+ * the preference cache, which covers the first held-out seeds. `evalSeeds`:
+ * how many held-out seeds the evaluation reaches, for the fix in the error.
+ */
+async function textProfiles(evalSeeds: number): Promise<{
+  intents: IntentCache;
+  inferProfile: (request: ModelRequest) => SliceProfile;
+}> {
+  const orchestrator = await import('../../agents/orchestrator/index.js');
+  const fix = `build it with ${orchestrator.preferenceCacheCommand(evalSeeds)}`;
+  const file = path.join(loadConfig().model.dir, orchestrator.INTENT_CACHE_FILE);
+  let intents: IntentCache;
+  try {
+    intents = await orchestrator.IntentCache.load(file);
+  } catch (error) {
+    throw new SliceMeshError('config', `--intent text: ${(error as Error).message}; ${fix}`, {
+      cause: error,
+    });
+  }
+  return {
+    intents,
+    inferProfile: (request) => {
+      const intent = intents.get(request.description);
+      if (intent === undefined) {
+        throw new SliceMeshError(
+          'config',
+          `--intent text: the preference cache ${file} holds no text-only interpretation of request ${request.id}; ${fix}`,
+        );
+      }
+      return intent.profile;
+    },
+  };
+}
 
 function parseList(value: string, name: string): string[] {
   const items = value
@@ -69,6 +124,7 @@ function parseCount(value: string, name: string, max: number): number {
 async function ensureMethods(
   methods: readonly string[],
   plugins: readonly string[],
+  context: ProviderContext = {},
 ): Promise<void> {
   for (const plugin of plugins) {
     try {
@@ -84,7 +140,8 @@ async function ensureMethods(
     }
   }
   for (const provider of METHOD_PROVIDERS) {
-    if (methods.some((m) => provider.methods.includes(m) && !hasPolicy(m))) await provider.load();
+    if (methods.some((m) => provider.methods.includes(m) && !hasPolicy(m)))
+      await provider.load(context);
   }
   const unknown = methods.filter((m) => !hasPolicy(m));
   if (unknown.length > 0) {
@@ -128,7 +185,7 @@ export function register(program: Command): void {
     .command('eval')
     .description(
       "Evaluate placement methods on held-out instances of the case-study model (the paper's Fig. 5): " +
-        'average latency, cost and reliability cost per slice and the availability ratio, with 95% confidence intervals.',
+        'average latency, cost and reliability cost per slice, the availability ratio and the per-slice QoE score, with 95% confidence intervals.',
     )
     .option('--methods <list>', 'comma-separated methods', BUILTIN_POLICIES.join(','))
     .option(
@@ -142,8 +199,21 @@ export function register(program: Command): void {
       `first held-out seed (evaluation seeds start at ${SEED_RANGES.evaluation.min})`,
       String(SEED_RANGES.evaluation.min),
     )
+    .addOption(
+      new Option(
+        '--intent <mode>',
+        'what the methods are told: stated = every request states its SLA classes; ' +
+          'text = the profile and preference vector inferred from the text alone (the oracle keeps the true classes; ' +
+          'the judge always uses them)',
+      )
+        .choices(INTENT_MODES)
+        .default('stated'),
+    )
     .option('--json <file>', 'also write the results as JSON')
-    .option('--plot <dir>', 'also write the four panels of Fig. 5 as SVG files into this directory')
+    .option(
+      '--plot <dir>',
+      'also write the four panels of Fig. 5 and the QoE score panel as SVG files into this directory',
+    )
     .option(
       '--plugin <module>',
       'import a module that registers more methods (repeatable)',
@@ -153,7 +223,8 @@ export function register(program: Command): void {
     .option('--list-methods', 'list the available methods and exit')
     .addHelpText(
       'after',
-      `\nMethods: ${BUILTIN_POLICIES.join(', ')} built in; qappo and ppo load the trained checkpoints.\n` +
+      `\nMethods: ${BUILTIN_POLICIES.join(', ')} built in; qappo, ppo and ppo-sla load the trained checkpoints.\n` +
+        `--intent text needs the preference cache to cover the seeds (built by slicemesh train --preferences-only).\n` +
         `Seeds ${SEED_RANGES.evaluation.min}..${SEED_RANGES.evaluation.max} are held out from training; the same seeds give byte-identical JSON.\n` +
         'Example: slicemesh eval --methods local-first,cloud-only,oracle --requests 4,8,12,16,20 --seeds 20 --json fig5.json --plot fig5/',
     )
@@ -188,15 +259,21 @@ export function register(program: Command): void {
           `--first-seed must keep all seeds within the held-out range ${SEED_RANGES.evaluation.min}..${SEED_RANGES.evaluation.max}`,
         );
       }
-      await ensureMethods(methods, flags.plugin);
       const seeds = evaluationSeeds(seedCount).map(
         (s) => s - SEED_RANGES.evaluation.min + firstSeed,
       );
+      const text =
+        flags.intent === 'text'
+          ? await textProfiles(firstSeed + seedCount - SEED_RANGES.evaluation.min)
+          : undefined;
+      await ensureMethods(methods, flags.plugin, text ? { intents: text.intents } : {});
       const progress = createProgress(process.stderr);
       const report = await evaluate({
         methods,
         requestCounts,
         seeds,
+        intent: flags.intent,
+        ...(text ? { inferProfile: text.inferProfile } : {}),
         onProgress: (done, total, method, requests) =>
           progress.update(done, total, method, requests),
       });

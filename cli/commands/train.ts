@@ -1,5 +1,5 @@
 /**
- * `slicemesh train --method qappo|ppo`: trains a learned placement policy on
+ * `slicemesh train --method qappo|ppo|ppo-sla`: trains a learned placement policy on
  * the case-study model, with a live progress line on stderr, resumable
  * checkpoints, a clean stop on Ctrl-C and the reward curve (CSV + SVG).
  */
@@ -199,8 +199,9 @@ export function register(program: Command): void {
     .command('train')
     .description(
       'Train a learned placement policy on the case-study model (PPO on TensorFlow.js).\n' +
-        "  qappo: state and reward carry the interpreter's QoE preference vector and inferred profile\n" +
-        '  ppo:   same network and budget, no preference information, equal reward weights\n' +
+        "  qappo:   state and reward carry the interpreter's QoE preference vector and the slice profile\n" +
+        '  ppo-sla: the slice profile (stated or inferred) in the state, no preference vector, equal reward weights\n' +
+        '  ppo:     same network and budget, no preference information, equal reward weights\n' +
         'Progress goes to stderr; Ctrl-C stops after the current update and keeps the last checkpoint.\n' +
         'Writes <out>/checkpoint.json, weights.bin, optimizer.bin, curve.csv and curve.svg.',
     )

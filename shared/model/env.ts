@@ -8,6 +8,7 @@
  * the outcome object returned by `step()` is reused between steps (copy what
  * you keep).
  */
+import type { ServiceType } from '../contracts/common.js';
 import { SliceMeshError } from '../contracts/errors.js';
 import type { PlacementPlan } from '../contracts/placement.js';
 import {
@@ -29,6 +30,7 @@ import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './config.js';
 import { NetworkState, SITE_LOCAL, type Choice } from './network.js';
 import { OBSERVATION_SIZE, encodeObservation } from './observation.js';
 import { resolvePlan } from './plan.js';
+import { sliceQoeScore } from './qoe-score.js';
 import { violationNames, type Instance, type ModelRequest, type ViolationKind } from './types.js';
 
 /** Raw outcome of one step for the slice just handled. */
@@ -56,6 +58,14 @@ export interface SliceResult {
   cost: number;
   reliabilityCost: number;
   violations: ViolationKind[];
+  /** QoE score judged with weights from the request's true classes (qoe-score.ts); null unless served. */
+  qoeScore: number | null;
+  /**
+   * The service type the slice was deployed as, when it is not the one it
+   * needs (a misread request text): its VNF chain then cannot carry the
+   * service, so it is not served whatever its figures.
+   */
+  deployedAs?: ServiceType;
 }
 
 export interface EpisodeSummary {
@@ -69,6 +79,8 @@ export interface EpisodeSummary {
   avgLatencyMs: number;
   avgCost: number;
   avgReliabilityCost: number;
+  /** Mean QoE score over served slices (NaN when none was served). */
+  avgQoeScore: number;
   slices: SliceResult[];
 }
 
@@ -76,6 +88,15 @@ export interface SliceEnvOptions {
   config?: ModelConfig;
   /** Also list the ids of slices broken by each step (allocates; off for training). */
   trackAffectedIds?: boolean;
+}
+
+export interface ResetOptions {
+  /**
+   * Per request, the service type to deploy it as instead of its own (what a
+   * method believed from the request's text). The request's classes still
+   * judge it, and a slice deployed as another type is never served.
+   */
+  deployAs?: readonly ServiceType[];
 }
 
 const compiledCache = new WeakMap<Instance, CompiledRequest[]>();
@@ -87,6 +108,8 @@ export class SliceEnv {
   readonly config: ModelConfig;
   readonly state: NetworkState;
   private instance: Instance | undefined;
+  /** The requests as deployed: the instance's, or with the service types of `ResetOptions.deployAs`. */
+  private deployed: readonly ModelRequest[] = [];
   private compiled: CompiledRequest[] = [];
   private index = 0;
   private readonly trackAffectedIds: boolean;
@@ -106,16 +129,31 @@ export class SliceEnv {
   }
 
   /** Starts an episode on `instance` with an empty network seeded by the instance's seed. */
-  reset(instance: Instance): void {
+  reset(instance: Instance, options: ResetOptions = {}): void {
     if (instance.requests.length === 0)
       throw new SliceMeshError('config', 'an instance needs at least one request');
     this.instance = instance;
-    let compiled = compiledCache.get(instance);
-    if (compiled === undefined || this.config !== DEFAULT_MODEL_CONFIG) {
-      compiled = instance.requests.map((r) => compileRequest(this.config, r));
-      if (this.config === DEFAULT_MODEL_CONFIG) compiledCache.set(instance, compiled);
+    const deployAs = options.deployAs;
+    if (deployAs !== undefined) {
+      if (deployAs.length !== instance.requests.length) {
+        throw new SliceMeshError('internal', 'deployAs needs one service type per request');
+      }
+      this.deployed = instance.requests.map((r, i) => {
+        const serviceType = deployAs[i] as ServiceType;
+        return serviceType === r.profile.serviceType
+          ? r
+          : { ...r, profile: { ...r.profile, serviceType } };
+      });
+      this.compiled = this.deployed.map((r) => compileRequest(this.config, r));
+    } else {
+      this.deployed = instance.requests;
+      let compiled = compiledCache.get(instance);
+      if (compiled === undefined || this.config !== DEFAULT_MODEL_CONFIG) {
+        compiled = instance.requests.map((r) => compileRequest(this.config, r));
+        if (this.config === DEFAULT_MODEL_CONFIG) compiledCache.set(instance, compiled);
+      }
+      this.compiled = compiled;
     }
-    this.compiled = compiled;
     this.state.clear(instance.seed);
     this.index = 0;
     this.candidatesFor = -1;
@@ -136,7 +174,8 @@ export class SliceEnv {
 
   /** The request the next step handles; throws when the episode is over. */
   currentRequest(): ModelRequest {
-    return this.requireInstance().requests[this.requireActive()] as ModelRequest;
+    this.requireInstance();
+    return this.deployed[this.requireActive()] as ModelRequest;
   }
 
   /** The compiled form of the current request (for policies that work on numbers). */
@@ -192,7 +231,7 @@ export class SliceEnv {
   stepPlan(plan: PlacementPlan | null): StepResult {
     const i = this.requireActive();
     if (plan === null) return this.finishReject(ACTION_REJECT);
-    const request = this.requireInstance().requests[i] as ModelRequest;
+    const request = this.deployed[i] as ModelRequest;
     const resolved = resolvePlan(this.state, request, plan);
     if (!resolved.ok) throw new SliceMeshError('infeasible', resolved.message);
     const req = this.compiled[i] as CompiledRequest;
@@ -245,8 +284,10 @@ export class SliceEnv {
     let latency = 0;
     let cost = 0;
     let reliability = 0;
+    let score = 0;
     for (let i = 0; i < this.index; i++) {
-      const id = (instance.requests[i] as ModelRequest).id;
+      const request = instance.requests[i] as ModelRequest;
+      const id = request.id;
       const qoe = this.state.sliceQoe(id);
       if (qoe === undefined) {
         slices.push({
@@ -257,15 +298,25 @@ export class SliceEnv {
           cost: 0,
           reliabilityCost: 0,
           violations: [],
+          qoeScore: null,
         });
         continue;
       }
       placed++;
-      if (qoe.served) served++;
+      const deployedAs = (this.deployed[i] as ModelRequest).profile.serviceType;
+      const rightType = deployedAs === request.profile.serviceType;
+      const isServed = qoe.served && rightType;
+      const qoeScore = sliceQoeScore(isServed, qoe, request.profile);
+      if (isServed) {
+        served++;
+        score += qoeScore as number;
+      }
       latency += qoe.latencyMs;
       cost += qoe.cost;
       reliability += qoe.reliabilityCost;
-      slices.push({ id, placed: true, ...qoe });
+      const slice: SliceResult = { id, placed: true, ...qoe, served: isServed, qoeScore };
+      if (!rightType) slice.deployedAs = deployedAs;
+      slices.push(slice);
     }
     const n = instance.requests.length;
     return {
@@ -277,6 +328,7 @@ export class SliceEnv {
       avgLatencyMs: placed === 0 ? NaN : latency / placed,
       avgCost: placed === 0 ? NaN : cost / placed,
       avgReliabilityCost: placed === 0 ? NaN : reliability / placed,
+      avgQoeScore: served === 0 ? NaN : score / served,
       slices,
     };
   }

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createOrchestratorAgent,
   inputSize,
+  type LearnedMethod,
   saveCheckpoint,
   DEFAULT_HYPERPARAMETERS,
   type OrchestratorAgent,
@@ -54,7 +55,7 @@ afterAll(async () => {
 async function writeCheckpoint(
   favourite: string,
   steps: number,
-  method: 'qappo' | 'ppo' = 'qappo',
+  method: LearnedMethod = 'qappo',
   dir = modelDir,
 ): Promise<void> {
   const size = inputSize(method);
@@ -265,6 +266,27 @@ describe('orchestrator service', () => {
       'invalid-json': 1,
       'invalid-message': 1,
     });
+  });
+
+  it('serves ppo-sla from its own checkpoint folder, next to qappo', async () => {
+    await writeCheckpoint('local-new', 100);
+    await writeCheckpoint('cloud-new/vnf:nnn', 100, 'ppo-sla');
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startAgent(bus);
+    const place = (method?: string) =>
+      client.request(
+        bus.subjects.orchestratorPlace(),
+        PlacementRequest,
+        request(method === undefined ? {} : { method }),
+        PlacementReply,
+      );
+    const [sla, qappo] = await Promise.all([place('ppo-sla'), place()]);
+    expect(sla.outcome === 'planned' && [sla.plan.method, sla.plan.decision?.action]).toEqual([
+      'ppo-sla',
+      'cloud-new/vnf:nnn',
+    ]);
+    expect(qappo.outcome === 'planned' && qappo.plan.decision?.action).toBe('local-new');
   });
 
   it('picks up a newer checkpoint without a restart, and explains a rejection', async () => {

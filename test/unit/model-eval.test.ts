@@ -70,12 +70,15 @@ describe('evaluation harness', () => {
       expect(low).toBeLessThanOrEqual(r.availability as number);
       expect(high).toBeGreaterThanOrEqual(r.availability as number);
     }
+    expect(report.intent).toBe('stated');
     const table = formatReportTable(report);
-    expect(table).toMatch(/^method\s+requests\s+seeds\s+latency ms/);
+    expect(table).toMatch(
+      /^intent: stated .*\nmethod\s+requests\s+seeds\s+latency ms.*QoE score\n/,
+    );
     expect(table.split('\n').filter((l) => l.startsWith('random'))).toHaveLength(2);
   });
 
-  it('renders the four panels of Fig. 5 as SVG', async () => {
+  it('renders the four panels of Fig. 5 and the QoE score panel as SVG', async () => {
     const report = await evaluate({
       methods: ['local-first', 'cloud-only'],
       requestCounts: [4, 8],
@@ -87,6 +90,7 @@ describe('evaluation harness', () => {
       'fig5b-cost',
       'fig5c-reliability',
       'fig5d-availability',
+      'fig5e-qoe-score',
     ]);
     for (const panel of panels) {
       expect(panel.svg.startsWith('<svg')).toBe(true);

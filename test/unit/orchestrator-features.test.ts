@@ -2,10 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PPO_INPUT_SIZE, QAPPO_INPUT_SIZE } from '../../agents/orchestrator/features.js';
+import {
+  PPO_INPUT_SIZE,
+  PPO_SLA_INPUT_SIZE,
+  QAPPO_INPUT_SIZE,
+} from '../../agents/orchestrator/features.js';
 import {
   EQUAL_WEIGHTS,
   FeatureBuilder,
+  LEARNED_METHODS,
+  inputSize,
+  methodWeights,
   IntentCache,
   buildIntentCache,
   cacheIsCurrent,
@@ -20,6 +27,7 @@ import {
   Candidates,
   DEFAULT_MODEL_CONFIG,
   OBSERVATION_LAYOUT,
+  OBSERVATION_SIZE,
   OUTCOME_SCALES,
   SliceEnv,
   compileRequest,
@@ -97,6 +105,52 @@ describe('policy inputs', () => {
     const bestEffort = PPO_INPUT_SIZE + OBSERVATION_LAYOUT.indexOf('request.latency.best-effort');
     expect([a[high], a[bestEffort]]).toEqual([1, 0]);
     expect([b[high], b[bestEffort]]).toEqual([0, 1]);
+  });
+});
+
+describe('ppo-sla: the SLA classes without the preference vector', () => {
+  /** A's profile with B's preference vector. */
+  const AB: Intent = { profile: A.profile, preference: B.preference };
+
+  it('has ppo-sla between ppo and qappo in size: ppo + the observation, qappo + the preference', () => {
+    expect(LEARNED_METHODS).toContain('ppo-sla');
+    expect(inputSize('ppo')).toBe(PPO_INPUT_SIZE);
+    expect(inputSize('ppo-sla')).toBe(PPO_SLA_INPUT_SIZE);
+    expect(PPO_SLA_INPUT_SIZE).toBe(PPO_INPUT_SIZE + OBSERVATION_SIZE);
+    expect(inputSize('qappo')).toBe(PPO_SLA_INPUT_SIZE + 4);
+  });
+
+  it('differs between intents with different classes, but not between preference vectors of one profile', () => {
+    const { state, request, candidates } = busyState();
+    const sla = new FeatureBuilder('ppo-sla', DEFAULT_MODEL_CONFIG);
+    const build = (intent: Intent) => [
+      ...sla.build(state, request, intent, candidates, new Float32Array(PPO_SLA_INPUT_SIZE)),
+    ];
+    const a = build(A);
+    expect(build(B)).not.toEqual(a);
+    expect(build(AB)).toEqual(a);
+  });
+
+  it("is exactly qappo's input without the preference vector", () => {
+    const { state, request, candidates } = busyState();
+    const sla = new FeatureBuilder('ppo-sla', DEFAULT_MODEL_CONFIG);
+    const qappo = new FeatureBuilder('qappo', DEFAULT_MODEL_CONFIG);
+    for (const intent of [A, B, AB]) {
+      const q = qappo.build(state, request, intent, candidates, new Float32Array(QAPPO_INPUT_SIZE));
+      const p = sla.build(state, request, intent, candidates, new Float32Array(PPO_SLA_INPUT_SIZE));
+      expect([...q.subarray(0, PPO_SLA_INPUT_SIZE)]).toEqual([...p]);
+    }
+  });
+
+  it('trains with equal reward weights whatever the preference, as ppo does; qappo with the preference', () => {
+    for (const intent of [A, B]) {
+      expect(methodWeights('ppo-sla', intent.preference)).toEqual(EQUAL_WEIGHTS);
+      expect(methodWeights('ppo', intent.preference)).toEqual(EQUAL_WEIGHTS);
+      expect(methodWeights('qappo', intent.preference)).toEqual(
+        preferenceWeights(intent.preference),
+      );
+    }
+    expect(methodWeights('qappo', A.preference)).not.toEqual(EQUAL_WEIGHTS);
   });
 });
 

@@ -1,10 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_HYPERPARAMETERS,
+  EQUAL_WEIGHTS,
   IntentCache,
   LearnedPolicy,
   PlacementTrainingEnv,
   initBackend,
+  inputSize,
+  readCheckpointMetadata,
+  runTraining,
   trainingPool,
   type Intent,
   type PpoHyperparameters,
@@ -98,11 +105,44 @@ describe('qappo on the case-study model', () => {
       new PolicyNetwork(state.weights, state.normalizer.freeze()),
     );
     const trained = await availability(
-      learned.asPolicy((r) => intents.require(r as ModelRequest, true)),
+      learned.asPolicy((ctx) => intents.require(ctx.request as ModelRequest, true)),
       env,
       40,
     );
     const random = await availability(await createPolicy('random', { seed: 3 }), env, 40);
     expect(trained).toBeGreaterThan(random + 0.3);
+  });
+});
+
+describe('ppo-sla training run', () => {
+  it('writes a checkpoint that records its input, equal reward weights and where the preferences came from', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ppo-sla-run-'));
+    try {
+      const intents = new IntentCache('interpreter:test', 'test');
+      for (const r of trainingPool(2)) {
+        intents.set(r.description, intentOf(r), r.profile);
+        intents.set(r.description, intentOf(r));
+      }
+      const result = await runTraining({
+        method: 'ppo-sla',
+        steps: 600,
+        seed: 2,
+        outDir: dir,
+        intents,
+        poolSeeds: 2,
+        hyperparameters: { batchSize: 300, minibatchSize: 100, epochs: 1, hidden: [8] },
+        baselineEpisodes: 2,
+      });
+      expect(result.state.steps).toBeGreaterThanOrEqual(600);
+      const m = await readCheckpointMetadata(dir);
+      expect(m.method).toBe('ppo-sla');
+      expect(m.inputSize).toBe(inputSize('ppo-sla'));
+      expect(m.preferenceSource).toBe('interpreter:test');
+      expect(m.backend).toBe(result.backend);
+      expect(m.extra.reward).toMatchObject({ weights: 'equal', equalWeights: EQUAL_WEIGHTS });
+      expect(m.extra.features).toMatch(/profile.*no preference/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

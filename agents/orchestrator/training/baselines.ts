@@ -52,6 +52,8 @@ export async function scoreBaseline(
       const ctx: DecisionContext = {
         state: env.state,
         request,
+        // Like the score's weights, the flat lines take every request as stating its SLA.
+        sla: request.profile,
         compiled: env.currentCompiled(),
         candidates: env.currentCandidates(),
         mask: env.actionMask(mask),

@@ -116,6 +116,14 @@ function decode(e: z.infer<typeof Entry>): Intent | undefined {
   return { preference: preference.data, profile: profile.data };
 }
 
+/**
+ * The command that builds or extends the preference cache so it covers the
+ * first `evalSeeds` held-out seeds, for error messages.
+ */
+export function preferenceCacheCommand(evalSeeds?: number): string {
+  return `slicemesh train --method qappo --preferences-only --eval-seeds ${evalSeeds ?? 'N'}`;
+}
+
 /** Intents by description, with the provenance of the cache they came from. */
 export class IntentCache {
   private readonly entries = new Map<string, Intent>();

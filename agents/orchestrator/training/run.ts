@@ -12,7 +12,7 @@ import {
   DEFAULT_MODEL_CONFIG,
   OBSERVATION_LAYOUT,
 } from '../../../shared/model/index.js';
-import type { LearnedMethod } from '../features.js';
+import { METHOD_INTENT, type LearnedMethod } from '../features.js';
 import { initBackend } from '../ppo/backend.js';
 import {
   CHECKPOINT_FILE,
@@ -22,7 +22,7 @@ import {
 } from '../ppo/checkpoint.js';
 import { DEFAULT_HYPERPARAMETERS, type PpoHyperparameters } from '../ppo/hyperparameters.js';
 import { train, type ProgressReport, type TrainerState } from '../ppo/trainer.js';
-import { REWARD_CONSTANTS } from '../reward.js';
+import { EQUAL_WEIGHTS, REWARD_CONSTANTS } from '../reward.js';
 import { scoreBaseline, type BaselineLine } from './baselines.js';
 import { curveToCsv, readCurveCsv, renderCurveSvg, type CurveRow } from './curve.js';
 import { generatorFingerprint, type IntentCache } from './intent-cache.js';
@@ -55,6 +55,13 @@ export function modelFingerprint(): string {
   h.update(generatorFingerprint());
   return `case-study/${h.digest('hex').slice(0, 12)}`;
 }
+
+/** What a checkpoint records its input to be (the profile is stated or inferred, per --sla-share). */
+const FEATURES: Readonly<Record<LearnedMethod, string>> = {
+  qappo: 'observation(profile)+preference',
+  'ppo-sla': 'observation(profile), no preference',
+  ppo: 'observation without intent',
+};
 
 export interface RunOptions {
   method: LearnedMethod;
@@ -157,11 +164,13 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     preferenceSource: options.intents.source,
     extra: {
       inputSize: env.inputSize,
-      features:
-        options.method === 'qappo'
-          ? 'observation(inferred profile)+preference'
-          : 'observation without intent',
-      reward: { ...REWARD_CONSTANTS, weights: options.method === 'qappo' ? 'preference' : 'equal' },
+      features: FEATURES[options.method],
+      reward: {
+        ...REWARD_CONSTANTS,
+        ...(METHOD_INTENT[options.method].preference
+          ? { weights: 'preference' }
+          : { weights: 'equal', equalWeights: { ...EQUAL_WEIGHTS } }),
+      },
       episodes: {
         ...shape,
         poolSeeds: options.poolSeeds,

@@ -8,7 +8,7 @@ import { NetworkState, type SliceSpec } from '../network.js';
 import { OBSERVATION_SIZE, encodeObservation } from '../observation.js';
 import { actionToPlan } from '../plan.js';
 import type { Instance } from '../types.js';
-import type { DecisionContext, Policy, PolicyDecision } from './types.js';
+import type { Belief, DecisionContext, Policy, PolicyDecision } from './types.js';
 
 export interface EpisodeResult extends EpisodeSummary {
   method: string;
@@ -18,35 +18,88 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+export interface EpisodeOptions {
+  config?: ModelConfig;
+  /** The judge's environment, reused between episodes. */
+  env?: SliceEnv;
+  /**
+   * What the method is told about each request (one per request, in order).
+   * Without it, every request states its true classes. With it, the method
+   * decides on a second network built from its beliefs — the slices carry
+   * the profiles it was told, as in a live view — and every decision is
+   * applied to both, while the judge's network keeps the true classes.
+   */
+  beliefs?: readonly Belief[];
+  /** The believed network, reused between episodes (only with `beliefs`). */
+  beliefEnv?: SliceEnv;
+}
+
 /** Runs `policy` over every request of `instance` and returns the final per-slice figures. */
 export async function runEpisode(
   policy: Policy,
   instance: Instance,
-  options: { config?: ModelConfig; env?: SliceEnv } = {},
+  options: EpisodeOptions = {},
 ): Promise<EpisodeResult> {
   const env = options.env ?? new SliceEnv({ config: options.config ?? DEFAULT_MODEL_CONFIG });
-  const started = policy.startEpisode?.(instance);
+  const beliefs = options.beliefs;
+  if (beliefs !== undefined && beliefs.length !== instance.requests.length) {
+    throw new SliceMeshError('internal', 'an episode needs one belief per request');
+  }
+  const believed = beliefs === undefined ? instance : believedInstance(instance, beliefs);
+  // Without beliefs the method decides on the judge's own network.
+  const view =
+    beliefs === undefined ? env : (options.beliefEnv ?? new SliceEnv({ config: env.config }));
+  const started = policy.startEpisode?.(believed);
   if (isPromise(started)) await started;
-  env.reset(instance);
+  if (beliefs === undefined) env.reset(instance);
+  else {
+    // A misread service type deploys the believed VNF chain: both networks stay alike in shape.
+    env.reset(instance, { deployAs: beliefs.map((b) => b.profile.serviceType) });
+    view.reset(believed);
+  }
   const mask = new Uint8Array(ACTION_COUNT);
   const observation = new Float32Array(OBSERVATION_SIZE);
-  while (!env.done) {
-    const index = env.stepIndex;
+  while (!view.done) {
+    const index = view.stepIndex;
+    const request = view.currentRequest();
+    const belief = beliefs?.[index];
     const ctx: DecisionContext = {
-      state: env.state,
-      request: env.currentRequest(),
-      compiled: env.currentCompiled(),
-      candidates: env.currentCandidates(),
-      mask: env.actionMask(mask),
-      observe: () => env.observe(observation),
+      state: view.state,
+      request,
+      compiled: view.currentCompiled(),
+      candidates: view.currentCandidates(),
+      mask: view.actionMask(mask),
+      observe: () => view.observe(observation),
       stepIndex: index,
+      ...(belief === undefined || belief.stated ? { sla: request.profile } : {}),
     };
     const pending = policy.decide(ctx);
     const decision: PolicyDecision = isPromise(pending) ? await pending : pending;
-    if (typeof decision === 'number') env.step(decision);
-    else env.stepPlan(decision);
+    if (view === env) {
+      if (typeof decision === 'number') env.step(decision);
+      else env.stepPlan(decision);
+      continue;
+    }
+    // The believed network resolves an action to nodes; the judge's takes them by id.
+    const plan =
+      typeof decision === 'number'
+        ? actionToPlan(view.state, request, decision, policy.name)
+        : decision;
+    view.stepPlan(plan);
+    env.stepPlan(plan);
   }
   return { method: policy.name, ...env.summary() };
+}
+
+/** The instance as a method believes it: the same requests with the profiles it was told. */
+function believedInstance(instance: Instance, beliefs: readonly Belief[]): Instance {
+  return {
+    seed: instance.seed,
+    requests: instance.requests.map((r, i) => ({
+      ...r,
+      profile: (beliefs[i] as Belief).profile,
+    })),
+  };
 }
 
 /**

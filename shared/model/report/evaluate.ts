@@ -3,16 +3,49 @@
  * the same held-out instances, per request count, with per-seed episode
  * figures averaged and a 95% confidence interval across seeds.
  */
+import type { SliceProfile } from '../../contracts/common.js';
 import { SliceMeshError } from '../../contracts/errors.js';
 import { DEFAULT_MODEL_CONFIG, isTrainingSeed, type ModelConfig } from '../config.js';
-import { SliceEnv } from '../env.js';
+import { SliceEnv, type EpisodeSummary } from '../env.js';
 import { generateInstance, type GenerateOptions } from '../generator.js';
 import { runEpisode, type EpisodeResult } from '../policies/episode.js';
-import { createPolicy } from '../policies/registry.js';
+import { createPolicy, onlinePolicies } from '../policies/registry.js';
+import type { Belief } from '../policies/types.js';
+import type { ModelRequest } from '../types.js';
 import { meanCi95 } from './stats.js';
 
-export const METRICS = ['avgLatencyMs', 'avgCost', 'avgReliabilityCost', 'availability'] as const;
+export const METRICS = [
+  'avgLatencyMs',
+  'avgCost',
+  'avgReliabilityCost',
+  'availability',
+  'qoeScore',
+] as const;
 export type Metric = (typeof METRICS)[number];
+
+type EpisodeFigure = {
+  [K in keyof EpisodeSummary]: EpisodeSummary[K] extends number ? K : never;
+}[keyof EpisodeSummary];
+
+/** The episode figure each metric averages across seeds. */
+const EPISODE_FIGURE: Readonly<Record<Metric, EpisodeFigure>> = {
+  avgLatencyMs: 'avgLatencyMs',
+  avgCost: 'avgCost',
+  avgReliabilityCost: 'avgReliabilityCost',
+  availability: 'availability',
+  qoeScore: 'avgQoeScore',
+};
+
+/**
+ * What the methods are told about each request's classes:
+ * - `stated`: every request states its SLA classes (the paper's case study);
+ * - `text`: only the text, so each method acts on the profile inferred from
+ *   it — what it would get live from the text alone.
+ * Either way the judge uses the true classes, and the methods that plan the
+ * whole instance in advance (the oracle) keep them: they are the ceiling.
+ */
+export const INTENT_MODES = ['stated', 'text'] as const;
+export type IntentMode = (typeof INTENT_MODES)[number];
 
 export interface EvaluationRow {
   method: string;
@@ -25,11 +58,14 @@ export interface EvaluationRow {
   avgReliabilityCost: number | null;
   /** Mean over seeds of served / requested. */
   availability: number | null;
+  /** Mean over seeds of the mean QoE score of the served slices (judged with the true classes). */
+  qoeScore: number | null;
   /** 95% confidence interval of each figure across seeds, as [low, high]. */
   ci95: Record<Metric, [number, number] | null>;
 }
 
 export interface EvaluationReport {
+  intent: IntentMode;
   results: EvaluationRow[];
 }
 
@@ -39,6 +75,10 @@ export interface EvaluateOptions {
   seeds: readonly number[];
   config?: ModelConfig;
   generate?: GenerateOptions;
+  /** Default `stated`. */
+  intent?: IntentMode;
+  /** For `text`: the profile the interpreter infers from a request's text alone. */
+  inferProfile?: (request: ModelRequest) => SliceProfile;
   /** Allow seeds from the training range (off: evaluation must be held out). */
   allowTrainingSeeds?: boolean;
   /** Called after each episode with the number done and the total. */
@@ -71,23 +111,45 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
     }
   }
   const config = options.config ?? DEFAULT_MODEL_CONFIG;
+  const intent = options.intent ?? 'stated';
+  const inferProfile = intent === 'text' ? options.inferProfile : undefined;
+  if (intent === 'text' && inferProfile === undefined) {
+    throw new SliceMeshError('config', 'a text-only evaluation needs the inferred profiles');
+  }
+  // Every instance and, for text-only requests, every belief up front: a
+  // request the interpreter's output does not cover fails before any episode.
+  const episodes = requestCounts.map((requests) =>
+    seeds.map((seed) => {
+      const instance = generateInstance(seed, requests, options.generate);
+      const beliefs = inferProfile
+        ? instance.requests.map((r): Belief => ({ profile: inferProfile(r), stated: false }))
+        : undefined;
+      return { instance, beliefs };
+    }),
+  );
   const total = methods.length * requestCounts.length * seeds.length;
   const env = new SliceEnv({ config });
+  const beliefEnv = new SliceEnv({ config });
+  const online = new Set(onlinePolicies());
   const results: EvaluationRow[] = [];
   let done = 0;
   for (const method of methods) {
     const policy = await createPolicy(method, { config, seed: seeds[0] as number });
-    for (const requests of requestCounts) {
+    for (const [c, requests] of requestCounts.entries()) {
       const perSeed: Record<Metric, number[]> = {
         avgLatencyMs: [],
         avgCost: [],
         avgReliabilityCost: [],
         availability: [],
+        qoeScore: [],
       };
-      for (const seed of seeds) {
-        const instance = generateInstance(seed, requests, options.generate);
-        const episode = await runEpisode(policy, instance, { config, env });
-        for (const metric of METRICS) perSeed[metric].push(episode[metric]);
+      for (const { instance, beliefs } of episodes[c] ?? []) {
+        const episode = await runEpisode(policy, instance, {
+          config,
+          env,
+          ...(beliefs !== undefined && online.has(method) ? { beliefs, beliefEnv } : {}),
+        });
+        for (const metric of METRICS) perSeed[metric].push(episode[EPISODE_FIGURE[metric]]);
         options.onEpisode?.(episode, requests);
         options.onProgress?.(++done, total, method, requests);
       }
@@ -99,7 +161,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
         avgCost: null,
         avgReliabilityCost: null,
         availability: null,
-        ci95: { avgLatencyMs: null, avgCost: null, avgReliabilityCost: null, availability: null },
+        qoeScore: null,
+        ci95: {
+          avgLatencyMs: null,
+          avgCost: null,
+          avgReliabilityCost: null,
+          availability: null,
+          qoeScore: null,
+        },
       };
       for (const metric of METRICS) {
         const stats = meanCi95(perSeed[metric]);
@@ -111,5 +180,5 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
       results.push(row);
     }
   }
-  return { results };
+  return { intent, results };
 }

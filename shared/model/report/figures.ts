@@ -1,5 +1,6 @@
 /**
- * Fig. 5 of the paper as four SVG panels, from an evaluation report:
+ * Fig. 5 of the paper as four SVG panels, plus a fifth with the per-slice
+ * QoE score, from an evaluation report:
  * Vega-Lite specs compiled to Vega and rendered headless (no canvas, no
  * network). Pure: returns the SVG text; the caller writes the files.
  */
@@ -38,6 +39,12 @@ const PANELS: readonly { metric: Metric; name: string; title: string; axis: stri
     name: 'fig5d-availability',
     title: '(d) Slice availability ratio',
     axis: 'Served / requested',
+  },
+  {
+    metric: 'qoeScore',
+    name: 'fig5e-qoe-score',
+    title: '(e) QoE score per served slice',
+    axis: 'QoE score (true-class weights)',
   },
 ];
 
@@ -90,7 +97,7 @@ export function panelSpec(
   };
 }
 
-/** Renders the four panels of Fig. 5 as SVG. */
+/** Renders the four panels of Fig. 5 as SVG, plus the QoE score panel. */
 export async function renderFigure5(report: EvaluationReport): Promise<FigurePanel[]> {
   const panels: FigurePanel[] = [];
   for (const panel of PANELS) {

@@ -1,5 +1,5 @@
 /** Plain-text table of an evaluation report, one row per method and request count. */
-import type { EvaluationReport, Metric } from './evaluate.js';
+import type { EvaluationReport, IntentMode, Metric } from './evaluate.js';
 
 function cell(
   value: number | null,
@@ -19,7 +19,15 @@ const COLUMNS: readonly { metric: Metric; title: string; digits: number; scale?:
   { metric: 'avgCost', title: 'cost', digits: 2 },
   { metric: 'avgReliabilityCost', title: 'reliability cost', digits: 2 },
   { metric: 'availability', title: 'availability %', digits: 1, scale: 100 },
+  { metric: 'qoeScore', title: 'QoE score', digits: 3 },
 ];
+
+const INTENT_LINE: Readonly<Record<IntentMode, string>> = {
+  stated: 'intent: stated (every request states its SLA classes)',
+  text:
+    'intent: text (each method acts on the profile inferred from the request text alone, ' +
+    'the oracle on the true classes; all are judged against the true classes)',
+};
 
 /** Renders the report as an aligned text table; ± is the half-width of the 95% CI. */
 export function formatReportTable(report: EvaluationReport): string {
@@ -37,7 +45,11 @@ export function formatReportTable(report: EvaluationReport): string {
     cells
       .map((c, i) => (i < 1 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
       .join('  ');
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
+  const out = [
+    INTENT_LINE[report.intent],
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+  ];
   let previous = '';
   for (const [i, row] of rows.entries()) {
     const method = report.results[i]?.method ?? '';
@@ -45,5 +57,8 @@ export function formatReportTable(report: EvaluationReport): string {
     previous = method;
     out.push(line(row));
   }
-  return `${out.join('\n')}\n± = half-width of the 95% confidence interval across seeds\n`;
+  return (
+    `${out.join('\n')}\n± = half-width of the 95% confidence interval across seeds; ` +
+    'QoE score: mean over served slices, weighted by the true classes (1 is best)\n'
+  );
 }
