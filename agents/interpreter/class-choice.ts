@@ -41,6 +41,10 @@ export interface ChosenClasses {
 /** Below this a class is reported as uncertain. */
 export const UNCERTAIN_BELOW = 0.6;
 const VOTED_CAP = 0.7;
+/** A stricter class needs at least this share of the vote, counted from the strictest down. */
+const STRICTER_NEEDS = 0.5;
+/** A vote this one-sided overrides the weakest-class default for reliability. */
+const AGREEING_VOTE = VOTED_CAP;
 
 function fromStatement<C extends string>(s: ClassStatement<C>): ChosenClass<C> {
   return {
@@ -58,15 +62,21 @@ function fromVote<C extends string>(
   fallback: C,
 ): ChosenClass<C> {
   if (voters.length === 0)
-    return {
-      value: fallback,
-      confidence: 0.3,
-      basis: 'no examples, default',
-      stated: false,
-    };
+    return { value: fallback, confidence: 0.3, basis: 'no examples, default', stated: false };
   const scores = vote(voters, order, pick);
   const total = order.reduce((sum, k) => sum + scores[k], 0);
-  const value = argmax(scores, order);
+  // The labelling rules give a request the weakest class that still satisfies what it says: when the
+  // text says nothing, a stricter class needs more than WEAKER_UNLESS of the vote behind it (or stricter).
+  let value = argmax(scores, order);
+  let behind = 0;
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i] as C;
+    behind += total > 0 ? scores[k] / total : 0;
+    if (behind >= STRICTER_NEEDS) {
+      value = k;
+      break;
+    }
+  }
   const share = total > 0 ? scores[value] / total : 0;
   return {
     value,
@@ -78,6 +88,22 @@ function fromVote<C extends string>(
 
 function ruled<C extends string>(value: C, why: string): ChosenClass<C> {
   return { value, confidence: 0.6, basis: why, stated: false };
+}
+
+/**
+ * Reliability the text says nothing about: the weakest class the service type allows (URLLC
+ * medium, else best-effort), as the labelling rules assign it, unless the request stresses
+ * reliability in other words (alarms, protection, safety) or its closest examples agree on a
+ * stricter class.
+ */
+function unstatedReliability(
+  voters: readonly Neighbour[],
+  cues: Cues,
+  serviceType: ServiceType,
+): ChosenClass<ReliabilityClass> {
+  const voted = fromVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.reliability, 'medium');
+  if (cues.dimensions.reliability > 0 || voted.confidence >= AGREEING_VOTE) return voted;
+  return ruled(serviceType === 'URLLC' ? 'medium' : 'best-effort', 'nothing said about reliability');
 }
 
 /** Chooses the three classes for a request of `serviceType`. */
@@ -92,7 +118,7 @@ export function chooseClasses(
     : fromVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.latency, 'medium');
   let reliability = said.reliability
     ? fromStatement(said.reliability)
-    : fromVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.reliability, 'medium');
+    : unstatedReliability(voters, cues, serviceType);
   let cost = said.cost
     ? fromStatement(said.cost)
     : fromVote(voters, COST_CLASSES, (n) => n.entry.profile.cost, 'general');

@@ -160,7 +160,7 @@ const PHRASES: readonly PhraseCue[] = [
     dimension: 'economics',
     weight: 2,
     pattern:
-      /\b(cheap(er|est)?|low[- ]cost|lowest (monthly )?(possible )?(cost|price)|budget|pennies|inexpensive|(?<!can(?:no|'|’)?t )afford(able)?|econom(y|ical|ics)|spending|tariff|cost[- ](driven|optimi[sz]ed|sensitive|effective|efficient)|small grant|premium rates?|minimi[sz]e (the )?(cost|spend\w*)|keep (the )?(cost|spend\w*|price)s? (low|down))\b/,
+      /\b(cheap(er|est)?|low[- ]cost|lowest (monthly )?(possible )?(cost|price)|(?<!(latency|time|timing|delay|round[- ]trip|command|error|power|link|loss|jitter|response) )budget(?! (is|of) (about |roughly |around )?\d)|pennies|inexpensive|(?<!can(?:no|'|’)?t )afford(able)?|econom(y|ical|ics)|spending|tariff|cost[- ](driven|optimi[sz]ed|sensitive|effective|efficient)|small grant|premium rates?|minimi[sz]e (the )?(cost|spend\w*)|keep (the )?(cost|spend\w*|price)s? (low|down))\b/,
   },
   {
     label: 'cost-sensitive',
