@@ -80,10 +80,15 @@ describe('paper case study through the live mesh', () => {
       ]);
     }
     const served = result.slices.filter((s) => s.served).length;
+    // Every request states all its classes: that sla is the truth, and the profile the mesh used.
     expect(result.summary).toMatchObject({
       requests: 4,
       served,
       availability: served / 4,
+      servedAsInferred: served,
+      availabilityAsInferred: served / 4,
+      judgedAgainst: 'truth',
+      profileAccuracy: 1,
     });
     expect(served).toBe(expected.filter((s) => s.served).length);
 
