@@ -103,7 +103,10 @@ function unstatedReliability(
 ): ChosenClass<ReliabilityClass> {
   const voted = fromVote(voters, PRIORITY_CLASSES, (n) => n.entry.profile.reliability, 'medium');
   if (cues.dimensions.reliability > 0 || voted.confidence >= AGREEING_VOTE) return voted;
-  return ruled(serviceType === 'URLLC' ? 'medium' : 'best-effort', 'nothing said about reliability');
+  return ruled(
+    serviceType === 'URLLC' ? 'medium' : 'best-effort',
+    'nothing said about reliability',
+  );
 }
 
 /** Chooses the three classes for a request of `serviceType`. */
@@ -126,9 +129,14 @@ export function chooseClasses(
   // Strong but unlabelled evidence still moves a voted class.
   if (!latency.stated && cues.dimensions.latency <= -2 && latency.value === 'high')
     latency = ruled('medium', 'latency relaxed');
-  if (!reliability.stated && cues.dimensions.reliability >= 3.5 && reliability.value === 'best-effort')
+  if (
+    !reliability.stated &&
+    cues.dimensions.reliability >= 3.5 &&
+    reliability.value === 'best-effort'
+  )
     reliability = ruled('medium', 'reliability stressed');
-  if (!cost.stated && cues.dimensions.economics >= 2) cost = ruled('cost-sensitive', 'cost stressed');
+  if (!cost.stated && cues.dimensions.economics >= 2)
+    cost = ruled('cost-sensitive', 'cost stressed');
 
   // The service type's rules fill in what the text left open; what the text states is never overridden.
   if (serviceType === 'URLLC') {

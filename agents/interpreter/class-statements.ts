@@ -57,7 +57,8 @@ export function latencyClassFor(ms: number): LatencyClass {
 const MIN_PLAUSIBLE_MS = 0.001;
 const MAX_PLAUSIBLE_MS = 86_400_000;
 
-const NEGATION_BEFORE = /\b(not|no|nothing|none|never|without|nor|neither|hardly|n't|non)\b[\w\s-]{0,12}$|n't\s+[\w-]+\s*$/;
+const NEGATION_BEFORE =
+  /\b(not|no|nothing|none|never|without|nor|neither|hardly|n't|non)\b[\w\s-]{0,12}$|n't\s+[\w-]+\s*$/;
 
 const LATENCY_RULES: readonly Rule<LatencyClass>[] = [
   {

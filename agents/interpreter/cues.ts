@@ -195,7 +195,8 @@ const PHRASES: readonly PhraseCue[] = [
     label: 'sensors',
     serviceType: 'mMTC',
     weight: 0.5,
-    pattern: /\b(sensors|detectors|gauges|probes|transmitters|every (hour|day|\d+ minutes)|every few minutes)\b/,
+    pattern:
+      /\b(sensors|detectors|gauges|probes|transmitters|every (hour|day|\d+ minutes)|every few minutes)\b/,
   },
   {
     label: 'monitoring fleet',

@@ -10,6 +10,7 @@ import {
   type ServiceType,
 } from '../../shared/contracts/common.js';
 import type { Cues } from './cues.js';
+import { agreeWithClasses } from './agreement.js';
 import { chooseClasses, describeClasses } from './class-choice.js';
 import { dominantDimension, fromArray } from './simplex.js';
 import type { Neighbour, ReasonerDraft } from './types.js';
@@ -48,7 +49,7 @@ export function estimateFromNeighbours(
         options.cueStrength * cues.dimensions[PREFERENCE_DIMENSIONS[i] as PreferenceDimension],
       ),
   );
-  const preference = fromArray(corrected);
+  const cueVector = fromArray(corrected);
 
   // Service type: the neighbours' vote plus cue evidence.
   const typeVote = vote(neighbours, SERVICE_TYPES, (n) => n.entry.profile.serviceType);
@@ -61,6 +62,12 @@ export function estimateFromNeighbours(
   const sameType = neighbours.filter((n) => n.entry.profile.serviceType === serviceType);
   const voters = sameType.length > 0 ? sameType : neighbours;
   const classes = chooseClasses(voters, cues, serviceType);
+  const preference = agreeWithClasses(cueVector, {
+    serviceType,
+    latency: classes.latency.value,
+    reliability: classes.reliability.value,
+    cost: classes.cost.value,
+  });
 
   // Confidence: agreement of the vote and closeness of the best example, and how sure each class is.
   const typeShare = neighbours.length === 0 ? 0 : typeVote[serviceType];

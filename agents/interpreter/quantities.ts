@@ -162,13 +162,16 @@ function unitMs(unit: string): number {
 
 const BOUND_BEFORE =
   /\b(within|under|below|beneath|less than|lower than|shorter than|faster than|no more than|not more than|no longer than|no later than|at most|at the most|up to|max(imum)?( of)?|not exceed(ing)?|inside|budget( of)?|limit( of)?|deadline( of)?|before|in)\s*(about|around|roughly|approximately|some|well|just|the)?\s*$|[<≤]\s*$/;
-const BOUND_AFTER = /^\s*(max(imum)?|at most|or (less|better|faster|sooner)|tops|end[- ]to[- ]end)\b/;
+const BOUND_AFTER =
+  /^\s*(max(imum)?|at most|or (less|better|faster|sooner)|tops|end[- ]to[- ]end)\b/;
 const TOLERANCE_BEFORE =
   /\b(can take|may take|tolerat\w*|accept(s|able)?|allow(s|ed)?|fine with|okay with|ok with|happy with|live with|even|as much as|as long as)\s*(about|around|roughly|up to)?\s*$/;
 const TOLERANCE_AFTER =
   /^\s*((of )?(delay|latency|lag|response( time)?|wait(ing)?|round[- ]trip|reaction)\s*)?((is|are|seems?|remains?|(would|will|should|could|can|may)( still)? be) (still )?(perfectly |entirely |quite |absolutely )?(fine|ok|okay|acceptable|tolerable|enough|sufficient|no problem|good enough|plenty|perfectly fine|alright|all right)|will do|does it|(is|are) (not|no) (a )?problem|(late|delay|old) (is|are) (fine|ok|acceptable))/;
-const PERIOD_BEFORE = /\b(every|each|once (a|an|per|every)|per|period( of| is)?|cycle( of| is)?|interval( of| is)?|at)\s*(about|around|roughly)?\s*$/;
-const PERIOD_AFTER = /^\s*(-?(cycle|loop|period|interval|tick|update|updates|rate|refresh|frames?|scan)\b|(cycle|loop|period|interval)s?\b)/;
+const PERIOD_BEFORE =
+  /\b(every|each|once (a|an|per|every)|per|period( of| is)?|cycle( of| is)?|interval( of| is)?|at)\s*(about|around|roughly)?\s*$/;
+const PERIOD_AFTER =
+  /^\s*(-?(cycle|loop|period|interval|tick|update|updates|rate|refresh|frames?|scan)\b|(cycle|loop|period|interval)s?\b)/;
 
 /** Every duration stated in `text` (lower-cased), in order. */
 export function statedDurations(text: string): StatedDuration[] {

@@ -4,10 +4,7 @@
  * shows the grammar generalises rather than matches known sentences.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  latencyClassFor,
-  readClassStatements,
-} from '../../agents/interpreter/class-statements.js';
+import { latencyClassFor, readClassStatements } from '../../agents/interpreter/class-statements.js';
 import { statedDurations } from '../../agents/interpreter/quantities.js';
 
 const ms = (text: string) => statedDurations(text.toLowerCase()).map((d) => d.ms);
@@ -71,22 +68,22 @@ describe('class statements', () => {
     expect(read('Quasi-real-time updates are plenty for the dashboard.').latency?.value).toBe(
       'medium',
     );
-    expect(read("The shipping labels can arrive late, nobody minds.").latency?.value).toBe(
+    expect(read('The shipping labels can arrive late, nobody minds.').latency?.value).toBe(
       'best-effort',
     );
     expect(read('Nothing here is time-critical.').latency?.value).toBe('best-effort');
   });
 
   it('reads sharing statements as the reliability classes define them', () => {
-    expect(read('The robots need their own nodes; nothing else may share them.').reliability?.value).toBe(
-      'high',
-    );
-    expect(read('It can share its functions with at most one other slice.').reliability?.value).toBe(
-      'medium',
-    );
-    expect(read('Sharing the nodes with the office traffic is perfectly fine.').reliability?.value).toBe(
-      'best-effort',
-    );
+    expect(
+      read('The robots need their own nodes; nothing else may share them.').reliability?.value,
+    ).toBe('high');
+    expect(
+      read('It can share its functions with at most one other slice.').reliability?.value,
+    ).toBe('medium');
+    expect(
+      read('Sharing the nodes with the office traffic is perfectly fine.').reliability?.value,
+    ).toBe('best-effort');
   });
 
   it('reads tolerated loss and interruption', () => {
