@@ -14,6 +14,7 @@ import {
   DEFAULT_HYPERPARAMETERS,
   INTENT_CACHE_FILE,
   IntentCache,
+  LEARNED_METHODS,
   LearnedPolicy,
   PlacementTrainingEnv,
   createOrchestratorAgent,
@@ -209,7 +210,7 @@ function fakeBus(): Bus {
 
 async function shippedRuns() {
   const out: Record<string, unknown> = {};
-  for (const method of ['qappo', 'ppo'] as const) {
+  for (const method of LEARNED_METHODS) {
     try {
       const m = await readCheckpointMetadata(path.join(modelDir, method));
       out[method] = {

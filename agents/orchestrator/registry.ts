@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { SliceProfile } from '../../shared/contracts/common.js';
-import { SliceMeshError } from '../../shared/contracts/errors.js';
+import { SliceMeshError, toSliceMeshError } from '../../shared/contracts/errors.js';
 import { hasPolicy, registerPolicy, type Policy } from '../../shared/model/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { LEARNED_METHODS, METHOD_INTENT, type Intent, type LearnedMethod } from './features.js';
@@ -56,7 +56,14 @@ export function registerLearnedPolicies(options: LearnedPolicyOptions = {}): voi
         const learned = await LearnedPolicy.load(
           path.join(modelDir(), method),
           policyOptions.config,
-        );
+        ).catch((error: unknown) => {
+          const err = toSliceMeshError(error, 'config');
+          throw new SliceMeshError(
+            err.code,
+            `${err.message} (train it with slicemesh train --method ${method})`,
+            { cause: error },
+          );
+        });
         if (!METHOD_INTENT[method].preference) {
           // Neither ppo nor ppo-sla reads a preference; ppo-sla reads the profile.
           return learned.asPolicy((ctx) => ({
