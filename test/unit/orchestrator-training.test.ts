@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import {
   PlacementTrainingEnv,
   initBackend,
   inputSize,
+  CURVE_CSV,
   readCheckpointMetadata,
+  renderRunCurve,
   runTraining,
   trainingPool,
   type Intent,
@@ -114,9 +116,12 @@ describe('qappo on the case-study model', () => {
   });
 });
 
+const HEADER = 'method,kind,steps,mean_episode_reward,mean_episode_score,availability';
+
 describe('ppo-sla training run', () => {
-  it('writes a checkpoint that records its input, equal reward weights and where the preferences came from', async () => {
+  it('writes a checkpoint that records its input, equal reward weights and where the preferences came from, and a curve that --compare can draw', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ppo-sla-run-'));
+    const other = await mkdtemp(path.join(tmpdir(), 'qappo-run-'));
     try {
       const intents = new IntentCache('interpreter:test', 'test');
       for (const r of trainingPool(2)) {
@@ -141,8 +146,18 @@ describe('ppo-sla training run', () => {
       expect(m.backend).toBe(result.backend);
       expect(m.extra.reward).toMatchObject({ weights: 'equal', equalWeights: EQUAL_WEIGHTS });
       expect(m.extra.features).toMatch(/profile.*no preference/);
+
+      // `train --plot-only --compare` draws its curve next to another run's.
+      await writeFile(
+        path.join(other, CURVE_CSV),
+        `${HEADER}\nqappo,training,1000,1,1,0.5\nqappo,training,2000,2,2,0.6\n`,
+      );
+      const svg = await readFile(await renderRunCurve(other, [dir]), 'utf8');
+      expect(svg).toContain('ppo-sla');
+      expect(svg).toContain('qappo');
     } finally {
       await rm(dir, { recursive: true, force: true });
+      await rm(other, { recursive: true, force: true });
     }
   });
 });
