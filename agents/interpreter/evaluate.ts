@@ -37,6 +37,13 @@ export const EvalLine = z.object({
 });
 export type EvalLine = z.infer<typeof EvalLine>;
 
+/**
+ * What scoring reads: an evaluation line whose dominant label may be missing
+ * (generated requests carry a profile but no dominant dimension), in which
+ * case the line does not count for `dominant`.
+ */
+export type EvalItem = Omit<EvalLine, 'dominant'> & { readonly dominant?: PreferenceDimension };
+
 /** Everything an evaluation measures; `profile` = service type and all three classes right. */
 export const EVAL_MEASURES = [
   'serviceType',
@@ -60,7 +67,7 @@ export interface EvalPrediction {
   readonly ms: number;
 }
 
-/** The report; `intents eval --json` prints it as is. */
+/** The report; `intents eval --json` prints it with the `source` it was measured on. */
 export interface EvaluationReport {
   readonly n: number;
   /** Share of covered lines answered right; null when no line covers the measure. */
@@ -70,7 +77,7 @@ export interface EvaluationReport {
   readonly reliabilityAccuracy: number | null;
   readonly costAccuracy: number | null;
   readonly profileAccuracy: number | null;
-  /** Lines labelled for each measure (`profile`: lines with all three classes). */
+  /** Lines labelled for each measure (`profile`: lines with all three classes; `dominant`: lines with a dominant label). */
   readonly coverage: Readonly<Record<EvalMeasure, number>>;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -131,11 +138,11 @@ class Tally {
 
 /**
  * Scores answers against labels (`predictions[i]` answers `lines[i]`). Each
- * class counts only on the lines labelled with it; `profile` only on the lines
- * labelled with all three classes.
+ * class and the dominant dimension count only on the lines labelled with it;
+ * `profile` only on the lines labelled with all three classes.
  */
 export function scoreEvaluation(
-  lines: readonly EvalLine[],
+  lines: readonly EvalItem[],
   predictions: readonly EvalPrediction[],
 ): EvaluationReport {
   if (predictions.length !== lines.length) {
@@ -159,8 +166,10 @@ export function scoreEvaluation(
     const { profile } = predicted;
     confusion.serviceType[line.serviceType][profile.serviceType] += 1;
     tally.serviceType.add(profile.serviceType === line.serviceType);
-    confusion.dominant[line.dominant][predicted.dominant] += 1;
-    tally.dominant.add(predicted.dominant === line.dominant);
+    if (line.dominant !== undefined) {
+      confusion.dominant[line.dominant][predicted.dominant] += 1;
+      tally.dominant.add(predicted.dominant === line.dominant);
+    }
     if (line.latency !== undefined) {
       confusion.latency[line.latency][profile.latency] += 1;
       tally.latency.add(profile.latency === line.latency);
@@ -206,7 +215,7 @@ export function scoreEvaluation(
 /** Runs every line through the interpreter, one at a time (latency is per request), and scores it. */
 export async function evaluateInterpreter(
   interpreter: Pick<Interpreter, 'interpret'>,
-  lines: readonly EvalLine[],
+  lines: readonly EvalItem[],
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationReport> {
   const predictions: EvalPrediction[] = [];

@@ -63,6 +63,7 @@ export {
   EvalLine,
   EVAL_MEASURES,
   type Confusion,
+  type EvalItem,
   type EvalMeasure,
   type EvalPrediction,
   type EvaluationReport,

@@ -134,6 +134,19 @@ const COST: Readonly<Record<CostClass, readonly string[]>> = {
   general: ['', 'Budget is not the main concern.', 'Standard pricing is fine.'],
 };
 
+/**
+ * The sentence templates the descriptions are drawn from, `{name}` marking a
+ * placeholder; exported so that tests can keep them out of the knowledge base
+ * (an interpreter that retrieves the generator's own sentences measures
+ * nothing on generated requests). `general` cost includes '' (no sentence).
+ */
+export const DESCRIPTION_TEMPLATES = Object.freeze({
+  application: APPLICATION,
+  latency: LATENCY,
+  reliability: RELIABILITY,
+  cost: COST,
+});
+
 function fill(template: string, rng: Rng): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
     const options = FILLERS[key];

@@ -91,6 +91,25 @@ describe('scoreEvaluation', () => {
     expect(report.coverage.profile).toBe(0);
   });
 
+  it('leaves dominant unmeasured on lines without a dominant label (generated requests)', () => {
+    const { dominant: _unlabelled, ...profileOnly } = full;
+    const report = scoreEvaluation(
+      [profileOnly, { ...profileOnly, latency: 'medium' }, full],
+      [answer({}), answer({}), answer({})],
+    );
+    expect(report.coverage.dominant).toBe(1);
+    expect(report.dominantAccuracy).toBe(1);
+    expect(report.coverage.profile).toBe(3);
+    expect(report.latencyAccuracy).toBe(0.6667);
+    const noDominant = scoreEvaluation([profileOnly], [answer({})]);
+    expect(noDominant.dominantAccuracy).toBeNull();
+    expect(noDominant.coverage.dominant).toBe(0);
+    expect(Object.values(noDominant.confusion.dominant).flatMap(Object.values)).toEqual(
+      Array(16).fill(0),
+    );
+    expect(noDominant.profileAccuracy).toBe(1);
+  });
+
   it('counts degraded answers and takes latency percentiles over every line', () => {
     const report = scoreEvaluation(
       [full, full, full, full],

@@ -19,6 +19,8 @@ import {
   type EvalEntry,
   type KnowledgeEntry,
 } from '../../scripts/check-knowledge.js';
+import { DESCRIPTION_TEMPLATES } from '../../shared/model/descriptions.js';
+import { generateInstance } from '../../shared/model/generator.js';
 
 // Both files are parsed with the zod schemas in scripts/check-knowledge.ts (built on the shared
 // contract enums and PreferenceVector); loading throws, naming the line, if any line is invalid.
@@ -261,5 +263,74 @@ describe('evaluation set (scenarios/knowledge/intents-eval.jsonl)', () => {
         e.serviceType !== 'URLLC' && (e.dominant === 'latency' || e.dominant === 'reliability'),
     );
     expect(crossovers.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+// Every sentence template of the case-study description generator (the '' of general cost is no sentence).
+const generatorTemplates = Object.values(DESCRIPTION_TEMPLATES)
+  .flatMap((byClass) => Object.values<readonly string[]>(byClass).flat())
+  .filter((template) => template.trim() !== '');
+
+const NOT_WORD = '[^\\p{L}\\p{N}]+';
+
+/**
+ * A template as a case-insensitive pattern found anywhere in a text: each `{placeholder}` a
+ * wildcard within one sentence (so it matches the template filled with anything, or unfilled),
+ * any run of punctuation and spaces matching any other, the final full stop optional.
+ */
+function templatePattern(template: string): RegExp {
+  const literal = (piece: string) =>
+    piece.replace(/[^\p{L}\p{N}]+|[\p{L}\p{N}]+/gu, (token) =>
+      /^[\p{L}\p{N}]/u.test(token) ? token : NOT_WORD,
+    );
+  const body = template
+    .trim()
+    .replace(/[.!?]$/, '')
+    .split(/\{\w+\}/)
+    .map(literal)
+    .join('[^.!?]+?');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+const generatorPatterns = generatorTemplates.map((template) => ({
+  template,
+  pattern: templatePattern(template),
+}));
+
+function generatorSentencesIn(texts: readonly { where: string; text: string }[]): string[] {
+  return texts.flatMap(({ where, text }) =>
+    generatorPatterns
+      .filter(({ pattern }) => pattern.test(text))
+      .map(({ template }) => `${where} contains "${template}": ${text}`),
+  );
+}
+
+describe('generator sentences (shared/model/descriptions.ts) stay out of the labelled data', () => {
+  it('are recognised filled, unfilled and re-punctuated, and nothing else is', () => {
+    expect(generatorTemplates.length).toBeGreaterThanOrEqual(40);
+    const generated = generateInstance(1_000_000, 20).requests.map((r, i) => ({
+      where: `request ${i + 1}`,
+      text: r.description,
+    }));
+    // every description opens with a filled application sentence, so each is found
+    const found = new Set(generatorSentencesIn(generated).map((hit) => hit.split(' contains')[0]));
+    expect(found.size).toBe(generated.length);
+    const one = (text: string) => generatorSentencesIn([{ where: 'probe', text }]).length;
+    expect(one('Our {area} needs a network slice to synchronise {count} servo drives.')).toBe(1);
+    expect(
+      one('Budget aside: our hall 2 NEEDS a network slice to synchronise 8 servo-drives'),
+    ).toBe(1);
+    expect(one('Occasional losses, they say, are acceptable.')).toBe(0);
+    expect(one('Real-time responses are essential.')).toBe(0);
+  });
+
+  it('are not in any knowledge-base text', () => {
+    expect(generatorSentencesIn(knowledge.map((e) => ({ where: e.id, text: e.text })))).toEqual([]);
+  });
+
+  it('are not in any evaluation text', () => {
+    expect(
+      generatorSentencesIn(evaluation.map((e, i) => ({ where: `line ${i + 1}`, text: e.text }))),
+    ).toEqual([]);
   });
 });
