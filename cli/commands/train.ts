@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import {
   DEFAULT_KNOWLEDGE_PATH,
   createOfflineInterpreter,
+  type OfflineInterpreter,
 } from '../../agents/interpreter/index.js';
 import {
   DEFAULT_POOL_SEEDS,
@@ -26,6 +27,7 @@ import {
   type ProgressReport,
 } from '../../agents/orchestrator/index.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
+import { generateInstance } from '../../shared/model/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 
 interface TrainFlags {
@@ -110,14 +112,31 @@ function createProgressBar(stream: NodeJS.WriteStream) {
   };
 }
 
+/** Texts the interpreter's behaviour is fingerprinted on: knowledge-base and generated requests. */
+function probeTexts(knowledge: string): string[] {
+  const fromKnowledge = knowledge
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .slice(0, 24)
+    .map((line) => (JSON.parse(line) as { text: string }).text);
+  return [...fromKnowledge, ...generateInstance(0, 20).requests.map((r) => r.description)];
+}
+
 /**
- * Names the interpreter path the cache comes from: its offline reasoner and
- * a hash of the knowledge base it retrieves from, so a changed knowledge
- * base makes the cache stale.
+ * Names the interpreter path the cache comes from: its offline reasoner, a
+ * hash of the knowledge base it retrieves from, and a hash of its answers on
+ * a fixed probe of requests, so a changed knowledge base or a changed way of
+ * reading requests makes the cache stale.
  */
-async function interpreterSource(): Promise<string> {
-  const knowledge = await readFile(DEFAULT_KNOWLEDGE_PATH);
-  return `interpreter-offline:kb-${createHash('sha256').update(knowledge).digest('hex').slice(0, 12)}`;
+async function interpreterSource(interpreter: OfflineInterpreter): Promise<string> {
+  const knowledge = await readFile(DEFAULT_KNOWLEDGE_PATH, 'utf8');
+  const probe = createHash('sha256');
+  for (const text of probeTexts(knowledge)) {
+    const out = await interpreter.interpret(text);
+    probe.update(JSON.stringify([out.preference, out.profile]));
+  }
+  const kb = createHash('sha256').update(knowledge).digest('hex').slice(0, 12);
+  return `interpreter-offline:kb-${kb}:probe-${probe.digest('hex').slice(0, 12)}`;
 }
 
 /** The training run's numeric flags, checked. */
@@ -151,24 +170,26 @@ async function loadOrBuildIntents(
     poolSeeds: positiveInt(flags.poolSeeds, '--pool-seeds'),
     evalSeeds: positiveInt(flags.evalSeeds, '--eval-seeds'),
   };
-  const source = await interpreterSource();
-  let previous: IntentCache | undefined;
-  try {
-    previous = await IntentCache.load(file);
-  } catch {
-    previous = undefined;
-  }
-  if (previous && !flags.refreshPreferences && cacheIsCurrent(previous, coverage, source)) {
-    stderr(`preference cache ${file}: ${previous.size} intents from ${previous.source}`);
-    return previous;
-  }
-  stderr(`building the preference cache ${file} with the interpreter's offline path…`);
   const config = loadConfig();
   const interpreter = await createOfflineInterpreter({
     index: 'memory',
     dataDir: config.mesh.dataDir,
   });
   try {
+    const source = await interpreterSource(interpreter);
+    let previous: IntentCache | undefined;
+    try {
+      previous = await IntentCache.load(file);
+    } catch {
+      previous = undefined;
+    }
+    if (previous && !flags.refreshPreferences && cacheIsCurrent(previous, coverage, source)) {
+      stderr(`preference cache ${file}: ${previous.size} intents from ${previous.source}`);
+      return previous;
+    }
+    stderr(
+      `building the preference cache ${file} with the interpreter's offline path (${source})…`,
+    );
     const reasoners = new Set<string>();
     const cache = await buildIntentCache({
       source,

@@ -86,6 +86,10 @@ export function judgeSlice(
       ? judgeSample(slaLimits(record.profile), sample).withinSla
       : record.served === true;
   if (!truth) return { served: servedAsInferred, servedAsInferred };
+  // A slice deployed as another service type runs the wrong VNF chain: it does not serve its requester
+  // whatever its figures (as in the eval harness's text mode).
+  if (record.profile && record.profile.serviceType !== truth.serviceType)
+    return { served: false, servedAsInferred };
   const served = sample
     ? judgeSample(slaLimits(truth), sample).withinSla
     : recordHolds(record, truth, placementSample(record, lastKpi));

@@ -102,10 +102,10 @@ describe('replay: a placed slice judged on its final sample', () => {
     expect(lenient.qoeScore).toBeCloseTo(1 - (0.6 + 30 / 40 + 1 / 3) / 3, 6);
   });
 
-  it('takes service type into profile correctness but not into the limits', () => {
+  it('does not serve a slice deployed as another service type, whatever its figures', () => {
     const truth = { ...LENIENT, serviceType: 'mMTC' } as const;
     const result = sliceResult('s1', record(), sample(), truth);
-    expect(result).toMatchObject({ served: true, servedAsInferred: true, profileCorrect: false });
+    expect(result).toMatchObject({ served: false, servedAsInferred: true, profileCorrect: false });
   });
 });
 
@@ -114,11 +114,13 @@ describe('replay: a slice that no longer holds its placement, judged on its reco
     record({ state: 'released', ...overrides });
 
   it('keeps the mesh’s verdict where the truth’s limits are the ones it judged by', () => {
-    // Another service type, the same classes: the same limits.
-    const truth = { ...LENIENT, serviceType: 'URLLC' } as const;
+    const truth = LENIENT;
     const broken = released({ served: false, violations: ['reliability'] });
     expect(sliceResult('s1', broken, undefined, truth).served).toBe(false);
     expect(sliceResult('s1', released(), undefined, truth).served).toBe(true);
+    // Deployed as another service type: not served even where its figures met the limits.
+    const otherType = { ...LENIENT, serviceType: 'URLLC' } as const;
+    expect(sliceResult('s1', released(), undefined, otherType).served).toBe(false);
   });
 
   it('judges the observed figures against a stricter limit the slice kept', () => {
