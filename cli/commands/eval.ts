@@ -69,7 +69,7 @@ const METHOD_PROVIDERS: readonly {
  * the preference cache, which covers the first held-out seeds. `evalSeeds`:
  * how many held-out seeds the evaluation reaches, for the fix in the error.
  */
-async function textProfiles(evalSeeds: number): Promise<{
+export async function textProfiles(evalSeeds: number): Promise<{
   intents: IntentCache;
   inferProfile: (request: ModelRequest) => SliceProfile;
 }> {
