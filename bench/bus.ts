@@ -16,7 +16,8 @@ import { connect } from '@nats-io/transport-node';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { connectBus } from '../shared/bus/index.js';
-import { SliceGetReply, SliceGetRequest } from '../shared/contracts/messages.js';
+import { ENDPOINTS } from '../shared/contracts/endpoints.js';
+import type { SliceGetReply, SliceGetRequest } from '../shared/contracts/messages.js';
 import { startNatsServer } from '../shared/runtime/embedded/index.js';
 import { noopTracer, setupTracing } from '../shared/telemetry/index.js';
 import { timeRuns } from './probe.js';
@@ -84,8 +85,7 @@ try {
     name: 'bench-client',
     tracer: tracing.tracer(),
   });
-  const subject = serverBus.subjects.sliceGet();
-  serverBus.serve(subject, SliceGetRequest, SliceGetReply, () => reply, { queue: 'slice-manager' });
+  serverBus.serve(ENDPOINTS.sliceGet, () => reply, { queue: 'slice-manager' });
   await serverBus.flush();
   // The same bus without tracing, to show what validation alone costs.
   const plainServer = await connectBus({
@@ -100,14 +100,10 @@ try {
     name: 'plain-client',
     tracer: noopTracer(),
   });
-  plainServer.serve(plainServer.subjects.sliceGet(), SliceGetRequest, SliceGetReply, () => reply);
+  plainServer.serve(ENDPOINTS.sliceGet, () => reply);
   await plainServer.flush();
-  const untraced = () =>
-    plainClient.request(plainServer.subjects.sliceGet(), SliceGetRequest, request, SliceGetReply, {
-      timeoutMs: 5_000,
-    });
-  const viaBus = () =>
-    clientBus.request(subject, SliceGetRequest, request, SliceGetReply, { timeoutMs: 5_000 });
+  const untraced = () => plainClient.request(ENDPOINTS.sliceGet, request, { timeoutMs: 5_000 });
+  const viaBus = () => clientBus.request(ENDPOINTS.sliceGet, request, { timeoutMs: 5_000 });
 
   // Warm up both paths (JIT, connection buffers), then alternate blocks of the two so that
   // load from other processes on the machine affects both alike.

@@ -5,16 +5,19 @@
  * `deps` carries the role's own bus connection, tracer, clock, logger, seed
  * and the validated config (with `nats.url`/`chroma.url` set to the URLs in
  * use). Entries are started in the order listed and stopped in reverse.
- * To add a role, add one line that imports its factory lazily:
+ * To add a role, name it in `ROLES` (shared/contracts/subjects.ts, the one
+ * list of roles) and add one line here that imports its factory lazily; the
+ * type below refuses a registry that misses a listed role or has an unlisted one:
  *
  *   'my-role': async (deps) => (await import('../agents/my-role/index.js')).createMyRoleAgent(deps),
  */
+import type { Role } from '../shared/contracts/subjects.js';
 import type { AgentFactory } from '../shared/runtime/agent.js';
 
 // Each role is imported only when it is started: the orchestrator pulls in
 // TensorFlow.js and the interpreter LangChain, which a `slicemesh status` or
 // `slicemesh agent telemetry` should not pay for.
-export const roles: Readonly<Record<string, AgentFactory>> = {
+export const roles: Readonly<Record<Role, AgentFactory>> = {
   infrastructure: async (deps) =>
     (await import('../agents/infrastructure/index.js')).createInfrastructureAgent(deps),
   telemetry: async (deps) =>

@@ -11,11 +11,10 @@
  */
 import { join } from 'node:path';
 import type { ConsumerHandle, Subscription } from '../../shared/bus/types.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   AUDIT_QUERY_MAX,
-  AuditQueryReply,
-  AuditQueryRequest,
-  auditSubjects,
+  type AuditQueryReply,
   type AuditEntry,
 } from '../../shared/contracts/audit.js';
 import { SliceEvent } from '../../shared/contracts/messages.js';
@@ -100,9 +99,7 @@ export function createAuditLogAgent(
       );
 
       query = bus.serve(
-        auditSubjects(bus.subjects).query,
-        AuditQueryRequest,
-        AuditQueryReply,
+        ENDPOINTS.auditQuery,
         (req): AuditQueryReply => {
           const matching = req.sliceId ? recent.filter((e) => e.sliceId === req.sliceId) : recent;
           const limit = Math.min(req.limit ?? DEFAULT_QUERY_LIMIT, AUDIT_QUERY_MAX);

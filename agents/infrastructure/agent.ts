@@ -8,19 +8,20 @@
  * on the view subject; scaling this role out needs a shared state store.
  */
 import type { Subscription } from '../../shared/bus/index.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
-  ApplyReply,
-  ApplyRequest,
-  DeclineReply,
-  DeclineRequest,
+  type ApplyReply,
+  type ApplyRequest,
+  type DeclineReply,
+  type DeclineRequest,
   Heartbeat,
   KpiSample,
-  ReleaseReply,
-  ReleaseRequest,
+  type ReleaseReply,
+  type ReleaseRequest,
   SliceMeshError,
   TrafficLoad,
-  ViewReply,
-  ViewRequest,
+  type ViewReply,
+  type ViewRequest,
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
@@ -227,10 +228,8 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   const probeForOwner = async () => {
     try {
       await bus.request(
-        subjects.infraView(),
-        ViewRequest,
+        ENDPOINTS.infraView,
         { type: 'infra.view.request.v1' },
-        ViewReply,
         { timeoutMs: config.ownerProbeMs ?? DEFAULT_OWNER_PROBE_MS },
       );
     } catch (error) {
@@ -298,10 +297,10 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       // message arrives, so one client's requests take effect in the order it sent them:
       // the slice-manager's placement lock relies on it (see placement-lock.ts).
       const subscriptions = [
-        bus.serve(subjects.infraView(), ViewRequest, ViewReply, handleView, { queue }),
-        bus.serve(subjects.infraApply(), ApplyRequest, ApplyReply, handleApply, { queue }),
-        bus.serve(subjects.infraRelease(), ReleaseRequest, ReleaseReply, handleRelease, { queue }),
-        bus.serve(subjects.infraDecline(), DeclineRequest, DeclineReply, handleDecline, { queue }),
+        bus.serve(ENDPOINTS.infraView, handleView, { queue }),
+        bus.serve(ENDPOINTS.infraApply, handleApply, { queue }),
+        bus.serve(ENDPOINTS.infraRelease, handleRelease, { queue }),
+        bus.serve(ENDPOINTS.infraDecline, handleDecline, { queue }),
         bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
         bus.subscribe(subjects.heartbeatsAll(), Heartbeat, watchHeartbeat, { trace: false }),
       ];

@@ -5,7 +5,7 @@
  * spreads the load; each keeps no per-request state.
  */
 import type { Subscription } from '../../shared/bus/types.js';
-import { InferenceReply, InferenceRequest } from '../../shared/contracts/messages.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import {
   createAgentHandle,
@@ -101,9 +101,7 @@ export function createInterpreterAgent(
       );
       const ready = interpreter;
       subscription = bus.serve(
-        bus.subjects.interpreterInfer(),
-        InferenceRequest,
-        InferenceReply,
+        ENDPOINTS.interpreterInfer,
         async (req) => {
           const result = await ready.interpret({
             text: req.text,

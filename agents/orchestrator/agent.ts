@@ -9,8 +9,9 @@
 import path from 'node:path';
 import type { Span } from '@opentelemetry/api';
 import type { Subscription } from '../../shared/bus/types.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
-import { PlacementReply, PlacementRequest } from '../../shared/contracts/messages.js';
+import { type PlacementReply, type PlacementRequest } from '../../shared/contracts/messages.js';
 import type { PlacementPlan } from '../../shared/contracts/placement.js';
 import {
   ACTION_COUNT,
@@ -259,9 +260,7 @@ export function createOrchestratorAgent(
       }
       for (const slot of slots.values()) slot.watch(config.reloadIntervalMs ?? 2_000);
       subscription = bus.serve(
-        bus.subjects.orchestratorPlace(),
-        PlacementRequest,
-        PlacementReply,
+        ENDPOINTS.orchestratorPlace,
         (req): Promise<PlacementReply> => place(req),
         { queue: bus.subjects.queueGroup(ORCHESTRATOR_ROLE) },
       );

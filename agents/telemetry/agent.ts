@@ -7,12 +7,12 @@
  */
 import type { Context } from '@opentelemetry/api';
 import type { MessageContext, Subscription } from '../../shared/bus/index.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   KpiSample,
   SliceEvent,
   SlaViolation,
-  TelemetrySummary,
-  TelemetrySummaryRequest,
+  type TelemetrySummary,
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import type { ModelConfig } from '../../shared/model/index.js';
@@ -160,15 +160,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
           trace: false,
         }),
         bus.subscribe(subjects.kpiAll(), KpiSample, handleKpi, { trace: false }),
-        bus.serve(
-          subjects.telemetrySummary(),
-          TelemetrySummaryRequest,
-          TelemetrySummary,
-          snapshot,
-          {
-            queue,
-          },
-        ),
+        bus.serve(ENDPOINTS.telemetrySummary, snapshot, { queue }),
       );
       // Live once the server has processed the subscriptions: start() means listening.
       await bus.flush();

@@ -6,12 +6,11 @@
 import { createInbox } from '@nats-io/nats-core';
 import type { Tracer } from '@opentelemetry/api';
 import type { Command } from 'commander';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   ErrorReply,
   PREFERENCE_DIMENSIONS,
   SliceEvent,
-  SliceGetReply,
-  SliceGetRequest,
   SliceMeshError,
   SliceRequest,
   isSliceMeshError,
@@ -193,10 +192,8 @@ export async function getSlice(
 ): Promise<SliceRecord | null> {
   try {
     const reply = await bus.request(
-      bus.subjects.sliceGet(),
-      SliceGetRequest,
+      ENDPOINTS.sliceGet,
       { type: 'slice.get.request.v1', sliceId },
-      SliceGetReply,
       { timeoutMs },
     );
     return reply.slice;

@@ -3,10 +3,9 @@
  * holds, as a table, or one slice with its history.
  */
 import { Option, type Command } from 'commander';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   SLICE_STATES,
-  SliceListReply,
-  SliceListRequest,
   SliceMeshError,
   type SliceRecord,
   type SliceState,
@@ -83,10 +82,8 @@ export function formatSliceDetail(record: SliceRecord): string {
 
 async function listSlices(bus: Bus, state: SliceState | undefined): Promise<SliceRecord[]> {
   const reply = await bus.request(
-    bus.subjects.sliceList(),
-    SliceListRequest,
+    ENDPOINTS.sliceList,
     { type: 'slice.list.request.v1', ...(state ? { state } : {}) },
-    SliceListReply,
     { timeoutMs: 5_000 },
   );
   return reply.slices;

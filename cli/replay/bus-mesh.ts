@@ -7,14 +7,13 @@
  * theirs, final records come from the slice-manager's `slice.list`.
  */
 import type { Bus } from '../../shared/bus/index.js';
+import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   KpiSample,
   SlaViolation,
   SliceChange,
   type SliceMeshError,
   SliceEvent,
-  SliceListReply,
-  SliceListRequest,
   SliceRequest,
   SliceTermination,
   TrafficLoad,
@@ -121,10 +120,8 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
     },
     async fetchRecords(): Promise<readonly SliceRecord[]> {
       const reply = await bus.request(
-        subjects.sliceList(),
-        SliceListRequest,
+        ENDPOINTS.sliceList,
         { type: 'slice.list.request.v1' },
-        SliceListReply,
         { timeoutMs: LIST_TIMEOUT_MS },
       );
       return reply.slices;

@@ -20,6 +20,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { z } from 'zod';
+import type { Endpoint } from '../contracts/endpoints.js';
 import { SliceMeshError, isSliceMeshError, toSliceMeshError } from '../contracts/errors.js';
 import { createSubjects } from '../contracts/subjects.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
@@ -34,6 +35,7 @@ import { messageAttributes, startHandlerSpan, startSendSpan } from './tracing.js
 import type {
   Bus,
   MessageContext,
+  RequestOptions,
   ServeHandler,
   Subscription,
   SubscribeOptions,
@@ -184,6 +186,148 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         })
       : { span: NON_RECORDING_SPAN, context: ROOT_CONTEXT };
 
+  /** request() on a subject named with its schemas: what both forms of `bus.request` run. */
+  const requestOn = async <Q extends z.ZodType, R extends z.ZodType>(
+    subject: string,
+    requestSchema: Q,
+    msg: z.input<Q>,
+    replySchema: R,
+    requestOptions: RequestOptions = {},
+  ): Promise<z.output<R>> => {
+    const timeout = requestOptions.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const data = encodeMessage(requestSchema, msg, `request to ${subject}`);
+    const headers = requestOptions.headers ?? natsHeaders();
+    const span = startSendSpan(tracer, SpanKind.CLIENT, SPAN.busRequest, subject, msg, headers);
+    try {
+      let reply: Msg;
+      try {
+        reply = await nc.request(subject, data, { timeout, ...withHeaders(headers) });
+      } catch (error) {
+        throw fromNatsError(error, subject, timeout);
+      }
+      const remoteError = errorFromReply(reply.data, reply.headers, subject);
+      if (remoteError) throw remoteError;
+      const decoded = decodeMessage(replySchema, reply.data, Number.POSITIVE_INFINITY);
+      if (!decoded.ok) {
+        counters.invalid(`reply:${subject}`, decoded.error.code);
+        throw new SliceMeshError(
+          decoded.error.code,
+          `reply from ${subject}: ${decoded.error.message}`,
+          {
+            details: { subject },
+          },
+        );
+      }
+      return decoded.value;
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+
+  /** serve() on a subject named with its schemas: what both forms of `bus.serve` run. */
+  const serveOn = <Q extends z.ZodType, R extends z.ZodType>(
+    subject: string,
+    requestSchema: Q,
+    replySchema: R,
+    handler: ServeHandler<z.output<Q>, z.input<R>>,
+    serveOptions: SubscribeOptions = {},
+  ): Subscription => {
+    const limit = serveOptions.maxPayloadBytes ?? maxPayloadBytes;
+    const traced = serveOptions.trace !== false;
+    return listen(subject, serveOptions, async (m) => {
+      const { span, context } = handlerSpan(traced, SpanKind.SERVER, SPAN.busServe, subject, m);
+      try {
+        const decoded = decodeMessage(requestSchema, m.data, limit);
+        if (!decoded.ok) {
+          noteInvalid(subject, decoded.error, m.subject);
+          recordError(span, decoded.error);
+          respondError(m, decoded.error);
+          return;
+        }
+        span.setAttributes(messageAttributes(decoded.value));
+        const ctx = messageContext(m, span, context);
+        let reply: Uint8Array;
+        try {
+          const value = await otelContext.with(context, () => handler(decoded.value, ctx));
+          reply = encodeMessage(replySchema, value, `reply on ${subject}`);
+        } catch (error) {
+          recordError(span, error);
+          let err: SliceMeshError;
+          if (isSliceMeshError(error)) {
+            err = error;
+            logger.debug('request refused by its handler', {
+              subject: m.subject,
+              code: err.code,
+              reason: err.message,
+            });
+          } else {
+            // Not an expected outcome: log the details here, send none of them.
+            err = new SliceMeshError('internal', `internal error in the ${subject} service`);
+            logger.error('request handler crashed', { subject: m.subject, error });
+          }
+          counters.handlerError(subject, err.code);
+          respondError(m, err);
+          return;
+        }
+        m.respond(reply);
+      } finally {
+        span.end();
+      }
+    });
+  };
+
+  // The endpoint form resolves the descriptor and runs the same code as the subject form. Both
+  // stay synchronous up to the publish: the slice-manager relies on a request being on the
+  // connection once request() has returned.
+  const request = ((...args: unknown[]) => {
+    if (typeof args[0] === 'string') {
+      const [subject, requestSchema, msg, replySchema, requestOptions] = args as [
+        string,
+        z.ZodType,
+        unknown,
+        z.ZodType,
+        RequestOptions | undefined,
+      ];
+      return requestOn(subject, requestSchema, msg, replySchema, requestOptions);
+    }
+    const [endpoint, msg, requestOptions] = args as [Endpoint, unknown, RequestOptions | undefined];
+    let subject: string;
+    try {
+      subject = endpoint.subject(subjects);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return requestOn(subject, endpoint.request, msg, endpoint.reply, requestOptions);
+  }) as Bus['request'];
+
+  const serve = ((...args: unknown[]) => {
+    if (typeof args[0] === 'string') {
+      const [subject, requestSchema, replySchema, handler, serveOptions] = args as [
+        string,
+        z.ZodType,
+        z.ZodType,
+        ServeHandler<unknown, unknown>,
+        SubscribeOptions | undefined,
+      ];
+      return serveOn(subject, requestSchema, replySchema, handler, serveOptions);
+    }
+    const [endpoint, handler, serveOptions] = args as [
+      Endpoint,
+      ServeHandler<unknown, unknown>,
+      SubscribeOptions | undefined,
+    ];
+    return serveOn(
+      endpoint.subject(subjects),
+      endpoint.request,
+      endpoint.reply,
+      handler,
+      serveOptions,
+    );
+  }) as Bus['serve'];
+
   const bus: Bus = {
     namespace: subjects.namespace,
     subjects,
@@ -251,90 +395,8 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       });
     },
 
-    async request(subject, requestSchema, msg, replySchema, requestOptions = {}) {
-      const timeout = requestOptions.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-      const data = encodeMessage(requestSchema, msg, `request to ${subject}`);
-      const headers = requestOptions.headers ?? natsHeaders();
-      const span = startSendSpan(tracer, SpanKind.CLIENT, SPAN.busRequest, subject, msg, headers);
-      try {
-        let reply: Msg;
-        try {
-          reply = await nc.request(subject, data, { timeout, ...withHeaders(headers) });
-        } catch (error) {
-          throw fromNatsError(error, subject, timeout);
-        }
-        const remoteError = errorFromReply(reply.data, reply.headers, subject);
-        if (remoteError) throw remoteError;
-        const decoded = decodeMessage(replySchema, reply.data, Number.POSITIVE_INFINITY);
-        if (!decoded.ok) {
-          counters.invalid(`reply:${subject}`, decoded.error.code);
-          throw new SliceMeshError(
-            decoded.error.code,
-            `reply from ${subject}: ${decoded.error.message}`,
-            {
-              details: { subject },
-            },
-          );
-        }
-        return decoded.value;
-      } catch (error) {
-        recordError(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-
-    serve<Q extends z.ZodType, R extends z.ZodType>(
-      subject: string,
-      requestSchema: Q,
-      replySchema: R,
-      handler: ServeHandler<z.output<Q>, z.input<R>>,
-      serveOptions: SubscribeOptions = {},
-    ) {
-      const limit = serveOptions.maxPayloadBytes ?? maxPayloadBytes;
-      const traced = serveOptions.trace !== false;
-      return listen(subject, serveOptions, async (m) => {
-        const { span, context } = handlerSpan(traced, SpanKind.SERVER, SPAN.busServe, subject, m);
-        try {
-          const decoded = decodeMessage(requestSchema, m.data, limit);
-          if (!decoded.ok) {
-            noteInvalid(subject, decoded.error, m.subject);
-            recordError(span, decoded.error);
-            respondError(m, decoded.error);
-            return;
-          }
-          span.setAttributes(messageAttributes(decoded.value));
-          const ctx = messageContext(m, span, context);
-          let reply: Uint8Array;
-          try {
-            const value = await otelContext.with(context, () => handler(decoded.value, ctx));
-            reply = encodeMessage(replySchema, value, `reply on ${subject}`);
-          } catch (error) {
-            recordError(span, error);
-            let err: SliceMeshError;
-            if (isSliceMeshError(error)) {
-              err = error;
-              logger.debug('request refused by its handler', {
-                subject: m.subject,
-                code: err.code,
-                reason: err.message,
-              });
-            } else {
-              // Not an expected outcome: log the details here, send none of them.
-              err = new SliceMeshError('internal', `internal error in the ${subject} service`);
-              logger.error('request handler crashed', { subject: m.subject, error });
-            }
-            counters.handlerError(subject, err.code);
-            respondError(m, err);
-            return;
-          }
-          m.respond(reply);
-        } finally {
-          span.end();
-        }
-      });
-    },
+    request,
+    serve,
 
     ensureStreams: async () => {
       await ensureStream(jsDeps, { name: subjects.intakeStream, subjects: [subjects.intakeAll()] });

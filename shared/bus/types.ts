@@ -5,6 +5,7 @@
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
+import type { Endpoint } from '../contracts/endpoints.js';
 import type { ErrorCode } from '../contracts/errors.js';
 import type { Subjects } from '../contracts/subjects.js';
 import type { Logger } from '../runtime/logger.js';
@@ -160,7 +161,17 @@ export interface Bus {
     handler: Handler<z.output<S>>,
     options?: SubscribeOptions,
   ): Subscription;
-  /** Typed request/reply. Error replies throw SliceMeshError with their code; timeout → `timeout`; nobody listening → `unavailable`. */
+  /**
+   * Typed request/reply to an endpoint (shared/contracts/endpoints.ts): its subject in this
+   * bus's namespace, its request and reply schemas. Error replies throw SliceMeshError with
+   * their code; timeout → `timeout`; nobody listening → `unavailable`.
+   */
+  request<Q extends z.ZodType, R extends z.ZodType>(
+    endpoint: Endpoint<Q, R>,
+    msg: z.input<Q>,
+    options?: RequestOptions,
+  ): Promise<z.output<R>>;
+  /** Typed request/reply on a subject named by hand (an endpoint without a descriptor, tests). */
   request<Q extends z.ZodType, R extends z.ZodType>(
     subject: string,
     requestSchema: Q,
@@ -169,10 +180,17 @@ export interface Bus {
     options?: RequestOptions,
   ): Promise<z.output<R>>;
   /**
-   * Answers requests; bad input gets a typed `error.v1` reply and never reaches the handler.
-   * Give the handler a return type (e.g. `async (req): Promise<InferenceReply> => …`) or write
-   * `type: 'x.v1' as const`: TypeScript widens literals in inline object returns here.
+   * Answers an endpoint's requests (shared/contracts/endpoints.ts); bad input gets a typed
+   * `error.v1` reply and never reaches the handler. Give the handler a return type (e.g.
+   * `async (req): Promise<InferenceReply> => …`) or write `type: 'x.v1' as const`:
+   * TypeScript widens literals in inline object returns here.
    */
+  serve<Q extends z.ZodType, R extends z.ZodType>(
+    endpoint: Endpoint<Q, R>,
+    handler: ServeHandler<z.output<Q>, z.input<R>>,
+    options?: ServeOptions,
+  ): Subscription;
+  /** Answers requests on a subject named by hand (an endpoint without a descriptor, tests). */
   serve<Q extends z.ZodType, R extends z.ZodType>(
     subject: string,
     requestSchema: Q,

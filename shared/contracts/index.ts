@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './placement.js';
 export * from './messages.js';
 export * from './subjects.js';
+export * from './endpoints.js';

@@ -19,7 +19,12 @@ export function assertToken(token: string, what = 'subject token'): string {
   return token;
 }
 
-/** Agent roles; queue groups are named after them. */
+/**
+ * The mesh's roles, the one list of them: queue groups are named after them,
+ * endpoint descriptors name the role that serves each, and the CLI's role
+ * registry (cli/roles.ts) must have a factory for each. A new role is added
+ * here first.
+ */
 export const ROLES = [
   'slice-manager',
   'interpreter',
@@ -27,6 +32,7 @@ export const ROLES = [
   'infrastructure',
   'telemetry',
   'memory-curator',
+  'audit-log',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
