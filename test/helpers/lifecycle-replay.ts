@@ -82,7 +82,16 @@ const ACTOR_NAMES: readonly ActorName[] = [
  * releases nothing.
  */
 export type Mode =
-  'answer' | 'hang' | 'fail' | 'retryable' | 'reject' | 'infeasible' | 'stale' | 'capacity';
+  | 'answer'
+  | 'hang'
+  | 'fail'
+  | 'retryable'
+  | 'reject'
+  | 'infeasible'
+  | 'stale'
+  | 'capacity'
+  | 'unserved'
+  | 'empty';
 export type Modes = Partial<Record<ActorName, Mode>>;
 
 export type Calls = Record<ActorName, number>;
