@@ -19,14 +19,14 @@ import {
   createInterpreter,
   createOfflineReasoner,
   DEFAULT_KNOWLEDGE_PATH,
+  DEFAULT_MAX_TEXT_CHARS,
+  estimateFromNeighbours,
+  extractCues,
+  normalizeRequestText,
   percentile,
+  retrieveNeighbours,
+  validateDraft,
 } from '../agents/interpreter/index.js';
-import { extractCues } from '../agents/interpreter/cues.js';
-import { estimateFromNeighbours } from '../agents/interpreter/estimate.js';
-import { DEFAULT_MAX_TEXT_CHARS } from '../agents/interpreter/graph.js';
-import { normalizeRequestText } from '../agents/interpreter/normalize.js';
-import { retrieveNeighbours } from '../agents/interpreter/retrieve.js';
-import { validateDraft } from '../agents/interpreter/validate.js';
 import { createWinkEmbeddingProvider } from '../shared/embeddings/index.js';
 import { startChromaServer } from '../shared/runtime/embedded/chroma.js';
 import { connectChromaStore } from '../shared/vectorstore/index.js';

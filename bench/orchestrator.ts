@@ -20,6 +20,7 @@ import {
   createOrchestratorAgent,
   initBackend,
   readCheckpointMetadata,
+  train,
   trainingPool,
   type Intent,
   type LearnedMethod,
@@ -38,7 +39,6 @@ import {
   DEFAULT_MODEL_CONFIG,
   type ModelRequest,
 } from '../shared/model/index.js';
-import { train } from '../agents/orchestrator/ppo/trainer.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { percentile } from './stats.js';
 

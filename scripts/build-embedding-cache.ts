@@ -26,11 +26,11 @@ import {
   DEFAULT_ESTIMATE_OPTIONS,
   DEFAULT_RETRIEVAL_OPTIONS,
   dominantDimension,
+  estimateFromNeighbours,
   extractCues,
   parseKnowledge,
+  rerank,
 } from '../agents/interpreter/index.js';
-import { estimateFromNeighbours } from '../agents/interpreter/estimate.js';
-import { rerank } from '../agents/interpreter/retrieve.js';
 
 const { values } = parseArgs({
   options: {

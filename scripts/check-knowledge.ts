@@ -19,7 +19,7 @@ import {
   ServiceType,
   type PreferenceDimension,
 } from '../shared/contracts/common.js';
-import { EvalLine } from '../agents/interpreter/evaluate.js';
+import { EvalLine } from '../agents/interpreter/index.js';
 
 export const KNOWLEDGE_PATH = 'scenarios/knowledge/intents.jsonl';
 export const EVALUATION_PATH = 'scenarios/knowledge/intents-eval.jsonl';

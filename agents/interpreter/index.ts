@@ -32,6 +32,7 @@ export {
 } from './resources.js';
 export {
   buildInterpreterGraph,
+  DEFAULT_MAX_TEXT_CHARS,
   InterpreterState,
   type InterpreterGraphDeps,
   type InterpreterGraphOptions,
@@ -52,8 +53,21 @@ export {
   type ReasonerKind,
 } from './reasoners/index.js';
 export { extractCues, type Cues } from './cues.js';
-export { DEFAULT_RETRIEVAL_OPTIONS, recencyFactor, type RetrievalOptions } from './retrieve.js';
-export { DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions } from './estimate.js';
+export {
+  DEFAULT_RETRIEVAL_OPTIONS,
+  recencyFactor,
+  rerank,
+  retrieveNeighbours,
+  type RetrievalOptions,
+} from './retrieve.js';
+export {
+  DEFAULT_ESTIMATE_OPTIONS,
+  estimateFromNeighbours,
+  type EstimateOptions,
+} from './estimate.js';
+// The graph's stages one by one, for bench:interpreter's per-stage timings.
+export { normalizeRequestText } from './normalize.js';
+export { validateDraft } from './validate.js';
 export { projectOntoSimplex, dominantDimension } from './simplex.js';
 export {
   evaluateInterpreter,

@@ -41,7 +41,7 @@ export {
   type CheckpointMetadata,
 } from './ppo/checkpoint.js';
 export { DEFAULT_HYPERPARAMETERS, type PpoHyperparameters } from './ppo/hyperparameters.js';
-export type { ProgressReport, TrainerState } from './ppo/trainer.js';
+export { train, type ProgressReport, type TrainerState } from './ppo/trainer.js';
 export {
   INTENT_CACHE_FILE,
   IntentCache,
