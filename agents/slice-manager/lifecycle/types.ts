@@ -1,0 +1,114 @@
+/**
+ * The lifecycle's data: its input, events and context, and what every call
+ * actor receives. The context is what a persisted snapshot stores, so a field
+ * added here is part of the snapshot format.
+ */
+import type {
+  NetworkView,
+  PreferenceVector,
+  SlaViolation,
+  SliceChange,
+  SliceProfile,
+  SliceRecord,
+  SliceRequest,
+  SliceTermination,
+} from '../../../shared/contracts/index.js';
+import type { LifecycleLimits } from './limits.js';
+import type { PendingChange } from './profile.js';
+
+/** W3C trace context headers (`traceparent`, `tracestate`) of the slice's trace. */
+export type TraceCarrier = Record<string, string>;
+
+/** What every side-effect actor receives: the contract request plus call metadata. */
+export interface CallInput<TRequest> {
+  /** The slice the call is made for (a view request does not name it). */
+  sliceId: string;
+  request: TRequest;
+  /** Parent trace context, so each call becomes a child of the slice's trace. */
+  trace: TraceCarrier | undefined;
+  /** The machine gives up on the call after this long; the transport may use it too. */
+  timeoutMs: number;
+  /** 1-based attempt number of this call. */
+  attempt: number;
+}
+
+/** Event that re-arms timers after the machine was restored from a persisted snapshot. */
+export const RESUME = { type: 'slice.resume' } as const;
+
+/** Events a slice accepts: the intake contracts plus the resume signal. */
+export type LifecycleEvent = SliceChange | SliceTermination | SlaViolation | typeof RESUME;
+
+export interface LifecycleInput {
+  request: SliceRequest;
+  limits?: Partial<LifecycleLimits>;
+  /** Trace context of the slice's root span. */
+  trace?: TraceCarrier;
+  traceId?: string;
+}
+
+export interface LifecycleOptions {
+  /** Epoch milliseconds; history stamps and the lifetime deadline use it. */
+  now: () => number;
+}
+
+export interface Inferred {
+  preference: PreferenceVector;
+  profile: SliceProfile;
+}
+
+/** How a slice ends when it has to give up: recorded once the resources are released. */
+export interface Ending {
+  state: 'rejected' | 'failed';
+  message: string;
+}
+
+/** Resources a re-plan must not use (where a violation was observed). */
+export interface Avoid {
+  containerIds: string[];
+  vnfNodeIds: string[];
+}
+
+/** An adaptation in progress, with what to restore if it cannot be carried out. */
+export interface Adaptation {
+  cause: 'change' | 'violation';
+  reinterpret: boolean;
+  /** Record fields to put back; empty for a violation, which changes no requirement. */
+  backup: Partial<Pick<SliceRecord, 'text' | 'sla' | 'demand' | 'preference' | 'profile'>>;
+  inferredBackup: Inferred | undefined;
+  /** Resources the new plan must not use (where a violation was observed). */
+  avoid?: Avoid;
+}
+
+/** Cause and note of the next history entry. */
+export interface Mark {
+  cause: string;
+  note?: string;
+}
+
+export interface LifecycleContext {
+  record: SliceRecord;
+  limits: LifecycleLimits;
+  trace: TraceCarrier | undefined;
+  lifetimeMs: number | undefined;
+  /** Epoch ms at which the lifetime ends; fixed at the first activation. */
+  expiresAt: number | undefined;
+  /** The interpreter's answer before explicit SLA overrides. */
+  inferred: Inferred | undefined;
+  view: NetworkView | undefined;
+  /** Failed attempts of the call in progress. */
+  attempts: number;
+  lastError: string | undefined;
+  /** Stale-view re-plans of the deployment in progress. */
+  replans: number;
+  /** True once an apply may have reached the infrastructure: leaving then needs a release. */
+  mayHoldResources: boolean;
+  ending: Ending | undefined;
+  adaptation: Adaptation | undefined;
+  /** Changes received while the slice was busy; applied once it is active. */
+  pendingChange: PendingChange | undefined;
+  seenChangeIds: string[];
+  /** Why each history entry happened; parallel to `record.history`. */
+  causes: string[];
+  /** Cause and note for the next history entry, set by the transition that leads there. */
+  next: Mark | undefined;
+}
