@@ -17,9 +17,9 @@ import { resolveServices, withServiceUrls } from '../../shared/runtime/embedded/
 import { launchRoles } from '../../shared/runtime/launch.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import {
-  SHUTDOWN_PHASES,
+  createShutdownRunner,
   type ProcessContext,
-  type ShutdownPhase,
+  type ShutdownRunner,
 } from '../../shared/runtime/process.js';
 import { setupTracing, traceFilePath } from '../../shared/telemetry/index.js';
 import { collectionNames, connectChromaStore } from '../../shared/vectorstore/index.js';
@@ -52,32 +52,24 @@ export function configForRun(config: SliceMeshConfig, run: MeshRunOptions): Slic
 }
 
 /**
- * Shutdown steps in the runtime's phase order (stop intake → drain → flush
- * traces → drain buses → stop services), run by `close()`: the replay owns
- * the lifetime of what it started, rather than the process entry.
+ * The runtime's shutdown runner (stop intake → drain → flush traces → drain
+ * buses → stop services), run by `close()`: the replay owns the lifetime of
+ * what it started, rather than the process entry.
  */
 class ShutdownSteps {
-  readonly #steps = new Map<ShutdownPhase, { name: string; step: () => Promise<void> | void }[]>();
-  readonly #abort = new AbortController();
-  #closing: Promise<void> | undefined;
+  readonly #runner: ShutdownRunner;
   #failure: ((error: SliceMeshError) => void) | undefined;
   /** Settles with the first fatal error an agent reports while the mesh runs. */
   readonly failed = new Promise<SliceMeshError>((resolve) => (this.#failure = resolve));
 
   readonly context: ProcessContext;
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly graceMs: number,
-  ) {
+  constructor(logger: Logger, graceMs: number) {
+    this.#runner = createShutdownRunner({ logger, graceMs });
     this.context = {
       logger,
-      signal: this.#abort.signal,
-      onShutdown: (phase, name, step) => {
-        const list = this.#steps.get(phase) ?? [];
-        list.push({ name, step });
-        this.#steps.set(phase, list);
-      },
+      signal: this.#runner.signal,
+      onShutdown: this.#runner.add,
       shutdown: (reason) => {
         // launchRoles calls this when an agent fails while running.
         this.#failure?.(new SliceMeshError('unavailable', `the mesh stopped: ${reason}`));
@@ -86,32 +78,7 @@ class ShutdownSteps {
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.#run());
-  }
-
-  async #run(): Promise<void> {
-    this.#abort.abort();
-    for (const phase of SHUTDOWN_PHASES) {
-      // Later registrations stop first (reverse start order), as in the process entry.
-      const list = [...(this.#steps.get(phase) ?? [])].reverse();
-      await Promise.all(
-        list.map(async ({ name, step }) => {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), this.graceMs);
-          });
-          try {
-            const outcome = await Promise.race([Promise.resolve().then(step), timeout]);
-            if (outcome === 'timeout')
-              this.logger.warn('shutdown step timed out', { phase, step: name });
-          } catch (error) {
-            this.logger.warn('shutdown step failed', { phase, step: name, error });
-          } finally {
-            clearTimeout(timer);
-          }
-        }),
-      );
-    }
+    return this.#runner.run();
   }
 }
 

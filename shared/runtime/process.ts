@@ -26,9 +26,82 @@ export interface ProcessContext {
    * Registers a shutdown step. Phases run in order; within a phase, steps run
    * concurrently. Each step is bounded by the grace time.
    */
-  onShutdown(phase: ShutdownPhase, name: string, step: () => Promise<void> | void): void;
+  onShutdown(phase: ShutdownPhase, name: string, step: ShutdownStep): void;
   /** Starts the shutdown from inside (e.g. an agent failed); `exitCode` defaults to 0. */
   shutdown(reason: string, exitCode?: number): void;
+}
+
+/** A shutdown step: what `onShutdown` registers. */
+export type ShutdownStep = () => Promise<void> | void;
+
+/**
+ * Shutdown steps registered by phase and run once, in phase order: the one
+ * runner behind the process entry and any other owner of agents' lifetimes
+ * (the replay's local mesh).
+ */
+export interface ShutdownRunner {
+  /** Aborted when run() begins. */
+  readonly signal: AbortSignal;
+  /** Registers a step (a ProcessContext's `onShutdown`). */
+  add(phase: ShutdownPhase, name: string, step: ShutdownStep): void;
+  /**
+   * Runs the phases in order. Within a phase, steps run concurrently, later
+   * registrations first (reverse start order); each is bounded by the grace
+   * time, and a step that fails or times out is logged and does not stop the
+   * others. Never rejects; a second call returns the first run.
+   */
+  run(): Promise<void>;
+}
+
+export function createShutdownRunner(options: {
+  logger: Logger;
+  /** Upper bound of each step. */
+  graceMs: number;
+}): ShutdownRunner {
+  const { logger, graceMs } = options;
+  const steps = new Map<ShutdownPhase, { name: string; step: ShutdownStep }[]>();
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+
+  const runStep = async (phase: ShutdownPhase, name: string, step: ShutdownStep) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve().then(step), timeout]);
+      if (outcome === 'timeout')
+        logger.warn('shutdown step timed out', { phase, step: name, graceMs });
+      return outcome !== 'timeout';
+    } catch (error) {
+      logger.warn('shutdown step failed', { phase, step: name, error });
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const runAll = async () => {
+    abort.abort();
+    for (const phase of SHUTDOWN_PHASES) {
+      const list = steps.get(phase) ?? [];
+      if (list.length === 0) continue;
+      const results = await Promise.all(
+        [...list].reverse().map(({ name, step }) => runStep(phase, name, step)),
+      );
+      logger.debug('shutdown phase done', { phase, ok: results.every(Boolean) });
+    }
+  };
+
+  return {
+    signal: abort.signal,
+    add: (phase, name, step) => {
+      const list = steps.get(phase) ?? [];
+      list.push({ name, step });
+      steps.set(phase, list);
+    },
+    run: () => (running ??= runAll()),
+  };
 }
 
 export interface RunProcessOptions {
@@ -53,8 +126,7 @@ export async function runProcess(
   const graceMs = options.graceMs ?? 15_000;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? process;
-  const steps = new Map<ShutdownPhase, { name: string; step: () => Promise<void> | void }[]>();
-  const abort = new AbortController();
+  const shutdownSteps = createShutdownRunner({ logger, graceMs });
   let exitCode = 0;
   let requested!: (reason: string) => void;
   const shutdownRequested = new Promise<string>((resolve) => (requested = resolve));
@@ -76,12 +148,8 @@ export async function runProcess(
 
   const ctx: ProcessContext = {
     logger,
-    signal: abort.signal,
-    onShutdown: (phase, name, step) => {
-      const list = steps.get(phase) ?? [];
-      list.push({ name, step });
-      steps.set(phase, list);
-    },
+    signal: shutdownSteps.signal,
+    onShutdown: shutdownSteps.add,
     shutdown: (reason, code = 0) => {
       exitCode = Math.max(exitCode, code);
       requested(reason);
@@ -98,32 +166,7 @@ export async function runProcess(
     else logger.error('startup failed', { error });
   }
 
-  abort.abort();
-  for (const phase of SHUTDOWN_PHASES) {
-    const list = steps.get(phase) ?? [];
-    if (list.length === 0) continue;
-    // Within a phase, later registrations stop first (reverse start order).
-    const results = await Promise.all(
-      [...list].reverse().map(async ({ name, step }) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), graceMs);
-        });
-        try {
-          const outcome = await Promise.race([Promise.resolve().then(step), timeout]);
-          if (outcome === 'timeout')
-            logger.warn('shutdown step timed out', { phase, step: name, graceMs });
-          return outcome !== 'timeout';
-        } catch (error) {
-          logger.warn('shutdown step failed', { phase, step: name, error });
-          return false;
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
-    logger.debug('shutdown phase done', { phase, ok: results.every(Boolean) });
-  }
+  await shutdownSteps.run();
   signals.off('SIGINT', onSignal);
   signals.off('SIGTERM', onSignal);
   logger.info('stopped', { exitCode });

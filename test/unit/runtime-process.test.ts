@@ -1,8 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
-import { silentLogger } from '../../shared/runtime/logger.js';
-import { type ProcessContext, runProcess } from '../../shared/runtime/process.js';
+import { type Logger, silentLogger } from '../../shared/runtime/logger.js';
+import {
+  type ProcessContext,
+  createShutdownRunner,
+  runProcess,
+} from '../../shared/runtime/process.js';
 
 function harness() {
   const signals = new EventEmitter();
@@ -84,5 +88,86 @@ describe('runProcess', () => {
       setTimeout(() => ctx.shutdown('agent failed', 1), 5);
     }, h.options);
     await expect(done).resolves.toBe(1);
+  });
+});
+
+/** A logger that records warn lines (message and step name). */
+function recordingLogger(): { logger: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const logger: Logger = {
+    ...silentLogger,
+    warn: (message, fields) => void warnings.push(`${message}: ${String(fields?.['step'])}`),
+    child: () => logger,
+  };
+  return { logger, warnings };
+}
+
+describe('createShutdownRunner (the one runner of runProcess and the replay mesh)', () => {
+  it('runs phases in order, later registrations first within a phase', async () => {
+    const order: string[] = [];
+    const runner = createShutdownRunner({ logger: silentLogger, graceMs: 200 });
+    runner.add('stop-services', 'services', () => void order.push('services'));
+    runner.add('stop-intake', 'agent a', () => void order.push('agent a'));
+    runner.add('flush-traces', 'traces', () => void order.push('traces'));
+    runner.add('stop-intake', 'agent b', () => void order.push('agent b'));
+    runner.add('drain-bus', 'bus', () => void order.push('bus'));
+    runner.add('drain', 'work', () => void order.push('work'));
+    await runner.run();
+    expect(order).toEqual(['agent b', 'agent a', 'work', 'traces', 'bus', 'services']);
+  });
+
+  it('runs the steps of one phase concurrently and the next phase only after all of them', async () => {
+    const order: string[] = [];
+    const runner = createShutdownRunner({ logger: silentLogger, graceMs: 1_000 });
+    let releaseFirst!: () => void;
+    runner.add('drain', 'first', async () => {
+      order.push('first started');
+      await new Promise<void>((r) => (releaseFirst = r));
+      order.push('first done');
+    });
+    runner.add('drain', 'second', () => {
+      order.push('second started');
+      // The later registration started first and did not wait for `first`.
+      setTimeout(() => releaseFirst(), 5);
+    });
+    runner.add('drain-bus', 'bus', () => void order.push('bus'));
+    await runner.run();
+    expect(order).toEqual(['second started', 'first started', 'first done', 'bus']);
+  });
+
+  it('logs a step that fails or outlives the grace time and carries on', async () => {
+    const { logger, warnings } = recordingLogger();
+    const order: string[] = [];
+    const runner = createShutdownRunner({ logger, graceMs: 50 });
+    runner.add('stop-intake', 'hangs', () => new Promise<void>(() => undefined));
+    runner.add('drain', 'throws', () => {
+      throw new Error('boom');
+    });
+    runner.add('drain', 'rejects', () => Promise.reject(new Error('bang')));
+    runner.add('stop-services', 'after', () => void order.push('after'));
+    await expect(runner.run()).resolves.toBeUndefined();
+    expect(order).toEqual(['after']);
+    expect(warnings.sort()).toEqual([
+      'shutdown step failed: rejects',
+      'shutdown step failed: throws',
+      'shutdown step timed out: hangs',
+    ]);
+  });
+
+  it('aborts its signal when the run begins and runs once however often it is asked', async () => {
+    const runner = createShutdownRunner({ logger: silentLogger, graceMs: 200 });
+    let runs = 0;
+    let abortedWhenRun = false;
+    runner.add('drain', 'count', () => {
+      runs += 1;
+      abortedWhenRun = runner.signal.aborted;
+    });
+    expect(runner.signal.aborted).toBe(false);
+    const first = runner.run();
+    expect(runner.run()).toBe(first);
+    await first;
+    await runner.run();
+    expect(runs).toBe(1);
+    expect(abortedWhenRun).toBe(true);
   });
 });
