@@ -6,21 +6,7 @@
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import { fromPromise } from 'xstate';
 import type { z } from 'zod';
-import {
-  ApplyReply,
-  ApplyRequest,
-  DeclineReply,
-  DeclineRequest,
-  InferenceReply,
-  InferenceRequest,
-  PlacementReply,
-  PlacementRequest,
-  ReleaseReply,
-  ReleaseRequest,
-  SliceMeshError,
-  ViewReply,
-  ViewRequest,
-} from '../../shared/contracts/index.js';
+import { ENDPOINTS, SliceMeshError, type Endpoint } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import type { CallInput } from './lifecycle/machine.js';
 
@@ -36,11 +22,10 @@ export type AfterSend = (sliceId: string) => void;
 function call<Q extends z.ZodType, R extends z.ZodType>(
   bus: Bus,
   parentOf: TraceParent,
-  subject: string,
-  requestSchema: Q,
-  replySchema: R,
+  endpoint: Endpoint<Q, R>,
   hooks: { before?: BeforeCall; afterSend?: AfterSend } = {},
 ) {
+  const subject = endpoint.subject(bus.subjects);
   return fromPromise<z.output<R>, CallInput<z.input<Q>>>(async ({ input, signal }) => {
     // XState starts an invoked actor within the transition, before observers
     // see the new state: yield once so the span of the new state exists.
@@ -50,14 +35,16 @@ function call<Q extends z.ZodType, R extends z.ZodType>(
       throw new SliceMeshError('internal', `call to ${subject} cancelled`, { retryable: false });
     }
     // bus.request publishes synchronously: once it returns, the request is on the connection.
+    // (The subject form with the descriptor's parts: test doubles of the bus implement only it.)
     const pending = otelContext.with(parentOf(input.sliceId), () =>
-      bus.request(subject, requestSchema, input.request, replySchema, {
+      bus.request(subject, endpoint.request, input.request, endpoint.reply, {
         timeoutMs: input.timeoutMs,
       }),
     );
     hooks.afterSend?.(input.sliceId);
     const reply = await pending;
-    const replySliceId = (reply as { sliceId?: unknown }).sliceId;
+    const replySliceId: unknown =
+      typeof reply === 'object' && reply !== null && 'sliceId' in reply ? reply.sliceId : undefined;
     if (replySliceId !== undefined && replySliceId !== input.sliceId) {
       // A peer that answers for another slice is broken; retrying will not help.
       throw new SliceMeshError(
@@ -83,20 +70,13 @@ export function busActors(
   hooks: { beforePlacement?: BeforeCall; placementSent?: AfterSend } = {},
 ) {
   const last = hooks.placementSent ? { afterSend: hooks.placementSent } : {};
-  const { subjects } = bus;
+  const before = hooks.beforePlacement ? { before: hooks.beforePlacement } : {};
   return {
-    interpret: call(bus, parentOf, subjects.interpreterInfer(), InferenceRequest, InferenceReply),
-    viewNetwork: call(
-      bus,
-      parentOf,
-      subjects.infraView(),
-      ViewRequest,
-      ViewReply,
-      hooks.beforePlacement ? { before: hooks.beforePlacement } : {},
-    ),
-    plan: call(bus, parentOf, subjects.orchestratorPlace(), PlacementRequest, PlacementReply),
-    apply: call(bus, parentOf, subjects.infraApply(), ApplyRequest, ApplyReply, last),
-    release: call(bus, parentOf, subjects.infraRelease(), ReleaseRequest, ReleaseReply),
-    decline: call(bus, parentOf, subjects.infraDecline(), DeclineRequest, DeclineReply, last),
+    interpret: call(bus, parentOf, ENDPOINTS.interpreterInfer),
+    viewNetwork: call(bus, parentOf, ENDPOINTS.infraView, before),
+    plan: call(bus, parentOf, ENDPOINTS.orchestratorPlace),
+    apply: call(bus, parentOf, ENDPOINTS.infraApply, last),
+    release: call(bus, parentOf, ENDPOINTS.infraRelease),
+    decline: call(bus, parentOf, ENDPOINTS.infraDecline, last),
   };
 }

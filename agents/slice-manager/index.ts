@@ -4,7 +4,12 @@
  * announcing every transition on the slice events stream and answering
  * `slice.get` / `slice.list`. See docs/lifecycle.md.
  */
-import { createAgentHandle, type AgentDeps, type AgentHandle } from '../../shared/runtime/agent.js';
+import {
+  createAgentHandle,
+  extendAgentHandle,
+  type AgentDeps,
+  type AgentHandle,
+} from '../../shared/runtime/agent.js';
 import type { SliceRecord } from '../../shared/contracts/index.js';
 import type { LifecycleLimits } from './lifecycle/limits.js';
 import { SliceManager, type SliceManagerCounters, type SliceManagerOptions } from './manager.js';
@@ -48,7 +53,7 @@ export function createSliceManagerAgent(
     start: () => manager.start(),
     stop: () => manager.stop(),
   });
-  return Object.assign(handle, {
+  return extendAgentHandle(handle, {
     records: (state?: SliceRecord['state']) => manager.records(state),
     counters: () => manager.counters(),
   });

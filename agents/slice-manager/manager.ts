@@ -7,16 +7,16 @@ import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { createActor } from 'xstate';
 import { z } from 'zod';
 import {
+  ENDPOINTS,
   SlaViolation,
   SliceChange,
-  SliceGetReply,
-  SliceGetRequest,
-  SliceListReply,
-  SliceListRequest,
   SliceMeshError,
   SliceRequest,
   SliceTermination,
   historyCount,
+  intakeSubject,
+  type SliceGetReply,
+  type SliceListReply,
   type SliceRecord,
 } from '../../shared/contracts/index.js';
 import type { Bus, ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
@@ -85,15 +85,21 @@ export interface SliceManagerCounters {
   unreadable: number;
 }
 
-const SUBJECT_OF: Record<
-  IntakeMessage['type'],
-  'sliceRequest' | 'sliceChange' | 'sliceTerminate' | 'slaViolation'
-> = {
-  'slice.request.v1': 'sliceRequest',
-  'slice.change.v1': 'sliceChange',
-  'slice.terminate.v1': 'sliceTerminate',
-  'sla.violation.v1': 'slaViolation',
-};
+/** What intake and rehydration work with: the bound lifecycle machine and what each slice runner needs. */
+interface Work {
+  machine: LifecycleMachine;
+  runnerDeps: RunnerDeps;
+}
+
+/** Everything start() opened, in one record: it exists exactly while the manager runs. */
+interface Running extends Work {
+  services: Subscription[];
+  consumer: ConsumerHandle;
+}
+
+async function stopAll(subscriptions: readonly Subscription[]): Promise<void> {
+  await Promise.allSettled(subscriptions.map((subscription) => subscription.stop()));
+}
 
 /** A `HeaderCarrier` that writes into a plain record (what the machine context stores). */
 function recordCarrier(target: TraceCarrier) {
@@ -129,10 +135,7 @@ export class SliceManager {
     resumed: 0,
     unreadable: 0,
   };
-  #machine: LifecycleMachine | undefined;
-  #runnerDeps: RunnerDeps | undefined;
-  #consumer: ConsumerHandle | undefined;
-  #services: Subscription[] = [];
+  #running: Running | undefined;
 
   constructor(deps: SliceManagerDeps, options: SliceManagerOptions = {}) {
     this.#deps = deps;
@@ -150,7 +153,7 @@ export class SliceManager {
     const { bus, logger } = this.#deps;
     await bus.ensureStreams();
     const store = await openSliceStore(bus);
-    this.#runnerDeps = {
+    const runnerDeps: RunnerDeps = {
       bus,
       store,
       tracer: this.#tracer,
@@ -158,7 +161,7 @@ export class SliceManager {
       queue: this.#queue,
       placementLock: this.#placementLock,
     };
-    this.#machine = createLifecycleMachine({ now: () => this.#deps.clock.now() }).provide({
+    const machine = createLifecycleMachine({ now: () => this.#deps.clock.now() }).provide({
       // A call always belongs to a slice with a runner; ROOT_CONTEXT only guards the impossible.
       actors: busActors(
         bus,
@@ -169,39 +172,26 @@ export class SliceManager {
         },
       ),
     });
-    await this.#rehydrate(store);
+    const work: Work = { machine, runnerDeps };
+    await this.#rehydrate(work, store);
 
-    const queue = bus.subjects.queueGroup('slice-manager');
-    this.#services = [
-      bus.serve(
-        bus.subjects.sliceGet(),
-        SliceGetRequest,
-        SliceGetReply,
-        (request) => ({
-          type: 'slice.get.reply.v1' as const,
-          slice: this.#lookup(request.sliceId).record,
-        }),
-        { queue },
-      ),
-      bus.serve(
-        bus.subjects.sliceList(),
-        SliceListRequest,
-        SliceListReply,
-        (request) => ({
-          type: 'slice.list.reply.v1' as const,
-          slices: this.records(request.state),
-        }),
-        { queue },
-      ),
-    ];
-    this.#consumer = await bus.consume(
-      bus.subjects.intakeStream,
-      this.#options.durable,
-      bus.subjects.intakeAll(),
-      IntakeMessage,
-      (message, ctx) => this.#onIntake(message, ctx),
-      { concurrency: this.#options.intakeConcurrency },
-    );
+    const services = this.#serveQueries();
+    let consumer: ConsumerHandle;
+    try {
+      // Intake starts flowing here, so its handler takes `work` rather than `#running`.
+      consumer = await bus.consume(
+        bus.subjects.intakeStream,
+        this.#options.durable,
+        bus.subjects.intakeAll(),
+        IntakeMessage,
+        (message, ctx) => this.#onIntake(work, message, ctx),
+        { concurrency: this.#options.intakeConcurrency },
+      );
+    } catch (error) {
+      await stopAll(services);
+      throw error;
+    }
+    this.#running = { ...work, services, consumer };
     logger.info('slice-manager running', {
       slices: this.#runners.size,
       resumed: this.#counters.resumed,
@@ -211,8 +201,12 @@ export class SliceManager {
   /** Stops intake and services, lets queued work finish, then stops every lifecycle (state stays stored). */
   async stop(): Promise<void> {
     const grace = this.#options.shutdownGraceMs;
-    await this.#consumer?.stop(grace);
-    await Promise.allSettled(this.#services.map((s) => s.stop()));
+    const running = this.#running;
+    this.#running = undefined;
+    if (running) {
+      await running.consumer.stop(grace);
+      await stopAll(running.services);
+    }
     // Each slice stores what it has not stored yet, then stops, behind the
     // work already queued for it; whatever is still stuck after the grace
     // time is stopped as is (its last stored snapshot is what resumes).
@@ -237,6 +231,30 @@ export class SliceManager {
     return { ...this.#counters };
   }
 
+  /** `slice.get` and `slice.list`, answered from the records held here. */
+  #serveQueries(): Subscription[] {
+    const { bus } = this.#deps;
+    const queue = bus.subjects.queueGroup('slice-manager');
+    return [
+      bus.serve(
+        ENDPOINTS.sliceGet,
+        (request): SliceGetReply => ({
+          type: 'slice.get.reply.v1',
+          slice: this.#lookup(request.sliceId).record,
+        }),
+        { queue },
+      ),
+      bus.serve(
+        ENDPOINTS.sliceList,
+        (request): SliceListReply => ({
+          type: 'slice.list.reply.v1',
+          slices: this.records(request.state),
+        }),
+        { queue },
+      ),
+    ];
+  }
+
   #lookup(sliceId: string): SliceRunner {
     const runner = this.#runners.get(sliceId);
     if (!runner) {
@@ -249,9 +267,7 @@ export class SliceManager {
     return runner;
   }
 
-  async #rehydrate(store: SliceStore): Promise<void> {
-    const deps = this.#runnerDeps as RunnerDeps;
-    const machine = this.#machine as LifecycleMachine;
+  async #rehydrate({ machine, runnerDeps: deps }: Work, store: SliceStore): Promise<void> {
     for (const key of await store.keys()) {
       try {
         const entry = await store.get(key);
@@ -271,9 +287,8 @@ export class SliceManager {
     }
   }
 
-  async #onIntake(message: IntakeMessage, ctx: MessageContext): Promise<void> {
-    const { subjects } = this.#deps.bus;
-    const expected = subjects[SUBJECT_OF[message.type]](message.sliceId);
+  async #onIntake(work: Work, message: IntakeMessage, ctx: MessageContext): Promise<void> {
+    const expected = intakeSubject(this.#deps.bus.subjects, message);
     if (ctx.subject !== expected) {
       this.#counters.misrouted += 1;
       throw new SliceMeshError(
@@ -283,14 +298,14 @@ export class SliceManager {
       );
     }
     if (message.type === 'slice.request.v1') {
-      await this.#onRequest(message, ctx);
+      await this.#onRequest(work, message, ctx);
       return;
     }
     const runner = this.#lookup(message.sliceId);
     await this.#queue.run(message.sliceId, () => runner.deliver(message));
   }
 
-  async #onRequest(request: SliceRequest, ctx: MessageContext): Promise<void> {
+  async #onRequest(work: Work, request: SliceRequest, ctx: MessageContext): Promise<void> {
     const existing = this.#runners.get(request.sliceId);
     if (existing) {
       // A redelivery or a resubmission: the slice exists once. Make sure it is
@@ -311,7 +326,7 @@ export class SliceManager {
         const carrier: TraceCarrier = {};
         injectTraceContext(recordCarrier(carrier), rootContext);
         const traceId = traceIdOf(rootContext);
-        const actor = createActor(this.#machine as LifecycleMachine, {
+        const actor = createActor(work.machine, {
           input: {
             request,
             limits: this.#limits,
@@ -321,7 +336,7 @@ export class SliceManager {
         });
         // Registered before the first await, so a change right behind the
         // request never finds the slice missing.
-        const runner = SliceRunner.start(this.#runnerDeps as RunnerDeps, request.sliceId, actor);
+        const runner = SliceRunner.start(work.runnerDeps, request.sliceId, actor);
         this.#runners.set(request.sliceId, runner);
         this.#counters.accepted += 1;
         await this.#queue.run(request.sliceId, () => runner.flush());
