@@ -8,13 +8,13 @@ import { TO, callStates, failOnError, timedOut } from './call-state.js';
 import {
   applyInput,
   declineInput,
+  describeError,
   inferenceInput,
   interpretedNote,
   placementInput,
   plannedNote,
   refusalDetail,
   rejectionMessage,
-  describeError,
   viewInput,
 } from './context.js';
 import { errorOf, replyOf, type LifecycleStateConfig } from './setup.js';
@@ -46,12 +46,7 @@ const interpreting = {
     },
     timeout: 'interpretTimeout',
     what: 'interpreter',
-    onError: [
-      {
-        target: TO.failed,
-        actions: failOnError('interpreter'),
-      },
-    ],
+    onError: [{ target: TO.failed, actions: failOnError('interpreter') }],
     onTimeout: [{ target: TO.failed, actions: timedOut('interpreter') }],
   }),
 } as const satisfies LifecycleStateConfig;
@@ -240,12 +235,7 @@ const deploying = {
     },
     timeout: 'applyTimeout',
     what: 'infrastructure apply',
-    onError: [
-      {
-        target: TO.terminating,
-        actions: failOnError('infrastructure apply'),
-      },
-    ],
+    onError: [{ target: TO.terminating, actions: failOnError('infrastructure apply') }],
     onTimeout: [{ target: TO.terminating, actions: timedOut('infrastructure apply') }],
   }),
 } as const satisfies LifecycleStateConfig;
