@@ -207,8 +207,12 @@ export async function consume<S extends z.ZodType>(
     }
   };
 
+  // A plain TERM, never `term(reason)`: nats-server 2.9 does not recognise a TERM with a
+  // reason and leaves the message pending, so a flood of invalid messages reached max ack
+  // pending (1,000) and the consumer stopped delivering. The reason is logged and counted
+  // by the callers (noteInvalid, handlerError) instead of travelling in the advisory.
   const terminate = (m: JsMsg, error: SliceMeshError) => {
-    m.term(error.message.slice(0, 200));
+    m.term();
     deps.counters.terminated(durable);
     sendRefusal(m, error);
   };
