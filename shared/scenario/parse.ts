@@ -8,7 +8,18 @@
  * `parseScenario` throw one `SliceMeshError('scenario')` listing them all.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+} from 'yaml';
 import type { z } from 'zod';
 import { SliceMeshError } from '../contracts/index.js';
 import { resolveDemands } from './demand.js';
@@ -136,9 +147,17 @@ export function checkScenario(text: string, options: ParseOptions = {}): CheckRe
   for (const error of doc.errors) {
     issues.add(locator.pos(error.pos[0]), [], yamlMessage(error.message));
   }
+  if (issues.items.length === 0) checkYamlFeatures(doc, locator, issues);
   if (issues.items.length > 0) return { ok: false, issues: sortIssues(issues.items) };
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    // checkYamlFeatures refuses what toJS throws on; this is the net for anything it missed.
+    issues.add({ line: 1, col: 1 }, [], `YAML: ${(error as Error).message}`);
+    return { ok: false, issues: issues.items };
+  }
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
     issues.add(
       locator.at([]),
@@ -214,6 +233,72 @@ export function scenarioError(source: string, issues: readonly ScenarioIssue[]):
   );
 }
 
+/** Aliases allowed in one file (also the yaml package's expansion limit). */
+const MAX_ALIASES = 100;
+
+/**
+ * Refuses the YAML features a scenario has no use for and that would otherwise throw
+ * from `toJS` or lose positions: an alias to no anchor, to a mapping or list (which
+ * also rules out self-references), more than MAX_ALIASES aliases, merge keys,
+ * mappings or lists as keys, and unknown tags (yaml's warnings). Aliases that repeat
+ * a single value are fine.
+ */
+function checkYamlFeatures(doc: Document.Parsed, locator: Locator, issues: IssueList): void {
+  const at = (node: unknown): SourcePosition =>
+    isNode(node) && node.range ? locator.pos(node.range[0]) : { line: 1, col: 1 };
+  const anchors = new Map<string, unknown>();
+  let aliases = 0;
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) return;
+      if (node.anchor) anchors.set(node.anchor, node);
+    },
+    Alias: (_key, node, path) => {
+      const parent = path[path.length - 1];
+      // A merge key is reported once, at the key.
+      if (isPair(parent) && isMergeKey(parent.key)) return;
+      aliases++;
+      if (aliases === MAX_ALIASES + 1) {
+        issues.add(
+          at(node),
+          [],
+          `YAML alias: more than ${MAX_ALIASES} aliases in one file; write the values out`,
+        );
+      }
+      const target = anchors.get(node.source);
+      if (target === undefined) {
+        issues.add(
+          at(node),
+          [],
+          `YAML alias: *${node.source} refers to no anchor before it (define &${node.source} first)`,
+        );
+      } else if (isMap(target) || isSeq(target)) {
+        const what = isMap(target) ? 'mapping' : 'list';
+        issues.add(
+          at(node),
+          [],
+          `YAML alias: *${node.source} refers to a ${what}; an alias may only repeat a single value (write the ${what} out)`,
+        );
+      }
+    },
+    Pair: (_key, pair) => {
+      if (isMergeKey(pair.key)) {
+        issues.add(at(pair.key), [], 'YAML merge key "<<" is not supported; write the keys out');
+      } else if (isMap(pair.key) || isSeq(pair.key)) {
+        const what = isMap(pair.key) ? 'mapping' : 'list';
+        issues.add(at(pair.key), [], `YAML: a key must be a single value, not a ${what}`);
+      }
+    },
+  });
+  for (const warning of doc.warnings) {
+    issues.add(locator.pos(warning.pos[0]), [], `YAML: ${yamlText(warning.message)}`);
+  }
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.value === '<<' && key.type === 'PLAIN';
+}
+
 /** `file.yaml:12:7: events[2].at: …` */
 export function formatIssue(source: string, issue: ScenarioIssue): string {
   const where = issue.path === '' ? '' : `${issue.path}: `;
@@ -226,8 +311,12 @@ function sortIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
 
 /** The yaml package's messages end with a code such as ` at line 3, column 5:`; positions are reported separately. */
 function yamlMessage(message: string): string {
+  return `YAML syntax: ${yamlText(message)}`;
+}
+
+function yamlText(message: string): string {
   const first = message.split('\n')[0] ?? message;
-  return `YAML syntax: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+  return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function presentKinds(entry: unknown): EventKind[] {
