@@ -4,13 +4,25 @@
  * SLA violation per breach episode to the slice-manager's intake, keeps the
  * running totals and exports them as OpenTelemetry metrics (Prometheus
  * scrape endpoint, OTLP/HTTP when configured).
+ *
+ * The totals survive a restart: slice events come from a durable consumer of
+ * the event stream, and the ledger is checkpointed in a KV bucket after every
+ * event it applies (before the event is acknowledged), with the stream
+ * sequence it reached; KPI counts are checkpointed every few seconds and on
+ * stop. One telemetry agent per namespace: the checkpoint is the namespace's.
  */
 import type { Context } from '@opentelemetry/api';
-import type { MessageContext, Subscription } from '../../shared/bus/index.js';
+import type {
+  ConsumerHandle,
+  MessageContext,
+  Subscription,
+  TypedKv,
+} from '../../shared/bus/index.js';
 import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   KpiSample,
   SliceEvent,
+  SliceMeshError,
   SlaViolation,
   type TelemetrySummary,
   isSliceMeshError,
@@ -19,6 +31,7 @@ import type { ModelConfig } from '../../shared/model/index.js';
 import type { AgentDeps } from '../../shared/runtime/agent.js';
 import { ATTR, SPAN, extractTraceContext, instrument } from '../../shared/telemetry/index.js';
 import { DEFAULT_HYSTERESIS, type HysteresisOptions } from './breach.js';
+import { LEDGER_KEY, StoredLedger } from './checkpoint.js';
 import { TelemetryLedger } from './ledger.js';
 import { startMetrics, type TelemetryMetrics } from './metrics.js';
 
@@ -34,7 +47,12 @@ export interface TelemetryConfig {
   readonly modelConfig?: ModelConfig;
   /** `service.name` of the metrics (default `slicemesh-telemetry`). */
   readonly serviceName?: string;
+  /** How often KPI counts are checkpointed (default 5 s; slice events are checkpointed at once). */
+  readonly checkpointIntervalMs?: number;
 }
+
+/** Durable consumer of the slice-event stream. */
+export const TELEMETRY_DURABLE = 'telemetry';
 
 /** What the core needs of the agent's dependencies. */
 export type TelemetryDeps = Pick<AgentDeps, 'bus' | 'clock' | 'logger' | 'tracer'>;
@@ -50,6 +68,9 @@ export interface TelemetryCore {
 interface Running {
   readonly subscriptions: Subscription[];
   readonly metrics: TelemetryMetrics;
+  readonly store: TypedKv<StoredLedger>;
+  events?: ConsumerHandle;
+  timer?: NodeJS.Timeout;
 }
 
 export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig) {
@@ -61,6 +82,58 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
   };
   let ledger = new TelemetryLedger(ledgerOptions);
   let running: Running | undefined;
+  /** Last slice-event stream sequence the ledger has applied. */
+  let lastSeq = 0;
+  /** The ledger changed since the last checkpoint. */
+  let dirty = false;
+  /** Checkpoint writes run one after another; `queued` is the one not started yet. */
+  let saving: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
+
+  /** Writes the ledger as it is when the write starts (so a later call never stores older state). */
+  const checkpoint = (store: TypedKv<StoredLedger>): Promise<void> => {
+    if (queued !== undefined) return queued;
+    const write = saving.then(async () => {
+      queued = undefined;
+      dirty = false;
+      try {
+        await store.put(LEDGER_KEY, {
+          type: 'telemetry.ledger.v1',
+          lastSeq,
+          at: clock.now(),
+          ledger: ledger.checkpoint(),
+        });
+      } catch (error) {
+        dirty = true;
+        throw error;
+      }
+    });
+    queued = write;
+    saving = write.catch(() => undefined);
+    return write;
+  };
+
+  /** A checkpoint whose failure is only logged (the next one carries the same state). */
+  const checkpointQuietly = (store: TypedKv<StoredLedger>, why: string) =>
+    checkpoint(store).catch((error: unknown) =>
+      logger.warn('could not checkpoint the telemetry ledger', { why, error }),
+    );
+
+  const handleSliceEvent = async (event: SliceEvent, ctx: MessageContext) => {
+    const seq = ctx.streamSeq;
+    if (seq === undefined)
+      throw new SliceMeshError('internal', 'slice event without a stream sequence');
+    if (seq > lastSeq) {
+      ledger.onSliceEvent(event);
+      lastSeq = seq;
+      dirty = true;
+    } else if (!dirty) {
+      return; // applied and checkpointed before: a redelivery
+    }
+    // Acknowledged only once checkpointed: a crash before that redelivers the event to a
+    // ledger restored without it. A failed write is retried through the redelivery.
+    if (running !== undefined) await checkpoint(running.store);
+  };
 
   const publishViolation = (violation: SlaViolation, msgId: string, parent: Context) =>
     instrument(
@@ -79,7 +152,9 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
           return;
         }
         ledger.noteViolation(violation.sliceId);
+        dirty = true;
         running?.metrics.recordViolation(violation.dimension);
+        if (running !== undefined) void checkpointQuietly(running.store, 'violation');
         logger.info('SLA violation', {
           sliceId: violation.sliceId,
           dimension: violation.dimension,
@@ -92,8 +167,9 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
 
   const handleKpi = async (sample: KpiSample, ctx: MessageContext) => {
     const outcome = ledger.onKpi(sample, clock.now());
+    dirty = true;
     if (!outcome.known || outcome.verdict === undefined) return;
-    const profile = outcome.record?.profile;
+    const profile = outcome.profile;
     running?.metrics.recordSample(sample.latencyMs, outcome.verdict.qoe, {
       service_type: profile?.serviceType ?? 'unknown',
       latency_class: profile?.latency ?? 'unknown',
@@ -133,9 +209,26 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
     },
     async start() {
       if (running !== undefined) return;
-      ledger = new TelemetryLedger(ledgerOptions);
       // The violation intake is the slice-manager's stream; make sure it exists whoever starts first.
       await bus.ensureStreams();
+      const store = await bus.kv(subjects.telemetryBucket, StoredLedger, { history: 1 });
+      ledger = new TelemetryLedger(ledgerOptions);
+      lastSeq = 0;
+      dirty = false;
+      try {
+        const stored = await store.get(LEDGER_KEY);
+        if (stored !== null) {
+          ledger = TelemetryLedger.restore(stored.value.ledger, ledgerOptions);
+          lastSeq = stored.value.lastSeq;
+          logger.info('telemetry ledger restored', {
+            lastSeq,
+            requests: stored.value.ledger.totals.requests,
+          });
+        }
+      } catch (error) {
+        // Unreadable (e.g. written by an incompatible version): start from zero rather than not at all.
+        logger.error('could not restore the telemetry ledger; totals start from zero', { error });
+      }
       const metrics = await startMetrics(
         {
           serviceName: config.serviceName ?? 'slicemesh-telemetry',
@@ -152,16 +245,25 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
           adaptations: () => ledger.totals().adaptations,
         },
       );
-      const r: Running = { subscriptions: [], metrics };
+      const r: Running = { subscriptions: [], metrics, store };
       running = r;
       const queue = subjects.queueGroup('telemetry');
       r.subscriptions.push(
-        bus.subscribe(subjects.sliceEventsAll(), SliceEvent, (e) => ledger.onSliceEvent(e), {
-          trace: false,
-        }),
         bus.subscribe(subjects.kpiAll(), KpiSample, handleKpi, { trace: false }),
         bus.serve(ENDPOINTS.telemetrySummary, snapshot, { queue }),
       );
+      r.events = await bus.consume(
+        subjects.eventStream,
+        TELEMETRY_DURABLE,
+        subjects.sliceEventsAll(),
+        SliceEvent,
+        handleSliceEvent,
+      );
+      const interval = config.checkpointIntervalMs ?? 5_000;
+      r.timer = setInterval(() => {
+        if (dirty) void checkpointQuietly(store, 'interval');
+      }, interval);
+      r.timer.unref();
       // Live once the server has processed the subscriptions: start() means listening.
       await bus.flush();
       if (metrics.prometheusUrl !== undefined)
@@ -172,7 +274,14 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
     async stop() {
       const r = running;
       if (r === undefined) return;
-      await Promise.allSettled(r.subscriptions.map((s) => s.stop()));
+      clearInterval(r.timer);
+      await Promise.allSettled([
+        ...r.subscriptions.map((s) => s.stop()),
+        ...(r.events === undefined ? [] : [r.events.stop()]),
+      ]);
+      // What came in since the last checkpoint (KPI counts): a clean restart loses nothing.
+      if (dirty) await checkpointQuietly(r.store, 'stop');
+      else await saving;
       running = undefined;
       await r.metrics.shutdown();
     },

@@ -325,7 +325,7 @@ export const SliceQoeSummary = z
   .strict();
 export type SliceQoeSummary = z.infer<typeof SliceQoeSummary>;
 
-/** Running totals of the telemetry agent since it started. */
+/** Running totals of the telemetry agent (kept across its restarts, see docs/kpi-model.md). */
 export const TelemetrySummary = z
   .object({
     type: z.literal('telemetry.summary.v1'),

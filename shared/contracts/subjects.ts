@@ -76,6 +76,8 @@ export interface Subjects {
   readonly intakeStream: string;
   readonly eventStream: string;
   readonly snapshotBucket: string;
+  /** KV bucket of the telemetry agent's ledger (its totals survive a restart). */
+  readonly telemetryBucket: string;
   queueGroup(role: string): string;
 }
 
@@ -121,6 +123,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     intakeStream: `${upper}_SLICE_INTAKE`,
     eventStream: `${upper}_SLICE_EVENTS`,
     snapshotBucket: `${upper}_SLICE_SNAPSHOTS`,
+    telemetryBucket: `${upper}_TELEMETRY`,
     queueGroup: (role) => assertToken(role, 'role'),
   };
 }
