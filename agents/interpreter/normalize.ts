@@ -3,10 +3,8 @@
  * Empty or oversized text is a typed error; everything else gets an answer.
  */
 import { SliceMeshError } from '../../shared/contracts/errors.js';
+import { MAX_REQUEST_TEXT_CHARS, requestTextTooLong } from '../../shared/contracts/limits.js';
 import { cleanText } from '../../shared/embeddings/clean-text.js';
-
-/** Same bound as the wire contract (`RequestText`), so in-process and bus callers behave alike. */
-export const MAX_REQUEST_CHARS = 20_000;
 
 export interface NormalizedText {
   /** Cleaned text, at most `maxChars` long. */
@@ -19,12 +17,11 @@ export interface NormalizedText {
 export function normalizeRequestText(raw: unknown, maxChars: number): NormalizedText {
   if (typeof raw !== 'string')
     throw new SliceMeshError('invalid-message', 'request text must be a string');
-  if (raw.length > MAX_REQUEST_CHARS) {
-    throw new SliceMeshError(
-      'payload-too-large',
-      `request text has ${raw.length} characters; the limit is ${MAX_REQUEST_CHARS}`,
-    );
-  }
+  // The wire contract's bound, measured as it measures it (once trimmed), so in-process
+  // and bus callers get the same answer.
+  const length = raw.trim().length;
+  if (length > MAX_REQUEST_TEXT_CHARS)
+    throw new SliceMeshError('payload-too-large', requestTextTooLong(length));
   const cleaned = cleanText(raw);
   if (cleaned.length === 0) throw new SliceMeshError('invalid-message', 'request text is empty');
   if (cleaned.length <= maxChars) return { text: cleaned, truncated: false };

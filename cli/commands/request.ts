@@ -14,6 +14,7 @@ import {
   SliceMeshError,
   SliceRequest,
   isSliceMeshError,
+  schemaErrorCode,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
@@ -179,7 +180,8 @@ export function buildRequest(flags: RequestFlags, now: number): SliceRequest {
     const issues = parsed.error.issues
       .map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`)
       .join('; ');
-    throw new SliceMeshError('invalid-message', `invalid slice request: ${issues}`);
+    // The code the bus would answer with: too long a text is payload-too-large on both.
+    throw new SliceMeshError(schemaErrorCode(parsed.error), `invalid slice request: ${issues}`);
   }
   return parsed.data;
 }

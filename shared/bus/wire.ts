@@ -10,6 +10,7 @@ import {
   SliceMeshError,
   isSliceMeshError,
 } from '../contracts/errors.js';
+import { schemaErrorCode } from '../contracts/limits.js';
 import { type ErrorReply, ErrorReply as ErrorReplySchema } from '../contracts/messages.js';
 
 /** Header names the bus reads and writes. */
@@ -43,7 +44,7 @@ export function encodeMessage<S extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new SliceMeshError(
-      'invalid-message',
+      schemaErrorCode(parsed.error),
       `refusing to send an invalid ${what}: ${describeIssues(parsed.error)}`,
     );
   }
@@ -87,7 +88,7 @@ export function decodeMessage<S extends z.ZodType>(
     return {
       ok: false,
       error: new SliceMeshError(
-        'invalid-message',
+        schemaErrorCode(parsed.error),
         `message does not match its schema: ${describeIssues(parsed.error)}`,
         {
           details: {

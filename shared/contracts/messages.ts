@@ -9,10 +9,17 @@ import {
   SliceProfile,
 } from './common.js';
 import { ErrorCode } from './errors.js';
+import { MAX_REQUEST_TEXT_CHARS, requestTextTooLong } from './limits.js';
 import { AppliedPlacement, NetworkView, PlacementPlan } from './placement.js';
 
 /** Free text of a request: bounded so one message cannot exhaust an agent. */
-export const RequestText = z.string().trim().min(1, 'text must not be empty').max(20_000);
+export const RequestText = z
+  .string()
+  .trim()
+  .min(1, 'text must not be empty')
+  .max(MAX_REQUEST_TEXT_CHARS, {
+    error: (issue) => requestTextTooLong(String(issue.input).length),
+  });
 
 // ---------------------------------------------------------------- intake
 
