@@ -28,14 +28,18 @@ export interface SliceManagerAgent extends AgentHandle {
 
 /** The slice-manager's settings from the environment configuration. */
 export function sliceManagerConfigFrom(config: AgentDeps['config']): SliceManagerConfig {
-  const { interpretTimeoutMs, callTimeoutMs, callAttempts } = config.sliceManager;
+  const s = config.sliceManager;
   const limits: Partial<LifecycleLimits> = {
-    interpretTimeoutMs,
-    viewTimeoutMs: callTimeoutMs,
-    planTimeoutMs: callTimeoutMs,
-    applyTimeoutMs: callTimeoutMs,
-    releaseTimeoutMs: callTimeoutMs,
-    maxAttempts: callAttempts,
+    interpretTimeoutMs: s.interpretTimeoutMs,
+    viewTimeoutMs: s.callTimeoutMs,
+    planTimeoutMs: s.callTimeoutMs,
+    applyTimeoutMs: s.callTimeoutMs,
+    releaseTimeoutMs: s.callTimeoutMs,
+    maxAttempts: s.callAttempts,
+    retryBudgetMs: s.callRetryBudgetMs,
+    retryBackoffMs: s.callRetryBaseMs,
+    retryBackoffMaxMs: s.callRetryMaxMs,
+    retryJitter: s.callRetryJitter,
   };
   return { limits };
 }
@@ -46,7 +50,7 @@ export function createSliceManagerAgent(
   config: SliceManagerConfig = sliceManagerConfigFrom(deps.config),
 ): SliceManagerAgent {
   const manager = new SliceManager(
-    { bus: deps.bus, logger: deps.logger, clock: deps.clock, tracer: deps.tracer },
+    { bus: deps.bus, logger: deps.logger, clock: deps.clock, tracer: deps.tracer, seed: deps.seed },
     config,
   );
   const handle = createAgentHandle(deps, {

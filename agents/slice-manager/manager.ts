@@ -56,6 +56,8 @@ export interface SliceManagerDeps {
   logger: Logger;
   clock: Clock;
   tracer?: Tracer;
+  /** Seed of the retry jitter (default 0). */
+  seed?: number;
 }
 
 export interface SliceManagerOptions {
@@ -161,7 +163,10 @@ export class SliceManager {
       queue: this.#queue,
       placementLock: this.#placementLock,
     };
-    const machine = createLifecycleMachine({ now: () => this.#deps.clock.now() }).provide({
+    const machine = createLifecycleMachine({
+      now: () => this.#deps.clock.now(),
+      seed: this.#deps.seed ?? 0,
+    }).provide({
       // A call always belongs to a slice with a runner; ROOT_CONTEXT only guards the impossible.
       actors: busActors(
         bus,

@@ -161,8 +161,28 @@ export const SECTIONS = {
     ),
     callAttempts: setting(
       'SLICEMESH_CALL_ATTEMPTS',
-      z.coerce.number().int().min(1).max(20).default(3),
-      'attempts per call of a slice lifecycle before it fails (timeouts and retryable errors)',
+      z.coerce.number().int().min(1).max(1_000).default(100),
+      'most attempts per call of a slice lifecycle (timeouts and retryable errors); a cap, the retry budget normally ends a call first',
+    ),
+    callRetryBudgetMs: setting(
+      'SLICEMESH_CALL_RETRY_BUDGET_MS',
+      positiveInt.default(30_000),
+      'how long after its first failure a call of a slice lifecycle may still start a retry (ms); outlasts a role restart',
+    ),
+    callRetryBaseMs: setting(
+      'SLICEMESH_CALL_RETRY_BASE_MS',
+      z.coerce.number().int().nonnegative().default(250),
+      'pause before the first retry of a call (ms); each further retry doubles it',
+    ),
+    callRetryMaxMs: setting(
+      'SLICEMESH_CALL_RETRY_MAX_MS',
+      z.coerce.number().int().nonnegative().default(5_000),
+      'longest pause between two attempts of a call (ms)',
+    ),
+    callRetryJitter: setting(
+      'SLICEMESH_CALL_RETRY_JITTER',
+      z.coerce.number().min(0).max(1).default(0.5),
+      'share of each retry pause drawn at random from the seed (0 = none, 1 = anywhere below the pause)',
     ),
   },
   memory: {

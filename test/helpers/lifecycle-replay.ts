@@ -60,6 +60,11 @@ export const REPLAY_LIMITS: Partial<LifecycleLimits> = {
   applyTimeoutMs: CALL_TIMEOUT_MS,
   releaseTimeoutMs: CALL_TIMEOUT_MS,
   retryBackoffMs: BACKOFF_MS,
+  // A fixed pause and a budget that never binds: the attempts decide, as the
+  // fixtures recorded before the retry budget existed expect.
+  retryBackoffMaxMs: BACKOFF_MS,
+  retryJitter: 0,
+  retryBudgetMs: 60_000,
   maxAttempts: 3,
   maxReplans: 2,
 };
@@ -154,9 +159,11 @@ export class Harness {
   };
   modes: Modes;
   readonly machine;
+  readonly limits: Partial<LifecycleLimits>;
 
-  constructor(modes: Modes = {}, at = START_AT) {
+  constructor(modes: Modes = {}, at = START_AT, limits: Partial<LifecycleLimits> = REPLAY_LIMITS) {
     this.modes = modes;
+    this.limits = limits;
     this.clock.set(at);
     const fake = (name: ActorName) =>
       fromPromise<unknown, CallInput<unknown>>(({ input }) => {
@@ -174,7 +181,7 @@ export class Harness {
 
   start(request: SliceRequest = sliceRequest(SLICE_ID)): LifecycleActor {
     const actor = createActor(this.machine, {
-      input: { request, limits: REPLAY_LIMITS, traceId: 'a'.repeat(32) },
+      input: { request, limits: this.limits, traceId: 'a'.repeat(32) },
       clock: this.clock,
     });
     actor.start();
@@ -219,6 +226,10 @@ const VIOLATION: LifecycleEvent = {
   dimension: 'latency',
   observed: 45,
   limit: 30,
+};
+const LOST: LifecycleEvent = {
+  type: 'slice.resources-lost',
+  note: 'not among the reservations of the infrastructure',
 };
 const TERMINATE: LifecycleEvent = {
   type: 'slice.terminate.v1',
@@ -386,6 +397,7 @@ export const LEAF_SCENARIOS: Record<string, LeafScenario> = {
       change: { modes: {}, send: CHANGE },
       violation: { modes: {}, send: VIOLATION },
       terminate: { modes: {}, send: TERMINATE },
+      lost: { modes: { release: 'empty' }, send: LOST },
       idle: { modes: {}, ticks: [LIFETIME_MS] },
     },
   },
@@ -540,10 +552,11 @@ export function leafOf(value: PersistedLifecycle['value']): string {
 /** Drives a fresh slice into `leaf`: its persisted snapshot and the clock reading then. */
 export async function captureLeaf(
   leaf: string,
+  limits: Partial<LifecycleLimits> = REPLAY_LIMITS,
 ): Promise<{ snapshot: PersistedLifecycle; capturedAt: number }> {
   const scenario = LEAF_SCENARIOS[leaf];
   if (!scenario) throw new Error(`no scenario for ${leaf}`);
-  const h = new Harness();
+  const h = new Harness({}, START_AT, limits);
   const actor = await scenario.reach(h);
   const snapshot = throughStorage(actor);
   actor.stop();

@@ -67,7 +67,11 @@ const LIMITS = {
   planTimeoutMs: 1_000,
   applyTimeoutMs: 1_000,
   releaseTimeoutMs: 1_000,
+  // A fixed pause between three attempts (no growth, no jitter): what these tests count on.
+  // The exponential, jittered backoff and the retry budget are tested in lifecycle-retry.test.ts.
   retryBackoffMs: 100,
+  retryBackoffMaxMs: 100,
+  retryJitter: 0,
   maxAttempts: 3,
 };
 

@@ -2,10 +2,14 @@
  * The one shape every call of the lifecycle has (docs/lifecycle.md):
  *
  *   calling ─ invoke <actor> ──────────── answer ──▶ onDone
- *     └ waiting ─ after <timeout> ─┬─ attempts left ──▶ backoff ─ after retryBackoff ──▶ calling
- *                                  └─ last attempt ───▶ onTimeout
- *   (error) ─┬─ retryable, attempts left ─────────────▶ backoff
+ *     └ waiting ─ after <timeout> ─┬─ may retry ──────▶ backoff ─ after retryBackoff ──▶ calling
+ *                                  └─ given up ───────▶ onTimeout
+ *   (error) ─┬─ retryable, may retry ─────────────────▶ backoff
  *            └─ otherwise ───────────────────────────▶ onError
+ *
+ * "May retry": attempts left and the retry starts within the retry budget of
+ * the call's first failure; `retryBackoff` is the exponential, jittered pause
+ * chosen when the attempt failed (retry.ts).
  *
  * A restored slice (delays are not persisted) is sent `slice.resume`: a
  * waiting call re-enters `waiting`, re-arming its timeout without re-invoking

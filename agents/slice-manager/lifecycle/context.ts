@@ -24,6 +24,13 @@ import {
   type ViewRequest,
 } from '../../../shared/contracts/index.js';
 import { resolveLimits } from './limits.js';
+import {
+  budgetNote,
+  decideRetry,
+  firstFailureAt,
+  nextDelayMs,
+  type RetryDecision,
+} from './retry.js';
 import { applySlaOverrides, foldChange, mergeSla, rememberIds } from './profile.js';
 import type {
   Avoid,
@@ -76,19 +83,49 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Whether retrying may cure `error`: only a typed error that says so (a
+ * timeout, no responders, `unavailable`, `stale-view`). The bus turns every
+ * transport failure into one; anything untyped is a defect that a retry
+ * budget of seconds would only hide.
+ */
 export function isRetryable(error: unknown): boolean {
-  // Unknown errors (a dropped connection, say) get the benefit of the doubt;
-  // the attempt bound still applies.
-  return isSliceMeshError(error) ? error.retryable : true;
+  return isSliceMeshError(error) && error.retryable;
 }
 
 export function isInfeasible(error: unknown): boolean {
   return isSliceMeshError(error) && error.code === 'infeasible';
 }
 
-/** True while the call in progress has attempts left after the current one. */
-export function hasAttemptsLeft(context: LifecycleContext): boolean {
-  return context.attempts + 1 < context.limits.maxAttempts;
+/** Whether the call in progress, failing at `now`, is tried again, and after how long. */
+export function retryAfterFailure(
+  context: LifecycleContext,
+  now: number,
+  seed: number,
+): RetryDecision {
+  return decideRetry(context, now, seed, context.record.sliceId);
+}
+
+/** The context after the call in progress failed at `now` with `lastError`. */
+export function countFailure(
+  context: LifecycleContext,
+  now: number,
+  seed: number,
+  lastError: string,
+): Partial<LifecycleContext> {
+  return {
+    attempts: context.attempts + 1,
+    lastError,
+    retryingSince: firstFailureAt(context, now),
+    retryDelayMs: nextDelayMs(context, now, seed, context.record.sliceId),
+  };
+}
+
+/** How a call given up after its latest failure (at `now`) is described: attempts, and the budget if it ran out. */
+export function attemptsSpent(context: LifecycleContext, now: number, counted: boolean): string {
+  const failures = counted ? context.attempts : context.attempts + 1;
+  const since = counted ? (context.retryingSince ?? now) : firstFailureAt(context, now);
+  return `${failures} attempt(s)${budgetNote(context.limits, failures, since, now)}`;
 }
 
 // ------------------------------------------------------------------ call requests
@@ -290,9 +327,13 @@ export function ending(state: Ending['state'], message: string): Partial<Lifecyc
   return { ending: { state, message }, ...mark(state, message) };
 }
 
-export function releaseFailure(context: LifecycleContext, why: string): Partial<LifecycleContext> {
+export function releaseFailure(
+  context: LifecycleContext,
+  why: string,
+  spent: string,
+): Partial<LifecycleContext> {
   const earlier = context.ending ? `${context.ending.message}; ` : '';
-  const message = `${earlier}release failed after ${context.attempts + 1} attempt(s): ${why}; resources may still be held`;
+  const message = `${earlier}release failed after ${spent}: ${why}; resources may still be held`;
   return ending('failed', message);
 }
 

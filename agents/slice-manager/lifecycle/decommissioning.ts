@@ -4,7 +4,7 @@
  * released — or rejected/failed, when it was on its way out for that reason.
  */
 import { TO, callStates } from './call-state.js';
-import { describeError, releaseInput, releasedNote } from './context.js';
+import { describeError, isRetryable, releaseInput, releasedNote } from './context.js';
 import type { LifecycleStateConfig } from './setup.js';
 
 const terminating = {
@@ -74,7 +74,10 @@ const terminating = {
           target: TO.failed,
           actions: {
             type: 'releaseFailed',
-            params: ({ event }) => ({ why: describeError(event.error) }),
+            params: ({ event }) => ({
+              why: describeError(event.error),
+              retryable: isRetryable(event.error),
+            }),
           },
         },
       ],
@@ -83,7 +86,7 @@ const terminating = {
           target: TO.failed,
           actions: {
             type: 'releaseFailed',
-            params: { why: 'infrastructure release did not answer in time' },
+            params: { why: 'infrastructure release did not answer in time', retryable: true },
           },
         },
       ],

@@ -32,6 +32,7 @@ export {
   type LifecycleEvent,
   type LifecycleInput,
   type LifecycleOptions,
+  type ResourcesLost,
   type TraceCarrier,
 } from './types.js';
 

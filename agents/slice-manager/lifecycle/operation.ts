@@ -63,6 +63,11 @@ const active = {
         actions: { type: 'beginViolation', params: ({ event }) => ({ violation: event }) },
       },
     ],
+    // The reconciler found nothing held for the slice: it ends failed (the release is idempotent).
+    'slice.resources-lost': {
+      target: TO.terminating,
+      actions: { type: 'loseResources', params: ({ event }) => ({ note: event.note }) },
+    },
   },
   initial: 'deciding',
   states: {

@@ -31,15 +31,17 @@ import {
   abandon,
   appliedNote,
   beginChange,
+  attemptsSpent,
   beginViolation,
+  countFailure,
   describeError,
   ending,
-  hasAttemptsLeft,
   isInfeasible,
   isReplannable,
   isRetryable,
   mark,
   releaseFailure,
+  retryAfterFailure,
   unadaptedViolation,
   withInference,
   withPlacement,
@@ -83,6 +85,7 @@ export const replyOf = <T>({ event }: { event: { output: T } }): { reply: T } =>
 /** The setup every lifecycle machine is created from; `now` stamps history and deadlines. */
 export function createLifecycleSetup(options: LifecycleOptions) {
   const stamp = () => Math.max(0, Math.floor(options.now()));
+  const seed = options.seed ?? 0;
 
   return setup({
     types: {
@@ -104,16 +107,17 @@ export function createLifecycleSetup(options: LifecycleOptions) {
       planTimeout: ({ context }) => context.limits.planTimeoutMs,
       applyTimeout: ({ context }) => context.limits.applyTimeoutMs,
       releaseTimeout: ({ context }) => context.limits.releaseTimeoutMs,
-      retryBackoff: ({ context }) => context.limits.retryBackoffMs,
+      // Chosen when the attempt failed (retry.ts); a snapshot from before the budget has none.
+      retryBackoff: ({ context }) => context.retryDelayMs ?? context.limits.retryBackoffMs,
       // A deadline, not a duration, so a restored slice expires when it would have.
       lifetime: ({ context }) => Math.max(0, (context.expiresAt ?? stamp()) - stamp()),
     },
     guards: {
-      /** The call in progress may be attempted again (after a timeout). */
-      canRetry: ({ context }) => hasAttemptsLeft(context),
+      /** The call in progress may be attempted again (after a timeout): attempts and budget left. */
+      canRetry: ({ context }) => retryAfterFailure(context, stamp(), seed).retry,
       /** The call failed with an error worth retrying, and may be attempted again. */
       canRetryError: ({ context }, { error }: WithError) =>
-        isRetryable(error) && hasAttemptsLeft(context),
+        isRetryable(error) && retryAfterFailure(context, stamp(), seed).retry,
       mayHoldResources: ({ context }) => context.mayHoldResources,
       hasLifetime: ({ context }) => context.lifetimeMs !== undefined,
       hasPendingChange: ({ context }) => context.pendingChange !== undefined,
@@ -161,35 +165,54 @@ export function createLifecycleSetup(options: LifecycleOptions) {
       }),
       /** Sets the cause and note of the next history entry. */
       mark: assign((_, params: Mark) => mark(params.cause, params.note)),
-      resetAttempts: assign({ attempts: 0, lastError: undefined }),
+      resetAttempts: assign({
+        attempts: 0,
+        lastError: undefined,
+        retryingSince: undefined,
+        retryDelayMs: undefined,
+      }),
       dropView: assign({ view: undefined }),
       // From `deploying` on an apply may have taken effect, so every way out releases.
       holdResources: assign({ mayHoldResources: true }),
       resourcesReleased: assign({ mayHoldResources: false }),
-      countTimeout: assign(({ context }, params: { what: string }) => ({
-        attempts: context.attempts + 1,
-        lastError: `${params.what} did not answer in time`,
-      })),
-      countError: assign(({ context }, { error }: WithError) => ({
-        attempts: context.attempts + 1,
-        lastError: describeError(error),
-      })),
+      /** Counts a failed attempt and picks the pause before the next one (if any). */
+      countTimeout: assign(({ context }, params: { what: string }) =>
+        countFailure(context, stamp(), seed, `${params.what} did not answer in time`),
+      ),
+      countError: assign(({ context }, { error }: WithError) =>
+        countFailure(context, stamp(), seed, describeError(error)),
+      ),
       /** Ends the slice as failed once the current call ran out of attempts (after counting the last). */
       giveUp: assign(({ context }, params: { what: string }) =>
         ending(
           'failed',
-          `${params.what} failed after ${context.attempts} attempt(s): ${context.lastError ?? 'no answer'}`,
+          `${params.what} failed after ${attemptsSpent(context, stamp(), true)}: ${context.lastError ?? 'no answer'}`,
         ),
       ),
       /** Ends the slice as failed on an error that retrying cannot fix. */
       failOnError: assign(({ context }, params: { what: string; error: unknown }) => {
-        const attempts = context.attempts > 0 ? ` after ${context.attempts + 1} attempt(s)` : '';
+        // A retryable error ends the call only once its attempts or its budget are spent.
+        const spent = isRetryable(params.error)
+          ? attemptsSpent(context, stamp(), false)
+          : `${context.attempts + 1} attempt(s)`;
+        const attempts = context.attempts > 0 || isRetryable(params.error) ? ` after ${spent}` : '';
         return ending('failed', `${params.what} failed${attempts}: ${describeError(params.error)}`);
+      }),
+      /** The infrastructure lost what the slice held: it ends failed, noted as such. */
+      loseResources: assign((_, params: { note: string }) => {
+        const message = `the infrastructure holds no resources for the slice: ${params.note}`;
+        return { ...ending('failed', message), ...mark('resources-lost', message) };
       }),
       /** Decides how the slice ends; the release (if any) comes first. */
       end: assign((_, params: Ending) => ending(params.state, params.message)),
-      releaseFailed: assign(({ context }, params: { why: string }) =>
-        releaseFailure(context, params.why),
+      releaseFailed: assign(({ context }, params: { why: string; retryable: boolean }) =>
+        releaseFailure(
+          context,
+          params.why,
+          params.retryable
+            ? attemptsSpent(context, stamp(), false)
+            : `${context.attempts + 1} attempt(s)`,
+        ),
       ),
       /** Copies the ending into the record once the slice reaches its final state. */
       settleEnding: assign(({ context }) => {

@@ -35,8 +35,20 @@ export interface CallInput<TRequest> {
 /** Event that re-arms timers after the machine was restored from a persisted snapshot. */
 export const RESUME = { type: 'slice.resume' } as const;
 
-/** Events a slice accepts: the intake contracts plus the resume signal. */
-export type LifecycleEvent = SliceChange | SliceTermination | SlaViolation | typeof RESUME;
+/**
+ * Sent by the slice-manager's reconciler when the infrastructure holds
+ * nothing for a slice that is active: the slice ends failed (after an
+ * idempotent release), since what it was placed on is gone.
+ */
+export interface ResourcesLost {
+  type: 'slice.resources-lost';
+  /** What the reconciler saw, for the history note. */
+  note: string;
+}
+
+/** Events a slice accepts: the intake contracts, the resume signal and the reconciler's finding. */
+export type LifecycleEvent =
+  SliceChange | SliceTermination | SlaViolation | typeof RESUME | ResourcesLost;
 
 export interface LifecycleInput {
   request: SliceRequest;
@@ -47,8 +59,10 @@ export interface LifecycleInput {
 }
 
 export interface LifecycleOptions {
-  /** Epoch milliseconds; history stamps and the lifetime deadline use it. */
+  /** Epoch milliseconds; history stamps, the lifetime deadline and the retry budget use it. */
   now: () => number;
+  /** Seed of the retry jitter (default 0): the same seed gives the same delays. */
+  seed?: number;
 }
 
 export interface Inferred {
@@ -98,6 +112,10 @@ export interface LifecycleContext {
   /** Failed attempts of the call in progress. */
   attempts: number;
   lastError: string | undefined;
+  /** When the call in progress first failed: its retry budget runs from here (read while `attempts` > 0). */
+  retryingSince?: number | undefined;
+  /** The pause of the backoff in progress, chosen when the attempt failed (see retry.ts). */
+  retryDelayMs?: number | undefined;
   /** Stale-view re-plans of the deployment in progress. */
   replans: number;
   /** True once an apply may have reached the infrastructure: leaving then needs a release. */
