@@ -13,7 +13,7 @@
  * ("it should be reliable") when a request holds both.
  */
 import type { CostClass, LatencyClass, ReliabilityClass } from '../../shared/contracts/common.js';
-import { statedDurations, type StatedDuration } from './quantities.js';
+import { statedDurations, unreadDurations, type StatedDuration } from './quantities.js';
 
 export interface ClassStatement<C extends string> {
   readonly value: C;
@@ -180,7 +180,8 @@ function latencyFromFigures(
 /** Reads the class statements of normalised request text (lower-cased inside). */
 export function readClassStatements(text: string): ClassStatements {
   const lower = text.toLowerCase();
-  const ignored: string[] = [];
+  // A figure that is not a plain number ("1e308 ms") is not read, but named as ignored.
+  const ignored: string[] = unreadDurations(lower);
   const figure = latencyFromFigures(statedDurations(lower), ignored);
   return {
     latency: figure ?? readRules(lower, LATENCY_RULES),

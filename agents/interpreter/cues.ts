@@ -10,7 +10,7 @@
  * ("latency is secondary").
  */
 import { readClassStatements, type ClassStatements } from './class-statements.js';
-import { statedDurations } from './quantities.js';
+import { DIGIT_NUMBER, digitValue, statedDurations } from './quantities.js';
 import {
   PREFERENCE_DIMENSIONS,
   SERVICE_TYPES,
@@ -221,7 +221,8 @@ const PHRASES: readonly PhraseCue[] = [
   },
 ];
 
-const NUMBER = String.raw`(\d{1,3}(?:[ ,]\d{3})+|\d+(?:\.\d+)?)`;
+// The interpreter's one digit grammar: a number glued to another token ("1e308 mbps") is no figure.
+const NUMBER = `(${DIGIT_NUMBER})`;
 const RATE_FIGURE = new RegExp(
   String.raw`${NUMBER}\s*(kbps|kbit/s|mbps|mbit/s|mb/s|gbps|gbit/s|gb/s)\b`,
   'g',
@@ -231,11 +232,9 @@ const DEVICE_FIGURE = new RegExp(
   String.raw`${NUMBER}\s+(?:[\w-]+\s+){0,3}?(sensors?|devices?|meters?|tags?|units|nodes|loggers?|detectors?|gauges?|trackers?|modules?|endpoints?|beacons?|valves?|monitors?|thermostats?|padlocks?|extinguishers?|cameras?|wearables?|patches)\b`,
   'g',
 );
-const AVAILABILITY_FIGURE = /\b(9\d(?:\.\d+)?)\s*%/g;
+const AVAILABILITY_FIGURE = new RegExp(String.raw`${NUMBER}\s*%`, 'g');
 
-function parseNumber(raw: string): number {
-  return Number(raw.replace(/[ ,]/g, ''));
-}
+const parseNumber = digitValue;
 
 function extractFigures(text: string): StatedFigures {
   const figures: { -readonly [K in keyof StatedFigures]: StatedFigures[K] } = {};
@@ -269,8 +268,9 @@ function extractFigures(text: string): StatedFigures {
     if (Number.isFinite(value)) figures.devices = Math.max(figures.devices ?? 0, value);
   }
   for (const m of text.matchAll(AVAILABILITY_FIGURE)) {
-    const value = Number(m[1]);
-    if (Number.isFinite(value) && value <= 100)
+    const value = parseNumber(m[1] ?? '');
+    // Only the nines speak of availability ("99.99 %"); "40 %" is a load or a share.
+    if (Number.isFinite(value) && value >= 90 && value < 100)
       figures.availabilityPercent = Math.max(figures.availabilityPercent ?? 0, value);
   }
   return figures;

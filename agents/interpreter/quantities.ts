@@ -109,8 +109,20 @@ const VAGUE_WORDS = Object.keys(VAGUE)
   .join('|');
 const UNIT = UNITS.map((u) => u.pattern).join('|');
 
-// A number written in digits must not be the tail of another token ("1e308", "v2.5").
-const DIGITS = String.raw`(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w.]\d)|(?<![\w.])\d+(?:\.\d+)?(?![\w.]\d)`;
+/**
+ * A number written in digits — thousands separated by commas or spaces ("12,000",
+ * "12 000"), decimals after a point — that is neither the tail nor the head of another
+ * token ("1e308", "v2.5", "x10", "1.2.3"). Every figure the interpreter reads uses it:
+ * durations here, rates, volumes, device counts and availability in cues.ts.
+ */
+export const DIGIT_NUMBER = String.raw`(?<![\w.])(?:\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w.]\d)`;
+
+/** The value of a DIGIT_NUMBER match. */
+export function digitValue(digits: string): number {
+  return Number(digits.replace(/[ ,]/g, ''));
+}
+
+const DIGITS = DIGIT_NUMBER;
 // "twenty five", "two hundred", "a hundred and fifty", "one and a half"
 const WORDS = String.raw`(?:${WORD})(?:[\s-]+(?:${WORD}))?(?:\s+hundred(?:\s+and\s+(?:${WORD})(?:[\s-]+(?:${WORD}))?)?)?(?:\s+and\s+a\s+half)?`;
 const AMOUNT = String.raw`(?:(?<fracN>${WORD}|\d+)\s+(?<frac>${FRACTION})\s+of\s+an?|half\s+an?|(?<vague>${VAGUE_WORDS})|(?<digits>${DIGITS})|(?<words>${WORDS}))`;
@@ -149,7 +161,7 @@ function amountOf(groups: Record<string, string | undefined>): number | undefine
     return count * (FRACTIONS[groups.frac] ?? 0);
   }
   if (groups.vague !== undefined) return VAGUE[groups.vague];
-  if (groups.digits !== undefined) return Number(groups.digits.replace(/,/g, ''));
+  if (groups.digits !== undefined) return digitValue(groups.digits);
   if (groups.words !== undefined) return wordsValue(groups.words);
   // "half a second"
   return 0.5;
@@ -172,6 +184,26 @@ const PERIOD_BEFORE =
   /\b(every|each|once (a|an|per|every)|per|period( of| is)?|cycle( of| is)?|interval( of| is)?|at)\s*(about|around|roughly)?\s*$/;
 const PERIOD_AFTER =
   /^\s*(-?(cycle|loop|period|interval|tick|update|updates|rate|refresh|frames?|scan)\b|(cycle|loop|period|interval)s?\b)/;
+
+// A token that starts like a number but is not one ("1e308", "2.5.1", "10x5") before a unit.
+const UNREAD_FIGURE = new RegExp(
+  String.raw`(?<![\w.])(?<token>\d[\w.]*\d|\d)(?:\s*-\s*|\s*)(?<unit>${UNIT})\b`,
+  'gu',
+);
+const WHOLE_NUMBER = new RegExp(String.raw`^(?:${DIGIT_NUMBER})$`, 'u');
+
+/**
+ * Durations `statedDurations` refuses to read because their figure is not a plain number
+ * ("latency 1e308 ms"), as written: the rationale names them instead of reading part of them.
+ */
+export function unreadDurations(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(UNREAD_FIGURE)) {
+    const token = m.groups?.token ?? '';
+    if (!WHOLE_NUMBER.test(token)) found.push(m[0].trim());
+  }
+  return found;
+}
 
 /** Every duration stated in `text` (lower-cased), in order. */
 export function statedDurations(text: string): StatedDuration[] {
