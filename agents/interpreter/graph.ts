@@ -113,7 +113,7 @@ export function buildInterpreterGraph(
   });
 
   const validate = traced(SPAN.interpreterValidate, (s) => {
-    const answer = validateDraft(s.draft, s.reasonerError, s.estimate, s.sla);
+    const answer = validateDraft(s.draft, s.reasonerError, s.estimate, s.sla, s.text);
     // With no examples at all the answer rests on cues alone: flag it.
     if (s.neighbours.length === 0 && !answer.degraded) {
       return {

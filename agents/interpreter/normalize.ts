@@ -32,3 +32,8 @@ export function normalizeRequestText(raw: unknown, maxChars: number): Normalized
     truncated: true,
   };
 }
+
+/** True when `text` has a letter in any script: something a reader (or a reasoner) can read. */
+export function hasWords(text: string): boolean {
+  return /\p{L}/u.test(text);
+}

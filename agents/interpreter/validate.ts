@@ -10,11 +10,15 @@ import {
   type SlaClasses,
   type SliceProfile,
 } from '../../shared/contracts/common.js';
+import { hasWords } from './normalize.js';
 import { fromArray, isValidPreference, projectOntoSimplex, simplexViolation } from './simplex.js';
 import { ReasonerDraft } from './types.js';
 
 /** Sum deviations up to this are rounding noise; beyond it the projection is mentioned in the rationale. */
 const NOTICEABLE_VIOLATION = 1e-3;
+
+/** Highest confidence of an answer to a text without a single word: whatever it says is a guess. */
+export const WORDLESS_CONFIDENCE = 0.2;
 
 export interface ValidatedAnswer {
   readonly preference: PreferenceVector;
@@ -62,17 +66,26 @@ function projectDraftVector(
  * @param reasonerError set when the reasoner threw or timed out
  * @param estimate the retrieval estimate (always a valid draft)
  * @param sla explicit classes from the request: they override inferred ones
+ * @param text the normalised request text: one without a word makes the answer a guess
  */
 export function validateDraft(
   draft: unknown,
   reasonerError: string | undefined,
   estimate: ReasonerDraft,
   sla: SlaClasses | undefined,
+  text?: string,
 ): ValidatedAnswer {
   const notes: string[] = [];
   let chosen: ReasonerDraft = estimate;
   let degraded = false;
   let vector: PreferenceVector | undefined;
+  // Emoji, digits or punctuation alone: neighbours "similar" to it and a reasoner's reading of it
+  // are noise, however confident; the answer stands only as a flagged guess.
+  const wordless = text !== undefined && !hasWords(text);
+  if (wordless) {
+    notes.push('the text has no words to read (no letters in any script): the answer is a guess');
+    degraded = true;
+  }
 
   if (reasonerError !== undefined) {
     notes.push(`reasoner failed (${reasonerError}); using the retrieval estimate`);
@@ -122,7 +135,11 @@ export function validateDraft(
     preference: vector,
     profile,
     // A degraded answer is a fallback: say so in the confidence too.
-    confidence: degraded ? Math.min(confidence, 0.5) : confidence,
+    confidence: wordless
+      ? Math.min(confidence, WORDLESS_CONFIDENCE)
+      : degraded
+        ? Math.min(confidence, 0.5)
+        : confidence,
     rationale: chosen.rationale,
     degraded,
     notes,
