@@ -1,7 +1,8 @@
 /**
  * The infrastructure agent: owns the resource state (the case-study model),
- * serves view / apply / release in the `infrastructure` queue group and
- * emits KPI samples of every slice holding resources.
+ * serves view / apply / release (and the paged list of reservations) in the
+ * `infrastructure` queue group and emits KPI samples of every slice holding
+ * resources.
  *
  * The state lives in this one process. A second instance would own a second,
  * diverging state, so start() refuses when another instance already answers
@@ -18,6 +19,8 @@ import {
   KpiSample,
   type ReleaseReply,
   type ReleaseRequest,
+  type ReservationsReply,
+  type ReservationsRequest,
   SliceMeshError,
   TrafficLoad,
   type ViewReply,
@@ -76,6 +79,7 @@ interface Running {
 }
 
 const DEFAULT_OWNER_PROBE_MS = 500;
+const DEFAULT_RESERVATIONS_PAGE = 100;
 
 export function createInfrastructureCore(deps: InfrastructureDeps, config: InfrastructureConfig) {
   const { bus, clock, logger, tracer } = deps;
@@ -140,6 +144,19 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
     type: 'infra.view.reply.v1',
     view: owner.view(request.excludeSliceId),
   });
+
+  /** What is held, a page at a time (the slice-manager's reconciler compares it with its records). */
+  const handleReservations = (request: ReservationsRequest): ReservationsReply => {
+    const page = owner.reservations(request.after, request.limit ?? DEFAULT_RESERVATIONS_PAGE);
+    const reply: ReservationsReply = {
+      type: 'infra.reservations.reply.v1',
+      reservations: page.reservations,
+      total: page.total,
+      viewVersion: owner.version,
+    };
+    if (page.next !== undefined) reply.next = page.next;
+    return reply;
+  };
 
   const handleApply = (request: ApplyRequest): Promise<ApplyReply> =>
     instrument(
@@ -301,6 +318,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         bus.serve(ENDPOINTS.infraApply, handleApply, { queue }),
         bus.serve(ENDPOINTS.infraRelease, handleRelease, { queue }),
         bus.serve(ENDPOINTS.infraDecline, handleDecline, { queue }),
+        bus.serve(ENDPOINTS.infraReservations, handleReservations, { queue }),
         bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
         bus.subscribe(subjects.heartbeatsAll(), Heartbeat, watchHeartbeat, { trace: false }),
       ];

@@ -10,6 +10,7 @@ import type {
   DeclineReply,
   NetworkView,
   ReleaseReply,
+  Reservation,
 } from '../../shared/contracts/index.js';
 import {
   NetworkState,
@@ -70,6 +71,38 @@ export class ResourceOwner {
   /** Ids of the slices holding resources, sorted. */
   sliceIds(): string[] {
     return [...this.#state.slices.keys()].sort();
+  }
+
+  /**
+   * One page of what is held, in slice-id order: the slices after `after`
+   * (exclusive), at most `limit`, and the `after` of the next page if any.
+   */
+  reservations(
+    after: string | undefined,
+    limit: number,
+  ): { reservations: Reservation[]; next: string | undefined; total: number } {
+    const ids = this.sliceIds();
+    // Sorted: the first id past the cursor by binary search, not a scan of every slice.
+    let lo = 0;
+    let hi = ids.length;
+    while (after !== undefined && lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ids[mid] as string) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const page = ids.slice(lo, lo + limit);
+    const reservations: Reservation[] = [];
+    for (const id of page) {
+      const slice = this.#state.getSlice(id);
+      if (slice?.container === undefined) continue;
+      reservations.push({
+        sliceId: id,
+        containerId: slice.container.id,
+        vnfNodeIds: slice.vnfs.map((node) => node.id),
+      });
+    }
+    const more = lo + limit < ids.length;
+    return { reservations, next: more ? page.at(-1) : undefined, total: ids.length };
   }
 
   holds(sliceId: string): boolean {

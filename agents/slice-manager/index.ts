@@ -13,9 +13,11 @@ import {
 import type { SliceRecord } from '../../shared/contracts/index.js';
 import type { LifecycleLimits } from './lifecycle/limits.js';
 import { SliceManager, type SliceManagerCounters, type SliceManagerOptions } from './manager.js';
+import type { ReconcilerCounters } from './reconciler.js';
 
 export { DEFAULT_LIFECYCLE_LIMITS, LifecycleLimits } from './lifecycle/limits.js';
 export type { SliceManagerCounters } from './manager.js';
+export type { ReconcilerCounters } from './reconciler.js';
 
 export type SliceManagerConfig = SliceManagerOptions;
 
@@ -24,6 +26,8 @@ export interface SliceManagerAgent extends AgentHandle {
   records(state?: SliceRecord['state']): SliceRecord[];
   /** Intake and lookup outcomes beyond the bus's own refusal counters. */
   counters(): SliceManagerCounters;
+  /** What reconciliation with the infrastructure found so far (see reconciler.ts). */
+  reconcilerCounters(): ReconcilerCounters;
 }
 
 /** The slice-manager's settings from the environment configuration. */
@@ -41,7 +45,7 @@ export function sliceManagerConfigFrom(config: AgentDeps['config']): SliceManage
     retryBackoffMaxMs: s.callRetryMaxMs,
     retryJitter: s.callRetryJitter,
   };
-  return { limits };
+  return { limits, reconcileIntervalMs: s.reconcileIntervalMs };
 }
 
 /** Creates the slice-manager agent (not started). */
@@ -60,5 +64,6 @@ export function createSliceManagerAgent(
   return extendAgentHandle(handle, {
     records: (state?: SliceRecord['state']) => manager.records(state),
     counters: () => manager.counters(),
+    reconcilerCounters: () => manager.reconcilerCounters(),
   });
 }

@@ -38,6 +38,7 @@ import {
   type TraceCarrier,
 } from './lifecycle/machine.js';
 import { isFinished, parsePersistedLifecycle } from './lifecycle/persistence.js';
+import { Reconciler, type ReconcilerCounters, type LocalSlice } from './reconciler.js';
 import { KeyedSerialQueue } from './serial-queue.js';
 import { SliceRunner, type RunnerDeps } from './slice-runner.js';
 import { openSliceStore, type SliceStore } from './store.js';
@@ -69,6 +70,13 @@ export interface SliceManagerOptions {
   durable?: string;
   /** How long stop() waits for work in flight. */
   shutdownGraceMs?: number;
+  /**
+   * Between two reconciliations with the infrastructure's reservations (ms;
+   * see reconciler.ts); 0 = none. Default 30 s, the first right after start.
+   */
+  reconcileIntervalMs?: number;
+  /** Reservations asked for per page while reconciling (default 100). */
+  reconcilePageSize?: number;
 }
 
 /** What went wrong how often, beyond the bus's own refusal counters. */
@@ -121,6 +129,9 @@ export class SliceManager {
   readonly #limits: LifecycleLimits;
   readonly #options: Required<Omit<SliceManagerOptions, 'limits'>>;
   readonly #runners = new Map<string, SliceRunner>();
+  /** Stored slices that could not be read back: the reconciler leaves what they hold alone. */
+  readonly #unreadable = new Set<string>();
+  readonly #reconciler: Reconciler;
   readonly #placementLock = new PlacementLock({
     isPlacing: (sliceId) => this.#runners.get(sliceId)?.isPlacing() ?? false,
     onLeaseExpired: (sliceId) =>
@@ -147,7 +158,23 @@ export class SliceManager {
       intakeConcurrency: options.intakeConcurrency ?? 32,
       durable: options.durable ?? 'slice-manager',
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000,
+      reconcilePageSize: options.reconcilePageSize ?? 100,
     };
+    this.#reconciler = new Reconciler(
+      deps.bus,
+      deps.logger,
+      {
+        lookup: (sliceId) => this.#localSlice(sliceId),
+        activeSlices: () => this.#activeSlices(),
+        resourcesLost: (sliceId, note) => this.#resourcesLost(sliceId, note),
+      },
+      {
+        intervalMs: this.#options.reconcileIntervalMs,
+        pageSize: this.#options.reconcilePageSize,
+        requestTimeoutMs: this.#limits.releaseTimeoutMs,
+      },
+    );
   }
 
   /** Rehydrates stored slices, then serves get/list and consumes the intake stream. */
@@ -197,6 +224,8 @@ export class SliceManager {
       throw error;
     }
     this.#running = { ...work, services, consumer };
+    // After rehydration: a slice unknown now is unknown for good (one manager per namespace).
+    this.#reconciler.start();
     logger.info('slice-manager running', {
       slices: this.#runners.size,
       resumed: this.#counters.resumed,
@@ -206,6 +235,7 @@ export class SliceManager {
   /** Stops intake and services, lets queued work finish, then stops every lifecycle (state stays stored). */
   async stop(): Promise<void> {
     const grace = this.#options.shutdownGraceMs;
+    await this.#reconciler.stop();
     const running = this.#running;
     this.#running = undefined;
     if (running) {
@@ -234,6 +264,37 @@ export class SliceManager {
 
   counters(): SliceManagerCounters {
     return { ...this.#counters };
+  }
+
+  /** What reconciliation with the infrastructure found so far. */
+  reconcilerCounters(): ReconcilerCounters {
+    return this.#reconciler.counters();
+  }
+
+  /** One reconciliation pass now (besides the periodic ones); resolves with its findings. */
+  reconcile(): ReturnType<Reconciler['pass']> {
+    return this.#reconciler.pass();
+  }
+
+  #localSlice(sliceId: string): LocalSlice {
+    const runner = this.#runners.get(sliceId);
+    if (runner) return { kind: 'known', record: runner.record };
+    return this.#unreadable.has(sliceId) ? { kind: 'unreadable' } : { kind: 'unknown' };
+  }
+
+  #activeSlices(): Map<string, number> {
+    const active = new Map<string, number>();
+    for (const runner of this.#runners.values()) {
+      const { state, placement } = runner.record;
+      if (state === 'active' && placement) active.set(runner.sliceId, placement.appliedAt);
+    }
+    return active;
+  }
+
+  async #resourcesLost(sliceId: string, note: string): Promise<void> {
+    const runner = this.#runners.get(sliceId);
+    if (!runner) return;
+    await this.#queue.run(sliceId, () => runner.deliver({ type: 'slice.resources-lost', note }));
   }
 
   /** `slice.get` and `slice.list`, answered from the records held here. */
@@ -287,6 +348,7 @@ export class SliceManager {
         this.#counters.resumed += 1;
       } catch (error) {
         this.#counters.unreadable += 1;
+        this.#unreadable.add(key);
         this.#deps.logger.error('skipping a stored slice that cannot be read', { key, error });
       }
     }

@@ -23,6 +23,8 @@ import {
   PlacementRequest,
   ReleaseReply,
   ReleaseRequest,
+  ReservationsReply,
+  ReservationsRequest,
   SlaViolation,
   SliceChange,
   SliceGetReply,
@@ -102,6 +104,13 @@ export const ENDPOINTS = Object.freeze({
     subject: (s) => s.infraDecline(),
     request: DeclineRequest,
     reply: DeclineReply,
+  }),
+  infraReservations: endpoint({
+    name: 'infrastructure.reservations',
+    role: 'infrastructure',
+    subject: (s) => s.infraReservations(),
+    request: ReservationsRequest,
+    reply: ReservationsReply,
   }),
   telemetrySummary: endpoint({
     name: 'telemetry.summary',

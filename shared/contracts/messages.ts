@@ -251,6 +251,50 @@ export const DeclineReply = z
   .strict();
 export type DeclineReply = z.infer<typeof DeclineReply>;
 
+/** Most reservations one page lists: a page stays small however many slices the plant holds. */
+export const RESERVATIONS_PAGE_MAX = 200;
+
+/**
+ * Lists the slices the infrastructure holds resources for, one page at a
+ * time in slice-id order (`after`: the previous page's `next`), so that the
+ * slice-manager's reconciler can compare them with its own records without a
+ * message that grows with the plant.
+ */
+export const ReservationsRequest = z
+  .object({
+    type: z.literal('infra.reservations.request.v1'),
+    /** Only slice ids after this one (exclusive). */
+    after: Id.optional(),
+    /** Most reservations in the reply (default 100). */
+    limit: z.number().int().min(1).max(RESERVATIONS_PAGE_MAX).optional(),
+  })
+  .strict();
+export type ReservationsRequest = z.infer<typeof ReservationsRequest>;
+
+/** What the infrastructure holds for one slice. */
+export const Reservation = z
+  .object({
+    sliceId: Id,
+    containerId: Id,
+    /** The VNF nodes of its path, in chain order (none for a local slice). */
+    vnfNodeIds: z.array(Id).max(64),
+  })
+  .strict();
+export type Reservation = z.infer<typeof Reservation>;
+
+export const ReservationsReply = z
+  .object({
+    type: z.literal('infra.reservations.reply.v1'),
+    reservations: z.array(Reservation).max(RESERVATIONS_PAGE_MAX),
+    /** Present when more follow: the `after` of the next page. */
+    next: Id.optional(),
+    /** Slices holding resources in all. */
+    total: z.number().int().nonnegative(),
+    viewVersion: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ReservationsReply = z.infer<typeof ReservationsReply>;
+
 // ---------------------------------------------------------------- telemetry
 
 export const KpiSample = z

@@ -58,6 +58,7 @@ export interface Subjects {
   infraApply(): string;
   infraRelease(): string;
   infraDecline(): string;
+  infraReservations(): string;
   telemetrySummary(): string;
   sliceGet(): string;
   sliceList(): string;
@@ -103,6 +104,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraApply: () => s('svc', 'infrastructure', 'apply'),
     infraRelease: () => s('svc', 'infrastructure', 'release'),
     infraDecline: () => s('svc', 'infrastructure', 'decline'),
+    infraReservations: () => s('svc', 'infrastructure', 'reservations'),
     telemetrySummary: () => s('svc', 'telemetry', 'summary'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),

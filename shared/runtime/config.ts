@@ -184,6 +184,11 @@ export const SECTIONS = {
       z.coerce.number().min(0).max(1).default(0.5),
       'share of each retry pause drawn at random from the seed (0 = none, 1 = anywhere below the pause)',
     ),
+    reconcileIntervalMs: setting(
+      'SLICEMESH_RECONCILE_INTERVAL_MS',
+      z.coerce.number().int().nonnegative().default(30_000),
+      'between two reconciliations of the slice records with the infrastructure’s reservations (ms); 0 = off',
+    ),
   },
   memory: {
     maxEntries: setting(

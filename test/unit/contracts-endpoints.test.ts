@@ -30,6 +30,7 @@ describe('endpoint descriptors', () => {
     expect(ENDPOINTS.infraApply.subject(subjects)).toBe(subjects.infraApply());
     expect(ENDPOINTS.infraRelease.subject(subjects)).toBe(subjects.infraRelease());
     expect(ENDPOINTS.infraDecline.subject(subjects)).toBe(subjects.infraDecline());
+    expect(ENDPOINTS.infraReservations.subject(subjects)).toBe(subjects.infraReservations());
     expect(ENDPOINTS.telemetrySummary.subject(subjects)).toBe(subjects.telemetrySummary());
     expect(ENDPOINTS.sliceGet.subject(subjects)).toBe(subjects.sliceGet());
     expect(ENDPOINTS.sliceList.subject(subjects)).toBe(subjects.sliceList());
