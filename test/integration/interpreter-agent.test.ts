@@ -111,9 +111,10 @@ describe('interpreter agent', () => {
     // Invalid requests never reach the graph: the bus answers with a typed error reply.
     for (const [bad, code] of [
       [{ type: 'interpreter.infer.request.v1', sliceId: 'bad-1', text: '   ' }, 'invalid-message'],
+      // Too long a text: the code the interpreter gives it in process, and the CLI.
       [
         { type: 'interpreter.infer.request.v1', sliceId: 'bad-2', text: 'x'.repeat(30_000) },
-        'invalid-message',
+        'payload-too-large',
       ],
       [
         { type: 'interpreter.infer.request.v1', sliceId: 'bad 3', text: 'robots' },
