@@ -34,6 +34,7 @@ import { localMesh } from '../cli/replay/local-mesh.js';
 import type { ReplayMesh } from '../cli/replay/runner.js';
 import { connectBus, type Bus } from '../shared/bus/index.js';
 import {
+  DEFAULT_TENANT,
   Heartbeat,
   TERMINAL_SLICE_STATES,
   type SliceEvent,
@@ -155,8 +156,9 @@ async function publishRequest(mesh: ReplayMesh, sent: Sent): Promise<void> {
   await mesh.publish({
     kind: 'request',
     message: {
-      type: 'slice.request.v1',
+      type: 'slice.request.v2',
       sliceId: sent.id,
+      tenant: DEFAULT_TENANT,
       text: sent.request.description,
       sla: sent.request.profile,
       demand: sent.request.demand,
@@ -168,7 +170,13 @@ async function publishRequest(mesh: ReplayMesh, sent: Sent): Promise<void> {
 async function publishTermination(mesh: ReplayMesh, id: string): Promise<void> {
   await mesh.publish({
     kind: 'terminate',
-    message: { type: 'slice.terminate.v1', sliceId: id, submittedAt: Date.now(), reason: 'bench' },
+    message: {
+      type: 'slice.terminate.v2',
+      sliceId: id,
+      tenant: DEFAULT_TENANT,
+      submittedAt: Date.now(),
+      reason: 'bench',
+    },
   });
 }
 

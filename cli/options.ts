@@ -8,6 +8,7 @@ import {
   COST_CLASSES,
   PRIORITY_CLASSES,
   SERVICE_TYPES,
+  TenantId,
   type SlaClasses,
 } from '../shared/contracts/common.js';
 
@@ -53,4 +54,21 @@ export function graceMsOption(): Option {
   return new Option('--grace-ms <ms>', 'time each shutdown phase may take')
     .default(15_000)
     .argParser(parseMs);
+}
+
+function parseTenant(value: string): string {
+  const parsed = TenantId.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('use 1-64 letters, digits, "_" or "-"');
+  return parsed.data;
+}
+
+/**
+ * `--tenant <tenant>` of the commands that act for a tenant; unset, they use
+ * SLICEMESH_TENANT (`mesh.tenant`, default `default`).
+ */
+export function tenantOption(what: string): Option {
+  return new Option(
+    '--tenant <tenant>',
+    `${what} (default: SLICEMESH_TENANT or "default")`,
+  ).argParser(parseTenant);
 }

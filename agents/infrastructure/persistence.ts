@@ -6,7 +6,13 @@
  */
 import { z } from 'zod';
 import type { Bus, TypedKv } from '../../shared/bus/index.js';
-import { Id, NetworkView, ResourceDemand, SliceProfile } from '../../shared/contracts/index.js';
+import {
+  Id,
+  NetworkView,
+  ResourceDemand,
+  SliceProfile,
+  createSubjects,
+} from '../../shared/contracts/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import { REMEMBERED_DECLINES } from './resources.js';
 
@@ -44,9 +50,9 @@ export type InfraStateRecord = z.infer<typeof InfraStateRecord>;
 
 const STATE_KEY = 'state';
 
-/** Name of the infrastructure's KV bucket in a namespace (same rule as the other buckets). */
+/** Name of the infrastructure's KV bucket in a namespace (the subjects module names every bucket). */
 export function infraStateBucket(namespace: string): string {
-  return `${namespace.toUpperCase().replace(/-/g, '_')}_INFRA_STATE`;
+  return createSubjects(namespace).infraStateBucket;
 }
 
 /** Writes the latest state after every change; writes never overlap and only the newest pending one is sent. */

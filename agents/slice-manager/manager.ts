@@ -15,6 +15,7 @@ import {
   SliceTermination,
   historyCount,
   intakeSubject,
+  tenantOf,
   type SliceGetReply,
   type SliceListReply,
   type SliceRecord,
@@ -87,8 +88,10 @@ export interface SliceManagerCounters {
   duplicates: number;
   /** Changes, terminations, violations and gets for a slice id nobody requested. */
   unknownSlice: number;
-  /** Intake messages whose subject does not match their type or slice id. */
+  /** Intake messages whose subject does not match their type, tenant or slice id. */
   misrouted: number;
+  /** Requests, changes and terminations naming a slice of another tenant: refused. */
+  foreignTenant: number;
   /** Slices resumed from the snapshot bucket at start. */
   resumed: number;
   /** Stored snapshots that could not be read back. */
@@ -145,6 +148,7 @@ export class SliceManager {
     duplicates: 0,
     unknownSlice: 0,
     misrouted: 0,
+    foreignTenant: 0,
     resumed: 0,
     unreadable: 0,
   };
@@ -364,17 +368,35 @@ export class SliceManager {
         { retryable: false },
       );
     }
-    if (message.type === 'slice.request.v1') {
+    if (message.type === 'slice.request.v2') {
       await this.#onRequest(work, message, ctx);
       return;
     }
     const runner = this.#lookup(message.sliceId);
+    if (message.type !== 'sla.violation.v1') this.#assertSameTenant(runner, message);
     await this.#queue.run(message.sliceId, () => runner.deliver(message));
+  }
+
+  /**
+   * A requester reaches only its own tenant's slices. The server lets a client publish
+   * on its own tenant's subjects only, so a message that gets here under another tenant
+   * names a slice id of someone else's: it is refused (and the sender told), not obeyed.
+   */
+  #assertSameTenant(runner: SliceRunner, message: { sliceId: string; tenant: string }): void {
+    const owner = tenantOf(runner.record);
+    if (message.tenant === owner) return;
+    this.#counters.foreignTenant += 1;
+    throw new SliceMeshError(
+      'forbidden',
+      `slice ${message.sliceId} does not belong to tenant ${message.tenant}`,
+      { retryable: false, details: { sliceId: message.sliceId, tenant: message.tenant } },
+    );
   }
 
   async #onRequest(work: Work, request: SliceRequest, ctx: MessageContext): Promise<void> {
     const existing = this.#runners.get(request.sliceId);
     if (existing) {
+      this.#assertSameTenant(existing, request);
       // A redelivery or a resubmission: the slice exists once. Make sure it is
       // stored before the message is acknowledged.
       this.#counters.duplicates += 1;

@@ -18,6 +18,7 @@ export const commandModules: Readonly<Record<string, () => Promise<CommandModule
   replay: () => import('./replay.js'),
   request: () => import('./request.js'),
   status: () => import('./status.js'),
+  security: () => import('./security.js'),
   interpret: () => import('./interpret.js'),
   intents: () => import('./intents.js'),
   eval: () => import('./eval.js'),

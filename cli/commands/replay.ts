@@ -18,6 +18,7 @@ import {
 import { writeReport } from '../replay/report.js';
 import { DEFAULT_SETTLE_TIMEOUT_MS, runReplay, type ReplayRun } from '../replay/runner.js';
 import { renderTable } from '../replay/table.js';
+import { tenantOption } from '../options.js';
 
 interface ReplayFlags {
   method?: string;
@@ -27,6 +28,7 @@ interface ReplayFlags {
   report?: string;
   settleTimeout: string;
   keepStreams?: boolean;
+  tenant?: string;
 }
 
 const HELP = `
@@ -71,6 +73,7 @@ export function register(program: Command): void {
     )
     .option('--report <dir>', 'write a self-contained HTML report to DIR/index.html')
     .option('--settle-timeout <duration>', 'longest wait for slices to settle', '60s')
+    .addOption(tenantOption('tenant the slices are requested for'))
     .option(
       '--keep-streams',
       "keep the run's JetStream streams and buckets, and its Chroma collections, afterwards",
@@ -120,6 +123,7 @@ async function replay(file: string, flags: ReplayFlags): Promise<void> {
   const config: SliceMeshConfig = process.env.SLICEMESH_PROMETHEUS_PORT?.trim()
     ? loaded
     : { ...loaded, telemetry: { ...loaded.telemetry, prometheusPort: -1 } };
+  const tenant = flags.tenant ?? config.mesh.tenant;
   const speed = speedFlag(flags.speed);
   const adaptation = adaptationFlag(flags.adaptation);
   const settleTimeoutMs = flags.settleTimeout
@@ -166,6 +170,7 @@ async function replay(file: string, flags: ReplayFlags): Promise<void> {
       },
       defaultMethod: config.orchestrator.method,
       settleTimeoutMs,
+      tenant,
       progress: stderr,
       signal: abort.signal,
       ...(flags.method !== undefined ? { method: flags.method } : {}),

@@ -3,35 +3,44 @@
  * through the durable intake stream, follows its lifecycle events until it is
  * active (or has ended), and prints the slice.
  */
-import { createInbox } from '@nats-io/nats-core';
 import type { Tracer } from '@opentelemetry/api';
 import type { Command } from 'commander';
-import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
+import { ENDPOINTS, intakeSubject } from '../../shared/contracts/endpoints.js';
 import {
+  DEFAULT_TENANT,
   ErrorReply,
   PREFERENCE_DIMENSIONS,
   SliceEvent,
   SliceMeshError,
   SliceRequest,
+  clientIdentity,
   isSliceMeshError,
   schemaErrorCode,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
-import { addSlaOptions, slaFromFlags, type SlaFlags } from '../options.js';
+import { addSlaOptions, slaFromFlags, tenantOption, type SlaFlags } from '../options.js';
 import { setupTracing } from '../../shared/telemetry/setup.js';
 import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
-import { meshFilePath, readMeshFile } from '../../shared/runtime/embedded/services.js';
+import {
+  meshFilePath,
+  readMeshFile,
+  withServiceUrls,
+} from '../../shared/runtime/embedded/services.js';
+import { busIdentity } from '../../shared/runtime/security/index.js';
 import { parseDuration } from '../../shared/scenario/duration.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Where the running mesh is: NATS_URL (+ SLICEMESH_NAMESPACE), else the mesh file of `slicemesh up`. */
-export function locateMesh(config: SliceMeshConfig): { url: string; namespace: string } {
-  if (config.nats.url) return { url: config.nats.url, namespace: config.mesh.namespace };
+/**
+ * The configuration of the running mesh: NATS_URL (+ SLICEMESH_NAMESPACE and the configured
+ * credentials), else the mesh file of `slicemesh up` (its URL, namespace and credentials).
+ */
+export function locateMesh(config: SliceMeshConfig): SliceMeshConfig {
+  if (config.nats.url) return config;
   const mesh = readMeshFile(config.mesh.dataDir);
-  if (mesh) return { url: mesh.natsUrl, namespace: mesh.namespace };
+  if (mesh) return withServiceUrls(config, mesh);
   throw new SliceMeshError(
     'unavailable',
     `no running mesh found: ${meshFilePath(config.mesh.dataDir)} does not exist (or its process is gone) and NATS_URL is not set. ` +
@@ -39,14 +48,18 @@ export function locateMesh(config: SliceMeshConfig): { url: string; namespace: s
   );
 }
 
-/** Connects a CLI client to the running mesh. */
-export async function connectToMesh(name: string, tracer?: Tracer): Promise<Bus> {
-  const { url, namespace } = locateMesh(loadConfig());
+/**
+ * Connects a CLI client to the running mesh as `tenant`'s client identity: it may submit to
+ * the intake for that tenant and read slices, nothing more.
+ */
+export async function connectToMesh(name: string, tenant: string, tracer?: Tracer): Promise<Bus> {
+  const config = locateMesh(loadConfig());
   return connectBus({
-    url,
-    namespace,
+    url: config.nats.url as string,
+    namespace: config.mesh.namespace,
     name,
     connectTimeoutMs: 5_000,
+    ...busIdentity(config, clientIdentity(tenant)),
     ...(tracer ? { tracer } : {}),
   });
 }
@@ -130,6 +143,7 @@ const SETTLED: ReadonlySet<SliceState> = new Set(['active', 'released', 'rejecte
 interface RequestFlags extends SlaFlags {
   text: string;
   id?: string;
+  tenant?: string;
   cpu?: string;
   mem?: string;
   lifetime?: string;
@@ -147,8 +161,12 @@ function positiveNumber(flag: string, value: string): number {
   return n;
 }
 
-/** Builds and validates the request message from the flags. */
-export function buildRequest(flags: RequestFlags, now: number): SliceRequest {
+/** Builds and validates `tenant`'s request message from the flags. */
+export function buildRequest(
+  flags: RequestFlags,
+  now: number,
+  tenant: string = DEFAULT_TENANT,
+): SliceRequest {
   if ((flags.cpu === undefined) !== (flags.mem === undefined)) {
     throw new SliceMeshError(
       'invalid-message',
@@ -157,8 +175,9 @@ export function buildRequest(flags: RequestFlags, now: number): SliceRequest {
   }
   const sla = slaFromFlags(flags);
   const candidate = {
-    type: 'slice.request.v1',
+    type: 'slice.request.v2',
     sliceId: flags.id ?? generateSliceId(now),
+    tenant,
     text: flags.text,
     ...(Object.keys(sla).length > 0 ? { sla } : {}),
     ...(flags.cpu !== undefined && flags.mem !== undefined
@@ -231,7 +250,8 @@ async function submitAndFollow(
     );
     if (SETTLED.has(event.to)) settle(event.record);
   });
-  const inbox = createInbox();
+  // Under this identity's own inbox prefix: the only inbox it may read.
+  const inbox = bus.inbox();
   const refusals = bus.subscribe(inbox, ErrorReply, (refusal) => {
     fail(
       new SliceMeshError(refusal.code, `the slice-manager refused the request: ${refusal.message}`),
@@ -266,7 +286,7 @@ async function submitAndFollow(
         `slice ${request.sliceId} already exists (state ${known.state}); choose another --id, or see it with \`slicemesh status --id ${request.sliceId}\``,
       );
     }
-    const ack = await bus.jsPublish(subjects.sliceRequest(request.sliceId), SliceRequest, request, {
+    const ack = await bus.jsPublish(intakeSubject(subjects, request), SliceRequest, request, {
       msgId: `request-${request.sliceId}`,
       replyTo: inbox,
       retryForMs: 5_000,
@@ -296,6 +316,7 @@ export function register(program: Command): void {
       'what the slice is for, e.g. "wireless control of robotic arms"',
     )
     .option('--id <id>', 'slice id (letters, digits, "_" and "-"); default: generated')
+    .addOption(tenantOption('tenant the slice is requested for'))
     .option('--cpu <units>', 'CPU demand in local-server units (with --mem)')
     .option('--mem <units>', 'memory demand in local-server units (with --cpu)')
     .option(
@@ -310,13 +331,15 @@ export function register(program: Command): void {
     .option('--json', 'print the slice record as JSON')
     .action(async (flags: RequestFlags) => {
       const timeoutMs = durationFlag('--timeout', flags.timeout);
-      const request = buildRequest(flags, Date.now());
+      const config = loadConfig();
+      const tenant = flags.tenant ?? config.mesh.tenant;
+      const request = buildRequest(flags, Date.now(), tenant);
       // With a collector configured the slice's trace starts here, at the user's command.
-      const endpoint = loadConfig().tracing.otlpEndpoint;
+      const endpoint = config.tracing.otlpEndpoint;
       const tracing = endpoint
         ? setupTracing({ serviceName: 'slicemesh-cli', otlpEndpoint: endpoint })
         : undefined;
-      const bus = await connectToMesh('cli-request', tracing?.tracer());
+      const bus = await connectToMesh('cli-request', tenant, tracing?.tracer());
       try {
         const record = await submitAndFollow(bus, request, timeoutMs, stderr);
         process.stdout.write(

@@ -11,10 +11,13 @@ import {
   type SliceState,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import { tenantOption } from '../options.js';
 import { connectToMesh, formatSlice, getSlice } from './request.js';
 
 interface StatusFlags {
   id?: string;
+  tenant?: string;
   state?: SliceState;
   json?: boolean;
 }
@@ -97,12 +100,13 @@ export function register(program: Command): void {
         'Connects through NATS_URL (and SLICEMESH_NAMESPACE), or to the mesh started by `slicemesh up`.',
     )
     .option('--id <id>', 'show this slice only, with its history')
+    .addOption(tenantOption("connect as this tenant's client"))
     .addOption(
       new Option('--state <state>', 'list only slices in this state').choices(SLICE_STATES),
     )
     .option('--json', 'print the record(s) as JSON')
     .action(async (flags: StatusFlags) => {
-      const bus = await connectToMesh('cli-status');
+      const bus = await connectToMesh('cli-status', flags.tenant ?? loadConfig().mesh.tenant);
       try {
         if (flags.id !== undefined) {
           const record = await getSlice(bus, flags.id);

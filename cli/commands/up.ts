@@ -87,6 +87,7 @@ async function up(options: UpOptions): Promise<void> {
         natsUrl: services.natsUrl,
         chromaUrl: services.chromaUrl,
         namespace: config.mesh.namespace,
+        credentialsDir: services.credentialsDir,
         pid: process.pid,
         startedAt: Date.now(),
       });
@@ -96,7 +97,7 @@ async function up(options: UpOptions): Promise<void> {
       process.stderr.write(
         [
           `SliceMesh is up (namespace ${config.mesh.namespace})`,
-          `  NATS    ${services.natsUrl} (${embedded('nats')})`,
+          `  NATS    ${services.natsUrl} (${embedded('nats')}${services.credentialsDir ? `, credentials in ${services.credentialsDir}` : ''})`,
           `  Chroma  ${services.chromaUrl ?? '-'} (${embedded('chroma')})`,
           `  roles   ${roles.join(', ') || '(none registered)'}`,
           `  data    ${config.mesh.dataDir}  (mesh file ${meshFilePath(config.mesh.dataDir)})`,

@@ -7,7 +7,7 @@
  * theirs, final records come from the slice-manager's `slice.list`.
  */
 import type { Bus } from '../../shared/bus/index.js';
-import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
+import { ENDPOINTS, intakeSubject } from '../../shared/contracts/endpoints.js';
 import {
   KpiSample,
   SlaViolation,
@@ -67,32 +67,17 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
         await bus.flush();
         return;
       }
-      const msgId = intakeMessageId(out);
+      const options = { ...js, msgId: intakeMessageId(out) };
+      const subject = intakeSubject(subjects, out.message);
       switch (out.kind) {
         case 'request':
-          await bus.jsPublish(
-            subjects.sliceRequest(out.message.sliceId),
-            SliceRequest,
-            out.message,
-            {
-              ...js,
-              msgId,
-            },
-          );
+          await bus.jsPublish(subject, SliceRequest, out.message, options);
           return;
         case 'change':
-          await bus.jsPublish(subjects.sliceChange(out.message.sliceId), SliceChange, out.message, {
-            ...js,
-            msgId,
-          });
+          await bus.jsPublish(subject, SliceChange, out.message, options);
           return;
         case 'terminate':
-          await bus.jsPublish(
-            subjects.sliceTerminate(out.message.sliceId),
-            SliceTermination,
-            out.message,
-            { ...js, msgId },
-          );
+          await bus.jsPublish(subject, SliceTermination, out.message, options);
           return;
       }
     },

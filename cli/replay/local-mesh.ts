@@ -7,14 +7,20 @@
  * namespace, seed (`mesh.seed`, also `deps.seed`), orchestrator method and
  * traffic fluctuation amplitude replace the configured ones.
  */
+import { rmSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectBus } from '../../shared/bus/index.js';
-import { SliceMeshError, toSliceMeshError } from '../../shared/contracts/index.js';
+import {
+  OPERATOR_IDENTITY,
+  SliceMeshError,
+  toSliceMeshError,
+} from '../../shared/contracts/index.js';
 import type { AgentFactory } from '../../shared/runtime/agent.js';
 import type { Clock } from '../../shared/runtime/clock.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { resolveServices, withServiceUrls } from '../../shared/runtime/embedded/index.js';
 import { launchRoles } from '../../shared/runtime/launch.js';
+import { busIdentity } from '../../shared/runtime/security/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import {
   createShutdownRunner,
@@ -82,6 +88,22 @@ class ShutdownSteps {
   }
 }
 
+/**
+ * A replay runs in a namespace of its own, which a server's permissions (generated for the
+ * namespace of a deployment) do not cover: on a server of its own it needs one identity
+ * that may do everything (the operator's seed file), under which its agents all run.
+ */
+function assertReplayCanConnect(config: SliceMeshConfig): void {
+  if (config.nats.url === undefined || config.nats.credentialsDir === undefined) return;
+  if (config.nats.seedFile !== undefined) return;
+  throw new SliceMeshError(
+    'config',
+    `a replay runs in a namespace of its own (${config.mesh.namespace}), which the identities in ${config.nats.credentialsDir} ` +
+      'have no permissions for: unset NATS_URL to replay through an embedded mesh with credentials of its own, ' +
+      "or set SLICEMESH_NATS_SEED_FILE to the operator's seed (operator.nk) to run the replay and its agents as the operator",
+  );
+}
+
 /** Streams (and KV buckets, which are streams) of `namespace`. */
 function ownsStream(name: string, namespace: string): boolean {
   const prefix = `${namespace.toUpperCase().replace(/-/g, '_')}_`;
@@ -97,8 +119,16 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
     const steps = new ShutdownSteps(logger, options.graceMs ?? 15_000);
     try {
       const runConfig = configForRun(options.config, run);
+      assertReplayCanConnect(runConfig);
       const services = await resolveServices(runConfig, { logger });
       steps.context.onShutdown('stop-services', 'embedded services', () => services.stop());
+      const credentialsDir = services.credentialsDir;
+      if (credentialsDir !== null && !options.keepStreams) {
+        // The run's embedded server and identities end with it.
+        steps.context.onShutdown('stop-services', 'the run credentials', () =>
+          rmSync(credentialsDir, { recursive: true, force: true }),
+        );
+      }
       const config = withServiceUrls(runConfig, services);
       const traceFile = traceFilePath(config.tracing.traceDir, `replay-${run.scenario}`);
 
@@ -110,12 +140,15 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
         resourceAttributes: { 'service.namespace': run.namespace },
       });
       steps.context.onShutdown('flush-traces', 'traces of the replay', () => tracing.shutdown());
+      // The replay plays the requester (for its tenant), the plant's traffic and the clean-up
+      // of its namespace: the operator's identity.
       const bus = await connectBus({
         url: services.natsUrl,
         namespace: run.namespace,
         name: `replay-${process.pid}`,
         tracer: tracing.tracer(),
         logger,
+        ...busIdentity(config, OPERATOR_IDENTITY),
       });
       steps.context.onShutdown('drain-bus', 'bus of the replay', () => bus.drain());
       await bus.ensureStreams();

@@ -5,11 +5,12 @@
  * the time factor so a replay at speed 10 also ends its slices ten times
  * sooner.
  */
-import type {
-  SliceChange,
-  SliceRequest,
-  SliceTermination,
-  TrafficLoad,
+import {
+  DEFAULT_TENANT,
+  type SliceChange,
+  type SliceRequest,
+  type SliceTermination,
+  type TrafficLoad,
 } from '../../shared/contracts/index.js';
 import {
   toWallMs,
@@ -30,18 +31,20 @@ export function changeIdFor(event: ScenarioEvent): string {
   return `${event.kind}-${event.index}`;
 }
 
-/** The message that carries `event`, stamped with `submittedAt` (epoch ms). */
+/** The message that carries `event`, stamped with `submittedAt` (epoch ms), for `tenant`'s slice. */
 export function toMessage(
   event: ScenarioEvent,
   speed: Speed,
   submittedAt: number,
   adaptation: Adaptation = 'on',
+  tenant: string = DEFAULT_TENANT,
 ): OutgoingMessage {
   switch (event.kind) {
     case 'request': {
       const message: SliceRequest = {
-        type: 'slice.request.v1',
+        type: 'slice.request.v2',
         sliceId: event.sliceId,
+        tenant,
         text: event.text,
         demand: event.demand,
         submittedAt,
@@ -62,8 +65,9 @@ export function toMessage(
       return {
         kind: 'change',
         message: {
-          type: 'slice.change.v1',
+          type: 'slice.change.v2',
           sliceId: event.sliceId,
+          tenant,
           changeId: changeIdFor(event),
           submittedAt,
           ...(event.text !== undefined ? { text: event.text } : {}),
@@ -85,8 +89,9 @@ export function toMessage(
       return {
         kind: 'terminate',
         message: {
-          type: 'slice.terminate.v1',
+          type: 'slice.terminate.v2',
           sliceId: event.sliceId,
+          tenant,
           submittedAt,
           reason: event.reason ?? `scenario event ${event.index}`,
         },

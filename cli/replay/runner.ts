@@ -102,6 +102,8 @@ export interface ReplayOptions {
   readonly surgeQuietSamples?: number;
   /** Default `replay-<name>-<random>`. */
   readonly namespace?: string;
+  /** Tenant the scenario's slices are requested for (default `default`). */
+  readonly tenant?: string;
   readonly clock?: Clock;
   readonly sleep?: Sleep;
   /** Progress lines (the CLI writes them to stderr). */
@@ -253,7 +255,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayRun> {
         }
       }
       expect(tracker, event);
-      const outgoing = toMessage(event, speed, clock.now(), adaptation);
+      const outgoing = toMessage(event, speed, clock.now(), adaptation, options.tenant);
       await mesh.publish(outgoing);
       progress(`${stamp()} → ${describeEvent(event)}`);
       // At max speed each event waits for the previous one to take effect, so

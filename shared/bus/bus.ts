@@ -5,9 +5,12 @@
  */
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
+  type ConnectionOptions,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
+  createInbox,
+  errors as natsErrors,
   headers as natsHeaders,
 } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -22,12 +25,14 @@ import {
 import type { z } from 'zod';
 import type { Endpoint } from '../contracts/endpoints.js';
 import { SliceMeshError, isSliceMeshError, toSliceMeshError } from '../contracts/errors.js';
+import { BUCKETS, STREAMS, managesResourcesOf } from '../contracts/permissions.js';
 import { createSubjects } from '../contracts/subjects.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { recordError } from '../telemetry/instrument.js';
 import { ATTR, SPAN } from '../telemetry/names.js';
 import { traceIdOf } from '../telemetry/propagation.js';
 import { ensureContextManager, noopTracer } from '../telemetry/setup.js';
+import { type TlsFiles, isPrivateFile, seedFileAuthenticator, tlsOptions } from './auth.js';
 import { CounterSet } from './counters.js';
 import { type JsDeps, consume, ensureStream, jsPublish } from './jetstream.js';
 import { openBucket, typedKv } from './kv.js';
@@ -64,6 +69,16 @@ export interface BusOptions {
   maxPayloadBytes?: number;
   /** Give up the first connection attempt after this long (default 10 s); reconnects are unlimited. */
   connectTimeoutMs?: number;
+  /**
+   * Who connects: a role, `client-<tenant>` or `operator` (shared/contracts/permissions.ts).
+   * Replies to its requests arrive under its own inbox prefix, and `ensureStreams()` creates
+   * only what it manages. Unset: the anonymous connection of a test or a tool.
+   */
+  identity?: string;
+  /** nkey seed file of the identity; unset: no authentication (an open server). */
+  seedFile?: string;
+  /** TLS files (CA, client certificate and key); a `tls://` URL needs none but the system CAs. */
+  tls?: TlsFiles;
 }
 
 /** How many refusals per subject and code are logged at warn before dropping to debug. */
@@ -87,28 +102,37 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     .map((s) => s.trim())
     .filter(Boolean);
 
+  const inboxPrefix =
+    options.identity === undefined ? undefined : subjects.inboxPrefix(options.identity);
+  const tls = tlsOptions(options.tls);
+  const connectOptions: ConnectionOptions = {
+    servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    timeout: options.connectTimeoutMs ?? 10_000,
+    // nats.js otherwise builds an Error (a stack trace) for every request just in case it
+    // fails; failures here are rethrown as SliceMeshErrors naming the subject anyway.
+    noAsyncTraces: true,
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+    ...(tls === undefined ? {} : { tls }),
+  };
+  if (options.seedFile !== undefined) {
+    connectOptions.authenticator = seedFileAuthenticator(options.seedFile);
+    if (!isPrivateFile(options.seedFile))
+      logger.warn('the NATS seed file is readable by other users: chmod 600 it', {
+        file: options.seedFile,
+      });
+  }
   let nc: NatsConnection;
   try {
-    nc = await connect({
-      servers,
-      name: options.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      reconnectJitter: 100,
-      timeout: options.connectTimeoutMs ?? 10_000,
-      // nats.js otherwise builds an Error (a stack trace) for every request just in case it
-      // fails; failures here are rethrown as SliceMeshErrors naming the subject anyway.
-      noAsyncTraces: true,
-    });
+    nc = await connect(connectOptions);
   } catch (error) {
-    throw new SliceMeshError(
-      'unavailable',
-      `cannot connect to NATS at ${options.url}: ${error instanceof Error ? error.message : String(error)}. ` +
-        'Is the server running? Unset NATS_URL to let `slicemesh up` start an embedded one.',
-      { cause: error },
-    );
+    throw connectError(error, options);
   }
   watchStatus(nc, logger);
+  warnIfOpen(nc, options.url, logger);
 
   const counters = new CounterSet();
   const js = jetstream(nc);
@@ -332,6 +356,8 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     namespace: subjects.namespace,
     subjects,
     name: options.name,
+    identity: options.identity,
+    inbox: () => createInbox(inboxPrefix),
     tracer,
     logger,
     connection: nc,
@@ -399,15 +425,21 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     serve,
 
     ensureStreams: async () => {
-      await ensureStream(jsDeps, { name: subjects.intakeStream, subjects: [subjects.intakeAll()] });
-      await ensureStream(jsDeps, {
-        name: subjects.eventStream,
-        subjects: [subjects.sliceEventsAll()],
-      });
+      // The slice-manager's streams and bucket, created by the identities the permission
+      // table lets manage them: for any other role this is a no-op (it could not anyway).
+      const owner = STREAMS.intake.owner;
+      if (!managesResourcesOf(options.identity, owner)) return;
+      for (const stream of [STREAMS.intake, STREAMS.events]) {
+        await ensureStream(jsDeps, {
+          name: stream.name(subjects),
+          subjects: stream.subjects(subjects),
+        });
+      }
+      const bucket = BUCKETS.snapshots.name(subjects);
       try {
-        await openBucket(js, await jsm(), subjects.snapshotBucket, SNAPSHOT_HISTORY);
+        await openBucket(js, await jsm(), bucket, SNAPSHOT_HISTORY);
       } catch (error) {
-        throw fromNatsError(error, `KV ${subjects.snapshotBucket}`);
+        throw fromNatsError(error, `KV ${bucket}`);
       }
     },
     ensureStream: (spec) => ensureStream(jsDeps, spec),
@@ -478,6 +510,44 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       logger.warn('could not send an error reply', { subject: m.subject, error: respondFailure });
     }
   }
+}
+
+/** The SliceMeshError of a failed first connection: refused credentials are `forbidden`. */
+function connectError(error: unknown, options: BusOptions): SliceMeshError {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof natsErrors.AuthorizationError || /authorization/i.test(reason)) {
+    const who = options.identity ?? 'an anonymous client';
+    return new SliceMeshError(
+      'forbidden',
+      `NATS at ${options.url} refused ${who} (${reason}). ` +
+        (options.seedFile === undefined
+          ? 'The server requires credentials: set SLICEMESH_NATS_SEED_FILE or SLICEMESH_NATS_CREDENTIALS_DIR (see `slicemesh security init`).'
+          : `Is ${options.seedFile} a seed the server's configuration knows?`),
+      { retryable: false, cause: error },
+    );
+  }
+  return new SliceMeshError(
+    'unavailable',
+    `cannot connect to NATS at ${options.url}: ${reason}. ` +
+      'Is the server running? Unset NATS_URL to let `slicemesh up` start an embedded one.',
+    { cause: error },
+  );
+}
+
+/** URLs of servers this process was already warned about. */
+const openServersWarned = new Set<string>();
+
+/**
+ * Running on a server without authentication is the operator's choice, but a loud one:
+ * every client there may read and write every subject. Said once per server and process.
+ */
+function warnIfOpen(nc: NatsConnection, url: string, logger: Logger): void {
+  if (nc.info?.auth_required === true || openServersWarned.has(url)) return;
+  openServersWarned.add(url);
+  logger.warn(
+    'the NATS server accepts connections without authentication: the bus is open, any client may read and write every subject (see docs/operations.md#security)',
+    { url },
+  );
 }
 
 /** Sends headers only when there are some: an empty header block still costs encoding and parsing. */

@@ -1,4 +1,5 @@
 export { type BusOptions, connectBus } from './bus.js';
+export { type TlsFiles, readSeedFile } from './auth.js';
 export { totalOf } from './counters.js';
 export { retryDelayMs } from './jetstream.js';
 export * from './types.js';

@@ -142,6 +142,10 @@ export interface Bus {
   readonly subjects: Subjects;
   /** Client name (shown by the server; also the logger's `bus` field). */
   readonly name: string;
+  /** The identity it connected as (undefined: anonymous). */
+  readonly identity: string | undefined;
+  /** A fresh inbox subject under this connection's own inbox prefix (the only one it may read). */
+  inbox(): string;
   readonly tracer: Tracer;
   readonly logger: Logger;
   /** The raw connection, for what the bus does not wrap. */
@@ -199,7 +203,11 @@ export interface Bus {
     options?: ServeOptions,
   ): Subscription;
 
-  /** Creates (or updates) the intake and event streams and the snapshot KV bucket. Idempotent. */
+  /**
+   * Creates (or updates) the intake and event streams and the snapshot KV bucket, when this
+   * identity manages them (the slice-manager, the operator, an anonymous connection);
+   * otherwise does nothing. Idempotent.
+   */
   ensureStreams(): Promise<void>;
   /** Creates or updates one stream (file storage). Idempotent. */
   ensureStream(spec: StreamSpec): Promise<void>;

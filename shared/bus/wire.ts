@@ -182,6 +182,21 @@ function looksLikeErrorReply(data: Uint8Array): boolean {
 /** Maps anything nats.js throws to a SliceMeshError with a meaningful code. */
 export function fromNatsError(error: unknown, subject: string, timeoutMs?: number): SliceMeshError {
   if (isSliceMeshError(error)) return error;
+  const permission =
+    error instanceof natsErrors.PermissionViolationError
+      ? error
+      : error instanceof natsErrors.RequestError &&
+          error.cause instanceof natsErrors.PermissionViolationError
+        ? error.cause
+        : undefined;
+  if (permission) {
+    // The server refused this identity the subject: a fixed permission, not worth a retry.
+    return new SliceMeshError('forbidden', `not permitted: ${permission.message}`, {
+      cause: error,
+      retryable: false,
+      details: { subject },
+    });
+  }
   if (error instanceof natsErrors.TimeoutError) {
     return new SliceMeshError('timeout', `no reply from ${subject} within ${timeoutMs ?? '?'} ms`, {
       cause: error,

@@ -11,6 +11,20 @@ export const Id = z
   .regex(ID_PATTERN, 'only letters, digits, "_" and "-" are allowed');
 export type Id = z.infer<typeof Id>;
 
+/**
+ * Who a slice belongs to. A tenant is a token of the intake subjects, so the
+ * server's subject permissions decide which client may send for which tenant.
+ */
+export const TenantId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(ID_PATTERN, 'only letters, digits, "_" and "-" are allowed');
+export type TenantId = z.infer<typeof TenantId>;
+
+/** The tenant of a client that names none, and of slices recorded before tenants existed. */
+export const DEFAULT_TENANT = 'default';
+
 /** Milliseconds since the Unix epoch. */
 export const EpochMs = z.number().int().nonnegative();
 

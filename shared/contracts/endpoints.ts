@@ -143,10 +143,21 @@ export const ENDPOINTS = Object.freeze({
 });
 export type EndpointKey = keyof typeof ENDPOINTS;
 
+/**
+ * Who sends on an intake channel: `tenant`, a requester (a tenant's client
+ * identity, each on its own tenant's subjects, or the operator), or a role.
+ */
+export type IntakeSender = 'tenant' | Role;
+
 /** A durable intake channel: one subject per slice, one message type, consumed by `role`. */
 export interface IntakeChannel<S extends z.ZodType = z.ZodType> {
+  /** The role that consumes it. */
   readonly role: Role;
-  readonly subject: (subjects: Subjects, sliceId: string) => string;
+  readonly sender: IntakeSender;
+  /** The subject a message must be published to (and is expected on). */
+  readonly subject: (subjects: Subjects, message: z.output<S>) => string;
+  /** Every subject of the channel a sender may publish on (a tenant's only, for requesters). */
+  readonly pattern: (subjects: Subjects, tenant: string) => string;
   readonly message: S;
 }
 
@@ -156,33 +167,44 @@ function intake<S extends z.ZodType>(c: IntakeChannel<S>): IntakeChannel<S> {
 
 /** The slice-manager's intake, keyed by the `type` literal of the message each channel carries. */
 export const INTAKE = Object.freeze({
-  'slice.request.v1': intake({
+  'slice.request.v2': intake({
     role: 'slice-manager',
-    subject: (s, sliceId) => s.sliceRequest(sliceId),
+    sender: 'tenant',
+    subject: (s, m) => s.sliceRequest(m.tenant, m.sliceId),
+    pattern: (s, tenant) => s.tenantIntake('request', tenant),
     message: SliceRequest,
   }),
-  'slice.change.v1': intake({
+  'slice.change.v2': intake({
     role: 'slice-manager',
-    subject: (s, sliceId) => s.sliceChange(sliceId),
+    sender: 'tenant',
+    subject: (s, m) => s.sliceChange(m.tenant, m.sliceId),
+    pattern: (s, tenant) => s.tenantIntake('change', tenant),
     message: SliceChange,
   }),
-  'slice.terminate.v1': intake({
+  'slice.terminate.v2': intake({
     role: 'slice-manager',
-    subject: (s, sliceId) => s.sliceTerminate(sliceId),
+    sender: 'tenant',
+    subject: (s, m) => s.sliceTerminate(m.tenant, m.sliceId),
+    pattern: (s, tenant) => s.tenantIntake('terminate', tenant),
     message: SliceTermination,
   }),
   'sla.violation.v1': intake({
     role: 'slice-manager',
-    subject: (s, sliceId) => s.slaViolation(sliceId),
+    sender: 'telemetry',
+    subject: (s, m) => s.slaViolation(m.sliceId),
+    pattern: (s) => s.slaViolationsAll(),
     message: SlaViolation,
   }),
 });
 export type IntakeType = keyof typeof INTAKE;
 
+/** Any message of the intake, discriminated by `type`. */
+export type IntakeMessage = {
+  [K in IntakeType]: z.output<(typeof INTAKE)[K]['message']>;
+}[IntakeType];
+
 /** The subject an intake message must be published to (and is expected on). */
-export function intakeSubject(
-  subjects: Subjects,
-  message: { readonly type: IntakeType; readonly sliceId: string },
-): string {
-  return INTAKE[message.type].subject(subjects, message.sliceId);
+export function intakeSubject(subjects: Subjects, message: IntakeMessage): string {
+  const channel = INTAKE[message.type] as IntakeChannel<z.ZodType<IntakeMessage>>;
+  return channel.subject(subjects, message);
 }

@@ -5,3 +5,4 @@ export * from './placement.js';
 export * from './messages.js';
 export * from './subjects.js';
 export * from './endpoints.js';
+export * from './permissions.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_TENANT,
   EpochMs,
   Id,
   PreferenceVector,
@@ -7,6 +8,7 @@ import {
   ResourceDemand,
   SlaClasses,
   SliceProfile,
+  TenantId,
 } from './common.js';
 import { ErrorCode } from './errors.js';
 import { MAX_REQUEST_TEXT_CHARS, requestTextTooLong } from './limits.js';
@@ -22,11 +24,16 @@ export const RequestText = z
   });
 
 // ---------------------------------------------------------------- intake
+//
+// v2 of the three requester messages adds `tenant`: the slice's owner, also
+// a token of the subject it is sent to (so the server's permissions decide
+// who may send for whom), and checked against the slice's recorded tenant.
 
 export const SliceRequest = z
   .object({
-    type: z.literal('slice.request.v1'),
+    type: z.literal('slice.request.v2'),
     sliceId: Id,
+    tenant: TenantId,
     text: RequestText,
     sla: SlaClasses.optional(),
     demand: ResourceDemand.optional(),
@@ -44,8 +51,9 @@ export type SliceRequest = z.infer<typeof SliceRequest>;
 
 export const SliceChange = z
   .object({
-    type: z.literal('slice.change.v1'),
+    type: z.literal('slice.change.v2'),
     sliceId: Id,
+    tenant: TenantId,
     /** Stable id of this change so redelivery is recognised. */
     changeId: Id,
     text: RequestText.optional(),
@@ -58,8 +66,9 @@ export type SliceChange = z.infer<typeof SliceChange>;
 
 export const SliceTermination = z
   .object({
-    type: z.literal('slice.terminate.v1'),
+    type: z.literal('slice.terminate.v2'),
     sliceId: Id,
+    tenant: TenantId,
     reason: z.string().max(500).optional(),
     submittedAt: EpochMs,
   })
@@ -430,6 +439,8 @@ export type SliceHistoryEntry = z.infer<typeof SliceHistoryEntry>;
 export const SliceRecord = z
   .object({
     sliceId: Id,
+    /** The slice's owner; absent in slices recorded before tenants (the default tenant's). */
+    tenant: TenantId.optional(),
     state: SliceState,
     text: z.string(),
     sla: SlaClasses.optional(),
@@ -460,6 +471,11 @@ export type SliceRecord = z.infer<typeof SliceRecord>;
 
 /** Most history entries a record keeps; older ones are counted in `historyDropped`. */
 export const SLICE_HISTORY_LIMIT = 100;
+
+/** The tenant a slice belongs to (slices recorded before tenants belong to the default one). */
+export function tenantOf(record: Pick<SliceRecord, 'tenant'>): TenantId {
+  return record.tenant ?? DEFAULT_TENANT;
+}
 
 /** Transitions a slice has made in all: its history, dropped entries included. */
 export function historyCount(record: Pick<SliceRecord, 'history' | 'historyDropped'>): number {

@@ -40,10 +40,13 @@ export const DEFAULT_NAMESPACE = 'slicemesh';
 
 export interface Subjects {
   readonly namespace: string;
-  // Durable intake consumed by the slice-manager (JetStream stream `intakeStream`).
-  sliceRequest(sliceId: string): string;
-  sliceChange(sliceId: string): string;
-  sliceTerminate(sliceId: string): string;
+  // Durable intake consumed by the slice-manager (JetStream stream `intakeStream`). A
+  // requester's subjects carry its tenant, so permissions can give each tenant its own.
+  sliceRequest(tenant: string, sliceId: string): string;
+  sliceChange(tenant: string, sliceId: string): string;
+  sliceTerminate(tenant: string, sliceId: string): string;
+  /** Every subject of one requester verb of `tenant` (what its client may publish on). */
+  tenantIntake(verb: TenantIntakeVerb, tenant: string): string;
   slaViolation(sliceId: string): string;
   /** Every slice's SLA violations (to watch them; the slice-manager consumes them from the intake stream). */
   slaViolationsAll(): string;
@@ -70,7 +73,14 @@ export interface Subjects {
   sliceOutcome(sliceId: string): string;
   sliceOutcomesAll(): string;
   heartbeat(role: string, instanceId: string): string;
+  /** Heartbeats of every instance of `role`. */
+  heartbeatsOf(role: string): string;
   heartbeatsAll(): string;
+  /**
+   * Where replies to `identity`'s requests arrive (the connection's inbox prefix): one
+   * prefix per identity and namespace, so permissions can keep everyone else out of it.
+   */
+  inboxPrefix(identity: string): string;
   /** A subject of a role that is not built in (see docs/extending.md). */
   custom(...tokens: string[]): string;
   // JetStream resources.
@@ -79,20 +89,30 @@ export interface Subjects {
   readonly snapshotBucket: string;
   /** KV bucket of the telemetry agent's ledger (its totals survive a restart). */
   readonly telemetryBucket: string;
+  /** KV bucket of the infrastructure's resource state. */
+  readonly infraStateBucket: string;
   queueGroup(role: string): string;
 }
+
+/** The intake verbs a requester sends (violations come from telemetry, without a tenant). */
+export const TENANT_INTAKE_VERBS = ['request', 'change', 'terminate'] as const;
+export type TenantIntakeVerb = (typeof TENANT_INTAKE_VERBS)[number];
 
 /** Builds every subject under `namespace` (default `slicemesh`). */
 export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects {
   const ns = assertToken(namespace, 'namespace');
   const s = (...tokens: string[]) => [ns, ...tokens].join('.');
   const id = (sliceId: string) => assertToken(sliceId, 'slice id');
+  const tenantToken = (tenant: string) => assertToken(tenant, 'tenant');
   const upper = ns.toUpperCase().replace(/-/g, '_');
+  const intake = (verb: TenantIntakeVerb, tenant: string, sliceId: string) =>
+    s('slice', 'intake', verb, tenantToken(tenant), sliceId === '*' ? '*' : id(sliceId));
   return {
     namespace: ns,
-    sliceRequest: (sliceId) => s('slice', 'intake', 'request', id(sliceId)),
-    sliceChange: (sliceId) => s('slice', 'intake', 'change', id(sliceId)),
-    sliceTerminate: (sliceId) => s('slice', 'intake', 'terminate', id(sliceId)),
+    sliceRequest: (tenant, sliceId) => intake('request', tenant, id(sliceId)),
+    sliceChange: (tenant, sliceId) => intake('change', tenant, id(sliceId)),
+    sliceTerminate: (tenant, sliceId) => intake('terminate', tenant, id(sliceId)),
+    tenantIntake: (verb, tenant) => intake(verb, tenant, '*'),
     slaViolation: (sliceId) => s('slice', 'intake', 'violation', id(sliceId)),
     slaViolationsAll: () => s('slice', 'intake', 'violation', '*'),
     intakeAll: () => s('slice', 'intake', '>'),
@@ -116,7 +136,9 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     sliceOutcomesAll: () => s('slice', 'outcome', '*'),
     heartbeat: (role, instanceId) =>
       s('heartbeat', assertToken(role, 'role'), assertToken(instanceId, 'instance id')),
+    heartbeatsOf: (role) => s('heartbeat', assertToken(role, 'role'), '*'),
     heartbeatsAll: () => s('heartbeat', '>'),
+    inboxPrefix: (identity) => ['_INBOX', ns, assertToken(identity, 'identity')].join('.'),
     custom: (...tokens) => {
       if (tokens.length === 0)
         throw new SliceMeshError('invalid-message', 'custom subject needs at least one token');
@@ -126,6 +148,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     eventStream: `${upper}_SLICE_EVENTS`,
     snapshotBucket: `${upper}_SLICE_SNAPSHOTS`,
     telemetryBucket: `${upper}_TELEMETRY`,
+    infraStateBucket: `${upper}_INFRA_STATE`,
     queueGroup: (role) => assertToken(role, 'role'),
   };
 }

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { SliceMeshError } from '../contracts/errors.js';
-import { ID_PATTERN } from '../contracts/common.js';
+import { DEFAULT_TENANT, ID_PATTERN } from '../contracts/common.js';
 import { DEFAULT_NAMESPACE } from '../contracts/subjects.js';
 
 /** One environment variable, its schema (with default) and what it means. */
@@ -37,7 +37,32 @@ export const SECTIONS = {
     url: setting(
       'NATS_URL',
       url.optional(),
-      'NATS server URL; unset → an embedded nats-server is started',
+      'NATS server URL; unset → an embedded nats-server is started (with generated credentials)',
+    ),
+    seedFile: setting(
+      'SLICEMESH_NATS_SEED_FILE',
+      z.string().min(1).optional(),
+      'nkey seed file this process connects with (one identity: a single-role process, a tenant client, the operator)',
+    ),
+    credentialsDir: setting(
+      'SLICEMESH_NATS_CREDENTIALS_DIR',
+      z.string().min(1).optional(),
+      'directory of `slicemesh security init`: each identity connects with its own <dir>/<identity>.nk',
+    ),
+    tlsCa: setting(
+      'SLICEMESH_NATS_TLS_CA',
+      z.string().min(1).optional(),
+      'CA certificate (PEM) the NATS server certificate is checked against',
+    ),
+    tlsCert: setting(
+      'SLICEMESH_NATS_TLS_CERT',
+      z.string().min(1).optional(),
+      'client certificate (PEM) for a server that verifies clients (mutual TLS)',
+    ),
+    tlsKey: setting(
+      'SLICEMESH_NATS_TLS_KEY',
+      z.string().min(1).optional(),
+      'private key (PEM) of the client certificate',
     ),
   },
   chroma: {
@@ -67,6 +92,25 @@ export const SECTIONS = {
       'SLICEMESH_HEARTBEAT_MS',
       positiveInt.default(5_000),
       'interval between agent heartbeats (ms)',
+    ),
+    tenant: setting(
+      'SLICEMESH_TENANT',
+      token.default(DEFAULT_TENANT),
+      'tenant the CLI and the replay request slices for (overridden by --tenant)',
+    ),
+    tenants: setting(
+      'SLICEMESH_TENANTS',
+      z
+        .string()
+        .default(DEFAULT_TENANT)
+        .transform((list) =>
+          list
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(token).min(1)),
+      'comma-separated tenants the embedded mesh generates client identities for (SLICEMESH_TENANT is always one)',
     ),
   },
   log: {

@@ -12,6 +12,7 @@ import { type AgentFactory, type AgentHandle, newInstanceId } from './agent.js';
 import { type Clock, systemClock } from './clock.js';
 import type { SliceMeshConfig } from './config.js';
 import type { ProcessContext } from './process.js';
+import { busIdentity } from './security/index.js';
 
 export interface LaunchOptions {
   /** Validated config whose `nats.url` (and `chroma.url` if used) are set. */
@@ -55,7 +56,6 @@ export async function launchRoles(options: LaunchOptions): Promise<AgentHandle[]
   if (!natsUrl) throw new SliceMeshError('config', 'no NATS URL to launch agents against');
   const roles = selectRoles(options.registry, options.roles);
   const handles: AgentHandle[] = [];
-  let streamsReady = false;
 
   for (const role of roles) {
     assertToken(role, 'role');
@@ -74,18 +74,17 @@ export async function launchRoles(options: LaunchOptions): Promise<AgentHandle[]
     });
     proc.onShutdown('flush-traces', `traces of ${role}`, () => tracing.shutdown());
     const tracer = tracing.tracer();
+    // Each role is its own identity on the bus, with the permissions of its row in the table;
+    // the streams are created by the one that owns them (the slice-manager) as it starts.
     const bus = await connectBus({
       url: natsUrl,
       namespace: config.mesh.namespace,
       name: instanceId,
       tracer,
       logger,
+      ...busIdentity(config, role),
     });
     proc.onShutdown('drain-bus', `bus of ${role}`, () => bus.drain());
-    if (!streamsReady) {
-      await bus.ensureStreams();
-      streamsReady = true;
-    }
     const handle = await factory({
       role,
       instanceId,

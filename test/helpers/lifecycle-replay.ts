@@ -213,7 +213,8 @@ export function throughStorage(actor: LifecycleActor): PersistedLifecycle {
 }
 
 const CHANGE: LifecycleEvent = {
-  type: 'slice.change.v1',
+  type: 'slice.change.v2',
+  tenant: 'default',
   sliceId: SLICE_ID,
   changeId: 'change-1',
   text: 'remote monitoring of the welding cells with a camera feed',
@@ -232,7 +233,8 @@ const LOST: LifecycleEvent = {
   note: 'not among the reservations of the infrastructure',
 };
 const TERMINATE: LifecycleEvent = {
-  type: 'slice.terminate.v1',
+  type: 'slice.terminate.v2',
+  tenant: 'default',
   sliceId: SLICE_ID,
   reason: 'replay test',
   submittedAt: START_AT,

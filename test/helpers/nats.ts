@@ -16,6 +16,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { type Bus, type BusOptions, connectBus } from '../../shared/bus/index.js';
 import { type NatsServer, startNatsServer } from '../../shared/runtime/embedded/index.js';
+import {
+  type ServerTls,
+  prepareSecurity,
+  seedFilePath,
+} from '../../shared/runtime/security/index.js';
 
 let namespaceCounter = 0;
 
@@ -47,10 +52,17 @@ export interface TestNats {
   dispose(): Promise<void>;
 }
 
-/** Starts a nats-server with JetStream in a fresh temp dir. */
-export async function startTestNats(): Promise<TestNats> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slicemesh-test-nats-'));
-  let server = await startNatsServer({ dataDir, graceMs: 3_000 });
+/** Starts a nats-server with JetStream in a fresh temp dir (open unless given a `configFile`). */
+export async function startTestNats(
+  options: { dataDir?: string; configFile?: string } = {},
+): Promise<TestNats> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slicemesh-test-nats-'));
+  const serverOptions = {
+    dataDir,
+    graceMs: 3_000,
+    ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+  };
+  let server = await startNatsServer(serverOptions);
   const port = server.port;
   let running = true;
   const buses = new Set<Bus>();
@@ -71,7 +83,7 @@ export async function startTestNats(): Promise<TestNats> {
     },
     async start() {
       if (running) return;
-      server = await startNatsServer({ dataDir, port, graceMs: 3_000 });
+      server = await startNatsServer({ ...serverOptions, port });
       running = true;
     },
     async restart() {
@@ -147,4 +159,81 @@ export async function withNatsServer<T>(fn: (nats: TestNats) => Promise<T>): Pro
   } finally {
     await nats.dispose();
   }
+}
+
+export interface SecuredTestNatsOptions {
+  /** The namespace the permissions are generated for (default: a unique one). */
+  readonly namespace?: string;
+  /** Tenants with a client identity each (default: `default`). */
+  readonly tenants?: readonly string[];
+  /** Server certificate and key (and a CA to verify clients): the server then requires TLS. */
+  readonly tls?: ServerTls;
+}
+
+/** A nats-server configured as a secured mesh is: one nkey user per identity, its permissions from the table. */
+export interface SecuredTestNats extends TestNats {
+  readonly namespace: string;
+  readonly tenants: readonly string[];
+  /** Seed files (`<identity>.nk`) and the server configuration. */
+  readonly credentialsDir: string;
+  readonly configFile: string;
+  /** A bus connected as `identity` (its seed file, its inbox prefix) in the secured namespace. */
+  connectAs(identity: string, options?: Partial<BusOptions>): Promise<Bus>;
+}
+
+/** Starts a nats-server with the credentials and permissions `slicemesh up` would generate. */
+export async function startSecuredTestNats(
+  options: SecuredTestNatsOptions = {},
+): Promise<SecuredTestNats> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slicemesh-test-nats-'));
+  const namespace = options.namespace ?? uniqueNamespace('sec');
+  const tenants = options.tenants ?? ['default'];
+  const security = prepareSecurity(join(dataDir, 'security'), {
+    namespace,
+    tenants,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
+  const nats = await startTestNats({ dataDir, configFile: security.configFile });
+  const connectAs = (identity: string, busOptions: Partial<BusOptions> = {}) =>
+    nats.connectBus({
+      namespace,
+      name: identity,
+      identity,
+      seedFile: seedFilePath(security.dir, identity),
+      ...busOptions,
+    });
+  // Everything else (url, server, restart, dispose…) is the plain test server's, read live.
+  return Object.create(nats, {
+    namespace: { value: namespace },
+    tenants: { value: tenants },
+    credentialsDir: { value: security.dir },
+    configFile: { value: security.configFile },
+    connectAs: { value: connectAs },
+  }) as SecuredTestNats;
+}
+
+/** `startSecuredTestNats` for the file (beforeAll/afterAll), usable inside tests. */
+export function useSecuredNatsServer(options: SecuredTestNatsOptions = {}): SecuredTestNats {
+  let current: SecuredTestNats | undefined;
+  beforeAll(async () => {
+    current = await startSecuredTestNats(options);
+  });
+  afterAll(async () => {
+    await current?.dispose();
+  });
+  const get = (): SecuredTestNats => {
+    if (!current)
+      throw new Error(
+        'useSecuredNatsServer(): the server is only available inside tests and hooks',
+      );
+    return current;
+  };
+  return new Proxy({} as SecuredTestNats, {
+    get: (_target, key) => {
+      const value: unknown = Reflect.get(get(), key);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(get())
+        : value;
+    },
+  });
 }

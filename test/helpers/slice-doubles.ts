@@ -144,7 +144,8 @@ export function sliceRequest(
   extra: Partial<Omit<SliceRequest, 'type' | 'sliceId'>> = {},
 ): SliceRequest {
   return SliceRequest.parse({
-    type: 'slice.request.v1',
+    type: 'slice.request.v2',
+    tenant: 'default',
     sliceId,
     text: 'wireless control of robotic arms on the assembly line',
     submittedAt: 1_000,

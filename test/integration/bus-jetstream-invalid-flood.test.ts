@@ -31,7 +31,8 @@ describe('bus JetStream: a flood of invalid messages', () => {
     );
 
     const junk = new TextEncoder().encode('not json');
-    for (let i = 0; i < FLOOD; i++) bus.connection.publish(s.sliceRequest(`junk-${i}`), junk);
+    for (let i = 0; i < FLOOD; i++)
+      bus.connection.publish(s.sliceRequest('default', `junk-${i}`), junk);
     await bus.flush();
     const jsm = await jetstreamManager(bus.connection);
     await waitFor(async () => (await jsm.streams.info(s.intakeStream)).state.messages === FLOOD, {
@@ -39,10 +40,11 @@ describe('bus JetStream: a flood of invalid messages', () => {
     });
 
     await bus.jsPublish(
-      s.sliceRequest('valid'),
+      s.sliceRequest('default', 'valid'),
       SliceRequest,
       {
-        type: 'slice.request.v1',
+        type: 'slice.request.v2',
+        tenant: 'default',
         sliceId: 'valid',
         text: 'a slice for a robot cell',
         submittedAt: 1_700_000_000_000,

@@ -10,7 +10,8 @@ import { waitFor } from '../helpers/wait.js';
 const nats = useNatsServer();
 
 const request = (sliceId: string): SliceRequest => ({
-  type: 'slice.request.v1',
+  type: 'slice.request.v2',
+  tenant: 'default',
   sliceId,
   text: `slice ${sliceId} for a robot cell`,
   submittedAt: 1_700_000_000_000,
@@ -22,12 +23,22 @@ describe('bus JetStream', () => {
     await bus.ensureStreams();
     await bus.ensureStreams();
     const s = bus.subjects;
-    const first = await bus.jsPublish(s.sliceRequest('a1'), SliceRequest, request('a1'), {
-      msgId: 'req-a1',
-    });
-    const again = await bus.jsPublish(s.sliceRequest('a1'), SliceRequest, request('a1'), {
-      msgId: 'req-a1',
-    });
+    const first = await bus.jsPublish(
+      s.sliceRequest('default', 'a1'),
+      SliceRequest,
+      request('a1'),
+      {
+        msgId: 'req-a1',
+      },
+    );
+    const again = await bus.jsPublish(
+      s.sliceRequest('default', 'a1'),
+      SliceRequest,
+      request('a1'),
+      {
+        msgId: 'req-a1',
+      },
+    );
     expect(first).toMatchObject({ duplicate: false, stream: s.intakeStream });
     expect(again).toEqual({ ...first, duplicate: true });
   });
@@ -52,7 +63,7 @@ describe('bus JetStream', () => {
     const N = 60;
     const ids = Array.from({ length: N }, (_, i) => `r${i}`);
     const publish = (id: string) =>
-      bus.jsPublish(s.sliceRequest(id), SliceRequest, request(id), {
+      bus.jsPublish(s.sliceRequest('default', id), SliceRequest, request(id), {
         msgId: `req-${id}`,
         retryForMs: 30_000,
       });
@@ -91,7 +102,7 @@ describe('bus JetStream', () => {
           throw new SliceMeshError('unavailable', 'interpreter not up yet');
       },
     );
-    await bus.jsPublish(s.sliceRequest('flaky'), SliceRequest, request('flaky'), {
+    await bus.jsPublish(s.sliceRequest('default', 'flaky'), SliceRequest, request('flaky'), {
       msgId: 'flaky',
     });
     await waitFor(() => deliveries.length === 2, { what: 'redelivery' });
@@ -108,7 +119,7 @@ describe('bus JetStream', () => {
     h.set(HEADER.replyTo, replyTo);
     h.set(HEADER.msgId, 'garbage-1');
     await bus.connection.request(
-      s.sliceRequest('garbage'),
+      s.sliceRequest('default', 'garbage'),
       new TextEncoder().encode('{"type":"slice.request.v1"}'),
       {
         timeout: 5_000,

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectBus } from '../../shared/bus/index.js';
+import { OPERATOR_IDENTITY, meshIdentities } from '../../shared/contracts/index.js';
 import {
   CHROMA_HEARTBEAT_PATH,
   isPidAlive,
@@ -12,8 +14,10 @@ import {
   resolveServices,
   startChromaServer,
   startNatsServer,
+  withServiceUrls,
   writeMeshFile,
 } from '../../shared/runtime/embedded/index.js';
+import { busIdentity, prepareSecurity, seedFilePath } from '../../shared/runtime/security/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -85,9 +89,14 @@ describe('resolveServices and the mesh file', () => {
       natsUrl: services.natsUrl,
       chromaUrl: services.chromaUrl,
       namespace: config.mesh.namespace,
+      credentialsDir: services.credentialsDir,
       pid: process.pid,
     });
-    expect(readMeshFile(dataDir)).toMatchObject({ natsUrl: services.natsUrl, pid: process.pid });
+    expect(readMeshFile(dataDir)).toMatchObject({
+      natsUrl: services.natsUrl,
+      credentialsDir: services.credentialsDir,
+      pid: process.pid,
+    });
     removeMeshFile();
     await services.stop();
     expect(readMeshFile(dataDir)).toBeNull();
@@ -99,6 +108,45 @@ describe('resolveServices and the mesh file', () => {
       pid: 2 ** 22 + 7,
     });
     expect(readMeshFile(dataDir)).toBeNull();
+  });
+});
+
+describe('the embedded nats-server is never open', () => {
+  it('generates one seed per identity (mode 0600) and refuses anyone without one', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({
+      SLICEMESH_DATA_DIR: dataDir,
+      SLICEMESH_NAMESPACE: 'plant',
+      SLICEMESH_TENANTS: 'acme',
+      CHROMA_URL: 'http://127.0.0.1:1',
+    });
+    const services = await resolveServices(config, { chroma: false });
+    try {
+      const dir = services.credentialsDir;
+      expect(dir).toBe(join(dataDir, 'security', 'plant'));
+      expect(statSync(dir!).mode & 0o777).toBe(0o700);
+      // The CLI's own tenant (default) and the listed ones each get a client identity.
+      for (const identity of meshIdentities(['default', 'acme'])) {
+        expect(statSync(seedFilePath(dir!, identity)).mode & 0o777).toBe(0o600);
+      }
+      await expect(connect({ servers: services.natsUrl, reconnect: false })).rejects.toThrow(
+        /authorization/i,
+      );
+      const inUse = withServiceUrls(config, services);
+      const bus = await connectBus({
+        url: services.natsUrl,
+        namespace: 'plant',
+        name: 'operator',
+        ...busIdentity(inUse, OPERATOR_IDENTITY),
+      });
+      await bus.flush();
+      await bus.drain();
+      // A restart keeps the identities: nothing is generated again.
+      const again = prepareSecurity(dir!, { namespace: 'plant', tenants: ['default', 'acme'] });
+      expect(again.created).toEqual([]);
+    } finally {
+      await services.stop();
+    }
   });
 });
 

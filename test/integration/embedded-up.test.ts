@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nkeyAuthenticator } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPidAlive, readMeshFile } from '../../shared/runtime/embedded/index.js';
@@ -59,7 +60,19 @@ describe('slicemesh up', () => {
       throw new Error(`${String(error)}; stderr:\n${stderr}`);
     });
     expect(mesh.pid).toBe(up.pid);
-    const nc = await connect({ servers: mesh.natsUrl });
+    // Never open: no credentials, no connection; the mesh file points at them, never holds a seed.
+    await expect(connect({ servers: mesh.natsUrl, reconnect: false })).rejects.toThrow(
+      /authorization/i,
+    );
+    expect(mesh.credentialsDir).toBe(join(dataDir, 'security', 'slicemesh'));
+    const meshText = readFileSync(join(dataDir, 'mesh.json'), 'utf8');
+    const operatorSeed = readFileSync(join(mesh.credentialsDir!, 'operator.nk'), 'utf8').trim();
+    expect(meshText).not.toContain(operatorSeed);
+    expect(meshText).not.toMatch(/SU[A-Z2-7]{56}/);
+    const nc = await connect({
+      servers: mesh.natsUrl,
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(operatorSeed)),
+    });
     await nc.flush();
     await nc.close();
     expect((await fetch(`${mesh.chromaUrl}/api/v2/heartbeat`)).ok).toBe(true);

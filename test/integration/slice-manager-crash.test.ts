@@ -115,9 +115,14 @@ describe('slice-manager killed mid-lifecycle', () => {
     const first = startAgent();
     await waitRunning(first);
     for (const id of SLICES) {
-      await client.jsPublish(client.subjects.sliceRequest(id), SliceRequest, sliceRequest(id), {
-        msgId: id,
-      });
+      await client.jsPublish(
+        client.subjects.sliceRequest('default', id),
+        SliceRequest,
+        sliceRequest(id),
+        {
+          msgId: id,
+        },
+      );
     }
     // Every slice is stored in planning. Placements run one at a time, so the
     // first slice's placement request is hanging and the others wait their turn.

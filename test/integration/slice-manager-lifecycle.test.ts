@@ -98,7 +98,7 @@ describe('slice-manager over NATS', () => {
 
   it('takes a request to active and announces every transition in order', async () => {
     const request = sliceRequest('line-1', { sla: { cost: 'cost-sensitive' } });
-    await bus.jsPublish(bus.subjects.sliceRequest('line-1'), SliceRequest, request, {
+    await bus.jsPublish(bus.subjects.sliceRequest('default', 'line-1'), SliceRequest, request, {
       msgId: 'line-1',
     });
     await waitFor(() => reached('line-1', 'active'), { what: 'line-1 active' });
@@ -181,7 +181,9 @@ describe('slice-manager over NATS', () => {
     const names = spans.map((s) => s.name);
     expect(names).toContain(SPAN.sliceLifecycle);
     // The trace began where the request was published: the intake joined it.
-    expect(names).toContain(`${SPAN.busJsPublish} ${bus.subjects.sliceRequest('line-1')}`);
+    expect(names).toContain(
+      `${SPAN.busJsPublish} ${bus.subjects.sliceRequest('default', 'line-1')}`,
+    );
     for (const state of ['interpreting', 'planning', 'deploying']) {
       expect(names).toContain(`${SPAN.sliceTransition} ${state}`);
     }
@@ -196,10 +198,10 @@ describe('slice-manager over NATS', () => {
   it('does not duplicate a request delivered twice, and releases on termination', async () => {
     const request = sliceRequest('line-2');
     // Different msgIds defeat JetStream's deduplication: the slice-manager must recognise it.
-    await bus.jsPublish(bus.subjects.sliceRequest('line-2'), SliceRequest, request, {
+    await bus.jsPublish(bus.subjects.sliceRequest('default', 'line-2'), SliceRequest, request, {
       msgId: 'line-2-a',
     });
-    await bus.jsPublish(bus.subjects.sliceRequest('line-2'), SliceRequest, request, {
+    await bus.jsPublish(bus.subjects.sliceRequest('default', 'line-2'), SliceRequest, request, {
       msgId: 'line-2-b',
     });
     await waitFor(() => reached('line-2', 'active'), { what: 'line-2 active' });
@@ -208,14 +210,20 @@ describe('slice-manager over NATS', () => {
     expect(doubles.calls.apply.get('line-2')).toBe(1);
 
     const termination: SliceTermination = {
-      type: 'slice.terminate.v1',
+      type: 'slice.terminate.v2',
+      tenant: 'default',
       sliceId: 'line-2',
       reason: 'job done',
       submittedAt: Date.now(),
     };
-    await bus.jsPublish(bus.subjects.sliceTerminate('line-2'), SliceTermination, termination, {
-      msgId: 'line-2-end',
-    });
+    await bus.jsPublish(
+      bus.subjects.sliceTerminate('default', 'line-2'),
+      SliceTermination,
+      termination,
+      {
+        msgId: 'line-2-end',
+      },
+    );
     await waitFor(() => reached('line-2', 'released'), { what: 'line-2 released' });
     expect(eventsOf('line-2').map((e) => e.to)).toEqual([
       'requested',
@@ -232,7 +240,7 @@ describe('slice-manager over NATS', () => {
 
   it('announces every transition of a slice adapted again and again, its record bounded', async () => {
     const id = 'line-3';
-    await bus.jsPublish(bus.subjects.sliceRequest(id), SliceRequest, sliceRequest(id), {
+    await bus.jsPublish(bus.subjects.sliceRequest('default', id), SliceRequest, sliceRequest(id), {
       msgId: id,
     });
     await waitFor(() => reached(id, 'active'), { what: `${id} active` });
@@ -288,7 +296,7 @@ describe('slice-manager stopped gracefully mid-lifecycle', () => {
     try {
       const first = await start();
       await client.jsPublish(
-        client.subjects.sliceRequest('hall-1'),
+        client.subjects.sliceRequest('default', 'hall-1'),
         SliceRequest,
         sliceRequest('hall-1'),
         {

@@ -126,11 +126,12 @@ describe('slice-manager under malformed input', () => {
     });
     const messages = payloads(
       (i) => ({
-        type: 'slice.terminate.v1',
+        type: 'slice.terminate.v2',
+        tenant: 'default',
         sliceId: `ghost-${i}`,
         submittedAt: 1,
       }),
-      (i) => ({ type: 'slice.change.v1', sliceId: `s${i}`, submittedAt: -1 }),
+      (i) => ({ type: 'slice.change.v2', tenant: 'default', sliceId: `s${i}`, submittedAt: -1 }),
     );
     const js = messages.map((m, i) => {
       const headers = natsHeaders();
@@ -138,8 +139,8 @@ describe('slice-manager under malformed input', () => {
       // Unknown-slice terminations must go to their own subject; the rest to any intake subject.
       const subject =
         m.kind === 'unknownSlice'
-          ? subjects.sliceTerminate(`ghost-${i - (PER_TARGET - KINDS.unknownSlice)}`)
-          : subjects.sliceChange(`junk-${i}`);
+          ? subjects.sliceTerminate('default', `ghost-${i - (PER_TARGET - KINDS.unknownSlice)}`)
+          : subjects.sliceChange('default', `junk-${i}`);
       nc.publish(subject, m.data, { headers });
       return m.expected;
     });
@@ -171,7 +172,7 @@ describe('slice-manager under malformed input', () => {
 
   it('goes on serving valid requests afterwards', async () => {
     await client.jsPublish(
-      client.subjects.sliceRequest('after-1'),
+      client.subjects.sliceRequest('default', 'after-1'),
       SliceRequest,
       sliceRequest('after-1'),
       {

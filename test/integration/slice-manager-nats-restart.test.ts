@@ -68,7 +68,7 @@ describe('slice-manager across a NATS restart', () => {
     gate = new Promise<void>((resolve) => (openGate = resolve));
     for (const id of SLICES) {
       const ack = await client.jsPublish(
-        client.subjects.sliceRequest(id),
+        client.subjects.sliceRequest('default', id),
         SliceRequest,
         sliceRequest(id),
         {

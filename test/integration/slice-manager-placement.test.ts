@@ -110,7 +110,7 @@ describe('placements in flight together', () => {
     await Promise.all(
       ids.map((id, i) =>
         client.jsPublish(
-          client.subjects.sliceRequest(id),
+          client.subjects.sliceRequest('default', id),
           SliceRequest,
           sliceRequest(id, { sla: profileOf(i), demand: demandOf(i) }),
           { msgId: id },

@@ -102,18 +102,23 @@ describe('reconciling the slice-manager with the infrastructure', () => {
   });
 
   it('releases what a failed release left held once the infrastructure is back', async () => {
-    await client.jsPublish(client.subjects.sliceRequest('o1'), SliceRequest, sliceRequest('o1'), {
-      msgId: 'o1',
-    });
+    await client.jsPublish(
+      client.subjects.sliceRequest('default', 'o1'),
+      SliceRequest,
+      sliceRequest('o1'),
+      {
+        msgId: 'o1',
+      },
+    );
     expect((await settled('o1', ['active', 'failed', 'rejected'])).to).toBe('active');
     expect(infrastructure.heldSliceIds()).toEqual(['o1']);
 
     // The infrastructure goes away (its state saved); the termination's release finds no one.
     await infrastructure.stop();
     await client.jsPublish(
-      client.subjects.sliceTerminate('o1'),
+      client.subjects.sliceTerminate('default', 'o1'),
       SliceTermination,
-      { type: 'slice.terminate.v1', sliceId: 'o1', submittedAt: 2_000 },
+      { type: 'slice.terminate.v2', tenant: 'default', sliceId: 'o1', submittedAt: 2_000 },
       { msgId: 'o1-terminate' },
     );
     const failed = await settled('o1', ['failed', 'released']);
@@ -141,9 +146,14 @@ describe('reconciling the slice-manager with the infrastructure', () => {
   });
 
   it('fails an active slice whose resources the infrastructure lost, saying so', async () => {
-    await client.jsPublish(client.subjects.sliceRequest('l1'), SliceRequest, sliceRequest('l1'), {
-      msgId: 'l1',
-    });
+    await client.jsPublish(
+      client.subjects.sliceRequest('default', 'l1'),
+      SliceRequest,
+      sliceRequest('l1'),
+      {
+        msgId: 'l1',
+      },
+    );
     expect((await settled('l1', ['active', 'failed', 'rejected'])).to).toBe('active');
     expect(infrastructure.heldSliceIds()).toEqual(['l1']);
 

@@ -114,9 +114,14 @@ describe('a role restarted while a slice needs it', () => {
     });
     await orchestratorBus.flush();
 
-    await client.jsPublish(client.subjects.sliceRequest('r1'), SliceRequest, sliceRequest('r1'), {
-      msgId: 'r1',
-    });
+    await client.jsPublish(
+      client.subjects.sliceRequest('default', 'r1'),
+      SliceRequest,
+      sliceRequest('r1'),
+      {
+        msgId: 'r1',
+      },
+    );
     await tookRequest;
     // Gone from the subject at once (its held request stays unanswered).
     void killed.stop();

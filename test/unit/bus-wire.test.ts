@@ -20,7 +20,7 @@ describe('subjects and namespaces', () => {
     const a = createSubjects('alpha');
     const b = createSubjects('beta');
     const all = (s: typeof a) => [
-      s.sliceRequest('x'),
+      s.sliceRequest('default', 'x'),
       s.intakeAll(),
       s.sliceEventsAll(),
       s.interpreterInfer(),
@@ -35,13 +35,15 @@ describe('subjects and namespaces', () => {
     for (const subject of sa) expect(sb).not.toContain(subject);
     expect(sa.slice(0, 6).every((s) => s.startsWith('alpha.'))).toBe(true);
     // Wildcards of one namespace never match the other's subjects.
-    expect(b.sliceRequest('x').startsWith('alpha.')).toBe(false);
+    expect(b.sliceRequest('default', 'x').startsWith('alpha.')).toBe(false);
   });
 
   it('refuses tokens that would inject wildcards or levels', () => {
     const s = createSubjects('ns');
     for (const bad of ['a.b', '*', '>', '', 'a b']) {
-      expect(() => s.sliceRequest(bad)).toThrow(SliceMeshError);
+      expect(() => s.sliceRequest('default', bad)).toThrow(SliceMeshError);
+      expect(() => s.sliceRequest(bad, 'x')).toThrow(SliceMeshError);
+      expect(() => s.tenantIntake('change', bad)).toThrow(SliceMeshError);
     }
     expect(() => createSubjects('ns.x')).toThrow(SliceMeshError);
     expect(ROLES.map((r) => s.queueGroup(r))).toEqual([...ROLES]);

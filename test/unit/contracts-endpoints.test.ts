@@ -6,6 +6,7 @@ import {
   INTAKE,
   intakeSubject,
   type EndpointReply,
+  type IntakeMessage,
   type EndpointRequest,
 } from '../../shared/contracts/endpoints.js';
 import {
@@ -91,11 +92,17 @@ describe('endpoint descriptors', () => {
 });
 
 describe('intake channels', () => {
-  it('map each intake message type to its per-slice subject (what the slice-manager checks)', () => {
-    const at = (type: keyof typeof INTAKE) => intakeSubject(subjects, { type, sliceId: 's-1' });
-    expect(at('slice.request.v1')).toBe(subjects.sliceRequest('s-1'));
-    expect(at('slice.change.v1')).toBe(subjects.sliceChange('s-1'));
-    expect(at('slice.terminate.v1')).toBe(subjects.sliceTerminate('s-1'));
+  // Enough of each message for its subject: type, slice id and, for requesters, the tenant.
+  const message = (type: keyof typeof INTAKE, sliceId = 's-1', tenant = 'acme') =>
+    ({ type, sliceId, tenant }) as unknown as IntakeMessage;
+
+  it('map each intake message to its per-tenant, per-slice subject (what the slice-manager checks)', () => {
+    const at = (type: keyof typeof INTAKE) => intakeSubject(subjects, message(type));
+    expect(at('slice.request.v2')).toBe('ep-test.slice.intake.request.acme.s-1');
+    expect(at('slice.request.v2')).toBe(subjects.sliceRequest('acme', 's-1'));
+    expect(at('slice.change.v2')).toBe(subjects.sliceChange('acme', 's-1'));
+    expect(at('slice.terminate.v2')).toBe(subjects.sliceTerminate('acme', 's-1'));
+    // Violations come from telemetry, not from a tenant.
     expect(at('sla.violation.v1')).toBe(subjects.slaViolation('s-1'));
     for (const [type, channel] of Object.entries(INTAKE)) {
       expect(channel.role).toBe('slice-manager');
@@ -104,11 +111,30 @@ describe('intake channels', () => {
     }
   });
 
-  it('stay inside the intake stream subjects and validate the slice id', () => {
+  it("match a tenant's pattern for its own subjects only", () => {
+    for (const [type, channel] of Object.entries(INTAKE)) {
+      if (channel.sender !== 'tenant') continue;
+      const pattern = channel.pattern(subjects, 'acme');
+      const own = channel.subject(subjects, message(type as keyof typeof INTAKE) as never);
+      const other = channel.subject(
+        subjects,
+        message(type as keyof typeof INTAKE, 's-1', 'globex') as never,
+      );
+      expect(own.startsWith(pattern.slice(0, -1))).toBe(true);
+      expect(other.startsWith(pattern.slice(0, -1))).toBe(false);
+    }
+  });
+
+  it('stay inside the intake stream subjects and validate the slice id and tenant', () => {
     const intakePrefix = subjects.intakeAll().slice(0, -1);
-    for (const channel of Object.values(INTAKE)) {
-      expect(channel.subject(subjects, 's-1').startsWith(intakePrefix)).toBe(true);
-      expect(() => channel.subject(subjects, 'a.b')).toThrow(/slice id/);
+    for (const [type, channel] of Object.entries(INTAKE)) {
+      const key = type as keyof typeof INTAKE;
+      expect(channel.subject(subjects, message(key) as never).startsWith(intakePrefix)).toBe(true);
+      expect(() => channel.subject(subjects, message(key, 'a.b') as never)).toThrow(/slice id/);
+      if (channel.sender === 'tenant')
+        expect(() => channel.subject(subjects, message(key, 's-1', 'a.*') as never)).toThrow(
+          /tenant/,
+        );
     }
   });
 });

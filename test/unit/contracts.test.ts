@@ -83,7 +83,8 @@ const cases: Array<{
     name: 'SliceRequest',
     schema: SliceRequest,
     valid: {
-      type: 'slice.request.v1',
+      type: 'slice.request.v2',
+      tenant: 'default',
       sliceId: 'arm-1',
       text: 'Please build a slice for robotic arms',
       sla: { latency: 'high', serviceType: 'URLLC' },
@@ -93,16 +94,29 @@ const cases: Array<{
     },
     invalid: [
       {
-        value: { type: 'slice.request.v1', sliceId: 'a b', text: 'x', submittedAt: 1 },
+        value: {
+          type: 'slice.request.v2',
+          tenant: 'default',
+          sliceId: 'a b',
+          text: 'x',
+          submittedAt: 1,
+        },
         path: 'sliceId',
       },
       {
-        value: { type: 'slice.request.v1', sliceId: 'a', text: '   ', submittedAt: 1 },
+        value: {
+          type: 'slice.request.v2',
+          tenant: 'default',
+          sliceId: 'a',
+          text: '   ',
+          submittedAt: 1,
+        },
         path: 'text',
       },
       {
         value: {
-          type: 'slice.request.v1',
+          type: 'slice.request.v2',
+          tenant: 'default',
           sliceId: 'a',
           text: 'x',
           submittedAt: 1,
@@ -111,8 +125,23 @@ const cases: Array<{
         path: 'sla.latency',
       },
       {
-        value: { type: 'slice.request.v2', sliceId: 'a', text: 'x', submittedAt: 1 },
+        // The version before tenants: refused, not read as the default tenant's.
+        value: { type: 'slice.request.v1', sliceId: 'a', text: 'x', submittedAt: 1 },
         path: 'type',
+      },
+      {
+        value: { type: 'slice.request.v2', sliceId: 'a', text: 'x', submittedAt: 1 },
+        path: 'tenant',
+      },
+      {
+        value: {
+          type: 'slice.request.v2',
+          tenant: 'acme.*',
+          sliceId: 'a',
+          text: 'x',
+          submittedAt: 1,
+        },
+        path: 'tenant',
       },
     ],
   },
@@ -120,22 +149,29 @@ const cases: Array<{
     name: 'SliceChange',
     schema: SliceChange,
     valid: {
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 'a',
       changeId: 'c1',
       text: 'now video',
       submittedAt: 2,
     },
     invalid: [
-      { value: { type: 'slice.change.v1', sliceId: 'a', submittedAt: 2 }, path: 'changeId' },
+      {
+        value: { type: 'slice.change.v2', tenant: 'default', sliceId: 'a', submittedAt: 2 },
+        path: 'changeId',
+      },
     ],
   },
   {
     name: 'SliceTermination',
     schema: SliceTermination,
-    valid: { type: 'slice.terminate.v1', sliceId: 'a', submittedAt: 3 },
+    valid: { type: 'slice.terminate.v2', tenant: 'default', sliceId: 'a', submittedAt: 3 },
     invalid: [
-      { value: { type: 'slice.terminate.v1', sliceId: 'a', submittedAt: -1 }, path: 'submittedAt' },
+      {
+        value: { type: 'slice.terminate.v2', tenant: 'default', sliceId: 'a', submittedAt: -1 },
+        path: 'submittedAt',
+      },
     ],
   },
   {
@@ -469,7 +505,8 @@ describe('wire contracts', () => {
 
   it('rejects unknown keys, so a typo never passes silently', () => {
     const result = SliceRequest.safeParse({
-      type: 'slice.request.v1',
+      type: 'slice.request.v2',
+      tenant: 'default',
       sliceId: 'a',
       text: 'x',
       submittedAt: 1,
@@ -517,7 +554,13 @@ describe('subjects', () => {
   const subjects = createSubjects('test-ns');
 
   it('puts every subject under the namespace', () => {
-    expect(subjects.sliceRequest('arm-1')).toBe('test-ns.slice.intake.request.arm-1');
+    expect(subjects.sliceRequest('default', 'arm-1')).toBe(
+      'test-ns.slice.intake.request.default.arm-1',
+    );
+    expect(subjects.tenantIntake('terminate', 'acme')).toBe(
+      'test-ns.slice.intake.terminate.acme.*',
+    );
+    expect(subjects.inboxPrefix('client-acme')).toBe('_INBOX.test-ns.client-acme');
     expect(subjects.intakeAll()).toBe('test-ns.slice.intake.>');
     expect(subjects.sliceEvent('arm-1')).toBe('test-ns.slice.event.arm-1');
     expect(subjects.orchestratorPlace()).toBe('test-ns.svc.orchestrator.place');
@@ -535,7 +578,7 @@ describe('subjects', () => {
     it(`rejects the token ${JSON.stringify(bad.slice(0, 10))} with a typed error`, () => {
       let caught: unknown;
       try {
-        subjects.sliceRequest(bad);
+        subjects.sliceRequest('default', bad);
       } catch (error) {
         caught = error;
       }

@@ -222,7 +222,8 @@ describe('slice lifecycle machine', () => {
     await reach(actor, 'active');
 
     actor.send({
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 's1',
       changeId: 'ch-1',
       text: 'now only environmental monitoring',
@@ -242,7 +243,8 @@ describe('slice lifecycle machine', () => {
 
     // The same change delivered again is recognised and ignored.
     actor.send({
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 's1',
       changeId: 'ch-1',
       text: 'now only environmental monitoring',
@@ -258,7 +260,8 @@ describe('slice lifecycle machine', () => {
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
     actor.send({
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 's1',
       changeId: 'ch-sla',
       sla: { cost: 'cost-sensitive' },
@@ -295,7 +298,8 @@ describe('slice lifecycle machine', () => {
     actor.start();
     await reach(actor, 'planning');
     actor.send({
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 's1',
       changeId: 'early',
       sla: { reliability: 'medium' },
@@ -367,7 +371,8 @@ describe('slice lifecycle machine', () => {
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
     actor.send({
-      type: 'slice.change.v1',
+      type: 'slice.change.v2',
+      tenant: 'default',
       sliceId: 's1',
       changeId: 'c9',
       sla: { latency: 'best-effort' },
@@ -572,7 +577,13 @@ describe('slice lifecycle machine', () => {
     const fakes = healthyFakes('s1');
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
-    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', reason: 'shift over', submittedAt: 9 });
+    actor.send({
+      type: 'slice.terminate.v2',
+      tenant: 'default',
+      sliceId: 's1',
+      reason: 'shift over',
+      submittedAt: 9,
+    });
     await reach(actor, 'released');
     expect(states(actor).slice(-3)).toEqual(['active', 'terminating', 'released']);
     expect(fakes.release.calls.map((c) => c.request.sliceId)).toEqual(['s1']);
@@ -589,7 +600,7 @@ describe('slice lifecycle machine', () => {
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'planning');
     await waitFor(actor, () => fakes.plan.calls.length === 1);
-    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    actor.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 9 });
     await reach(actor, 'released');
     expect(states(actor)).toEqual([
       'requested',
@@ -608,7 +619,7 @@ describe('slice lifecycle machine', () => {
     fakes.apply.respond = () => NEVER;
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'deploying');
-    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    actor.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 9 });
     await reach(actor, 'released');
     expect(fakes.apply.aborted).toBe(1);
     expect(fakes.release.calls).toHaveLength(1);
@@ -619,9 +630,9 @@ describe('slice lifecycle machine', () => {
     fakes.release.respond = () => NEVER;
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
-    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 9 });
+    actor.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 9 });
     await reach(actor, 'terminating');
-    actor.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 10 });
+    actor.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 10 });
     actor.send(slaViolation({ at: 3, dimension: 'cost', observed: 50, limit: 40 }));
     await settle();
     expect(fakes.release.calls).toHaveLength(1);

@@ -214,7 +214,7 @@ describe('slice lifecycle persistence', () => {
     const after = fakes('s1');
     const restored = restoreLifecycle(machine(clock, after.actors), stored, { clock });
     expect(after.calls).toEqual({ interpret: 0, view: 0, plan: 0, apply: 0, release: 0 });
-    restored.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 1 });
+    restored.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 1 });
     await reach(restored, 'released');
     expect(after.calls.release).toBe(1);
   });
@@ -224,7 +224,7 @@ describe('slice lifecycle persistence', () => {
     const before = fakes('s1');
     const first = begin({ request: sliceRequest('s1'), limits: LIMITS }, before.actors, clock);
     await reach(first, 'active');
-    first.send({ type: 'slice.terminate.v1', sliceId: 's1', submittedAt: 1 });
+    first.send({ type: 'slice.terminate.v2', tenant: 'default', sliceId: 's1', submittedAt: 1 });
     await reach(first, 'released');
     const stored = throughStorage(first);
     expect(isFinished(stored)).toBe(true);

@@ -21,7 +21,8 @@ describe('slicemesh request: building the request', () => {
       1_700_000_000_000,
     );
     expect(request).toEqual({
-      type: 'slice.request.v1',
+      type: 'slice.request.v2',
+      tenant: 'default',
       sliceId: 'agv-1',
       text: 'AGV fleet control on the shop floor',
       sla: { latency: 'high', cost: 'cost-sensitive' },
@@ -29,6 +30,11 @@ describe('slicemesh request: building the request', () => {
       lifetimeMs: 1_500,
       submittedAt: 1_700_000_000_000,
     });
+  });
+
+  it("carries the tenant it is built for (the client's own)", () => {
+    expect(buildRequest(BASE, 1).tenant).toBe('default');
+    expect(buildRequest(BASE, 1, 'acme').tenant).toBe('acme');
   });
 
   it('asks for no adaptation only with --no-adapt', () => {
@@ -69,7 +75,10 @@ describe('slicemesh request: building the request', () => {
 describe('slicemesh request/status: finding the mesh', () => {
   it('uses NATS_URL and the namespace when set', () => {
     const config = loadConfig({ NATS_URL: 'nats://10.0.0.5:4222', SLICEMESH_NAMESPACE: 'plant7' });
-    expect(locateMesh(config)).toEqual({ url: 'nats://10.0.0.5:4222', namespace: 'plant7' });
+    expect(locateMesh(config)).toMatchObject({
+      nats: { url: 'nats://10.0.0.5:4222' },
+      mesh: { namespace: 'plant7' },
+    });
   });
 
   it('tells the user to start a mesh when there is none', () => {

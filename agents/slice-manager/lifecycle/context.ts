@@ -47,6 +47,7 @@ export function initialContext(input: LifecycleInput): LifecycleContext {
   const { request } = input;
   const record: SliceRecord = {
     sliceId: request.sliceId,
+    tenant: request.tenant,
     state: 'requested',
     text: request.text,
     history: [],

@@ -11,8 +11,8 @@ const terminating = {
   entry: [{ type: 'enter', params: { state: 'terminating' } }, 'resetAttempts'],
   on: {
     // Already on the way out: further terminations and changes change nothing.
-    'slice.terminate.v1': { actions: [] },
-    'slice.change.v1': { actions: [] },
+    'slice.terminate.v2': { actions: [] },
+    'slice.change.v2': { actions: [] },
   },
   initial: 'deciding',
   states: {

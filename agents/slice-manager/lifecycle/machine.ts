@@ -47,9 +47,9 @@ export function createLifecycleMachine(options: LifecycleOptions) {
     initial: 'requested',
     on: {
       // Accepted in every non-final state; leaving a state stops its in-flight call.
-      'slice.terminate.v1': { target: '.terminating', actions: 'beginTermination' },
+      'slice.terminate.v2': { target: '.terminating', actions: 'beginTermination' },
       // A change for a slice that is not active yet waits until it is.
-      'slice.change.v1': { guard: 'isNewChange', actions: 'deferChange' },
+      'slice.change.v2': { guard: 'isNewChange', actions: 'deferChange' },
     },
     states: {
       ...preparationStates,

@@ -42,7 +42,7 @@ const active = {
     actions: { type: 'beginChange', params: {} },
   },
   on: {
-    'slice.change.v1': {
+    'slice.change.v2': {
       guard: 'isNewChange',
       target: 'adapting',
       actions: { type: 'beginChange', params: ({ event }) => ({ change: event }) },

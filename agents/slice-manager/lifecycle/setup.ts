@@ -126,7 +126,7 @@ export function createLifecycleSetup(options: LifecycleOptions) {
       endsRejected: ({ context }) => context.ending?.state === 'rejected',
       endsFailed: ({ context }) => context.ending?.state === 'failed',
       isNewChange: ({ context, event }) =>
-        event.type === 'slice.change.v1' &&
+        event.type === 'slice.change.v2' &&
         !context.seenChangeIds.includes(event.changeId) &&
         !(context.pendingChange?.changeIds.includes(event.changeId) ?? false),
       isPlanned: (_, { reply }: { reply: PlacementReply }) => reply.outcome === 'planned',
@@ -265,7 +265,7 @@ export function createLifecycleSetup(options: LifecycleOptions) {
         ) => abandon(context, params.why, params.cause),
       ),
       beginTermination: assign(({ event }) => {
-        const reason = event.type === 'slice.terminate.v1' ? event.reason : undefined;
+        const reason = event.type === 'slice.terminate.v2' ? event.reason : undefined;
         return mark('terminate', reason ?? 'termination requested');
       }),
       fixDeadline: assign(({ context }) => ({
@@ -276,7 +276,7 @@ export function createLifecycleSetup(options: LifecycleOptions) {
       /** Nothing to adapt any more: a fresh start for the next calls. */
       settleAdaptation: assign({ adaptation: undefined, attempts: 0, replans: 0 }),
       deferChange: assign(({ context, event }) =>
-        event.type === 'slice.change.v1'
+        event.type === 'slice.change.v2'
           ? { pendingChange: foldChange(context.pendingChange, event) }
           : {},
       ),

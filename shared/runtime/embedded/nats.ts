@@ -51,6 +51,11 @@ export interface NatsServerOptions {
   binary?: string;
   /** Server log file; default: `<dataDir>/logs/nats-server.log`. */
   logFile?: string;
+  /**
+   * Configuration file (users and permissions, TLS); the listen address, port and
+   * JetStream store from the options above take precedence. Without one the server is open.
+   */
+  configFile?: string;
   /** Max wait for the server to accept connections. */
   startTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace on stop. */
@@ -120,6 +125,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     storeDir,
     '--ports_file_dir',
     portsDir,
+    ...(options.configFile === undefined ? [] : ['-c', options.configFile]),
   ];
   let proc: SupervisedProcess;
   try {

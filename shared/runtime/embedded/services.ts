@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { type ChromaServer, startChromaServer } from './chroma.js';
 import { type NatsServer, startNatsServer } from './nats.js';
 import { isPidAlive } from './supervise.js';
+import { embeddedSecurityDir, meshTenants, prepareSecurity } from '../security/index.js';
 
 export const MESH_FILE = 'mesh.json';
 
@@ -19,6 +20,12 @@ export const MeshFile = z.object({
   natsUrl: z.string().min(1),
   chromaUrl: z.string().min(1).nullable(),
   namespace: z.string().min(1),
+  /**
+   * The directory of the embedded mesh's seed files (`<identity>.nk`, mode 0600): who joins
+   * the mesh connects with its own file from there. Seeds themselves are never in this file.
+   * Null when the mesh runs on a server of its own (NATS_URL).
+   */
+  credentialsDir: z.string().min(1).nullable().optional(),
   pid: z.number().int().positive(),
   startedAt: z.number().int().nonnegative().optional(),
 });
@@ -82,6 +89,8 @@ export function assertNoRunningMesh(dataDir: string): void {
 
 export interface ResolvedServices {
   readonly natsUrl: string;
+  /** The embedded server's generated credentials (null with NATS_URL: the configured ones apply). */
+  readonly credentialsDir: string | null;
   /** null when Chroma was not asked for. */
   readonly chromaUrl: string | null;
   /** The servers started here (absent when a URL came from the config). */
@@ -114,13 +123,22 @@ export async function resolveServices(
   };
   try {
     let natsUrl = config.nats.url;
+    let credentialsDir: string | null = null;
     if (!natsUrl) {
-      embedded.nats = await startNatsServer({ dataDir });
+      // Never open: every identity gets its own seed and the server only its permissions.
+      const security = prepareSecurity(embeddedSecurityDir(dataDir, config.mesh.namespace), {
+        namespace: config.mesh.namespace,
+        tenants: meshTenants(config),
+      });
+      credentialsDir = security.dir;
+      embedded.nats = await startNatsServer({ dataDir, configFile: security.configFile });
       natsUrl = embedded.nats.url;
       log?.info('embedded nats-server started', {
         url: natsUrl,
         pid: embedded.nats.process.pid,
         storeDir: embedded.nats.storeDir,
+        credentialsDir,
+        generated: security.created.length,
       });
     }
     let chromaUrl: string | null = null;
@@ -137,21 +155,47 @@ export async function resolveServices(
       }
     }
     let stopped: Promise<void> | undefined;
-    return { natsUrl, chromaUrl, embedded, stop: () => (stopped ??= stopEmbedded()) };
+    return {
+      natsUrl,
+      credentialsDir,
+      chromaUrl,
+      embedded,
+      stop: () => (stopped ??= stopEmbedded()),
+    };
   } catch (error) {
     await stopEmbedded();
     throw error;
   }
 }
 
-/** A copy of `config` whose NATS/Chroma URLs (and namespace) are the ones actually in use. */
+/**
+ * A copy of `config` whose NATS/Chroma URLs (and namespace) are the ones actually in use.
+ * With a `credentialsDir` (an embedded mesh's), each identity connects with its seed from
+ * there, in plain text on loopback, whatever seed file or TLS files were configured.
+ */
 export function withServiceUrls(
   config: SliceMeshConfig,
-  urls: { natsUrl: string; chromaUrl?: string | null; namespace?: string },
+  urls: {
+    natsUrl: string;
+    chromaUrl?: string | null;
+    namespace?: string;
+    credentialsDir?: string | null;
+  },
 ): SliceMeshConfig {
+  const nats =
+    urls.credentialsDir === undefined || urls.credentialsDir === null
+      ? { ...config.nats, url: urls.natsUrl }
+      : {
+          url: urls.natsUrl,
+          credentialsDir: urls.credentialsDir,
+          seedFile: undefined,
+          tlsCa: undefined,
+          tlsCert: undefined,
+          tlsKey: undefined,
+        };
   return {
     ...config,
-    nats: { ...config.nats, url: urls.natsUrl },
+    nats,
     chroma: { ...config.chroma, url: urls.chromaUrl ?? config.chroma.url },
     mesh: { ...config.mesh, namespace: urls.namespace ?? config.mesh.namespace },
   };
