@@ -78,6 +78,7 @@ function describeJetStream(identity: string, subjects: Subjects): string {
   const js = jetstreamOf(parsed.role, subjects);
   const parts = [
     ...js.streams.map((name) => `stream ${code(name)}`),
+    ...js.creates.map((name) => `creates ${code(name)} if missing`),
     ...js.consumers.map(({ stream, durable }) => `durable ${code(durable)} on ${code(stream)}`),
     ...js.buckets.map((name) => `KV ${code(name)}`),
   ];

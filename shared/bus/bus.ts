@@ -25,7 +25,7 @@ import {
 import type { z } from 'zod';
 import type { Endpoint } from '../contracts/endpoints.js';
 import { SliceMeshError, isSliceMeshError, toSliceMeshError } from '../contracts/errors.js';
-import { BUCKETS, STREAMS, managesResourcesOf } from '../contracts/permissions.js';
+import { BUCKETS, STREAMS, type StreamKey, streamAccess } from '../contracts/permissions.js';
 import { createSubjects } from '../contracts/subjects.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { recordError } from '../telemetry/instrument.js';
@@ -425,16 +425,19 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     serve,
 
     ensureStreams: async () => {
-      // The slice-manager's streams and bucket, created by the identities the permission
-      // table lets manage them: for any other role this is a no-op (it could not anyway).
-      const owner = STREAMS.intake.owner;
-      if (!managesResourcesOf(options.identity, owner)) return;
-      for (const stream of [STREAMS.intake, STREAMS.events]) {
+      // What the permission table lets this identity do to each stream: its owner creates
+      // and updates it, its users create it when missing, anyone else leaves it alone.
+      for (const key of Object.keys(STREAMS) as StreamKey[]) {
+        const access = streamAccess(options.identity, key);
+        if (access === 'none') continue;
+        const stream = STREAMS[key];
         await ensureStream(jsDeps, {
           name: stream.name(subjects),
           subjects: stream.subjects(subjects),
+          ...(access === 'create' ? { update: false } : {}),
         });
       }
+      if (streamAccess(options.identity, 'intake') !== 'manage') return;
       const bucket = BUCKETS.snapshots.name(subjects);
       try {
         await openBucket(js, await jsm(), bucket, SNAPSHOT_HISTORY);

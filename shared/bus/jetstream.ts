@@ -72,7 +72,7 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
           JSON.stringify([...spec.subjects].sort()) &&
         current.duplicate_window === duplicateWindow &&
         current.max_age === maxAge;
-      if (!same) {
+      if (!same && spec.update !== false) {
         await jsm.streams.update(spec.name, {
           subjects: spec.subjects,
           duplicate_window: duplicateWindow,

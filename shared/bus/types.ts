@@ -135,6 +135,8 @@ export interface StreamSpec {
   duplicateWindowMs?: number;
   /** Keep messages at most this long (ms); default: forever. */
   maxAgeMs?: number;
+  /** Update an existing stream whose definition differs (default true); false leaves that to its owner. */
+  update?: boolean;
 }
 
 export interface Bus {
@@ -204,9 +206,10 @@ export interface Bus {
   ): Subscription;
 
   /**
-   * Creates (or updates) the intake and event streams and the snapshot KV bucket, when this
-   * identity manages them (the slice-manager, the operator, an anonymous connection);
-   * otherwise does nothing. Idempotent.
+   * Makes sure the mesh's streams exist, as far as this identity's permissions go (see
+   * `streamAccess`): the slice-manager, the operator and an anonymous connection create or
+   * update the intake and event streams and the snapshot KV bucket; a role that consumes or
+   * sends into a stream creates it when missing; others do nothing. Idempotent.
    */
   ensureStreams(): Promise<void>;
   /** Creates or updates one stream (file storage). Idempotent. */

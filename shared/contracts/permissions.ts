@@ -60,6 +60,7 @@ export interface BucketDescriptor {
 export const BUCKETS = Object.freeze({
   snapshots: { name: (s) => s.snapshotBucket, owner: 'slice-manager' },
   infraState: { name: (s) => s.infraStateBucket, owner: 'infrastructure' },
+  telemetry: { name: (s) => s.telemetryBucket, owner: 'telemetry' },
 } as const satisfies Record<string, BucketDescriptor>);
 export type BucketKey = keyof typeof BUCKETS;
 
@@ -106,8 +107,8 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
   telemetry: {
     calls: [],
     publishes: [],
-    subscribes: [(s) => s.sliceEventsAll(), (s) => s.kpiAll()],
-    consumes: [],
+    subscribes: [(s) => s.kpiAll()],
+    consumes: ['events'],
   },
   'memory-curator': { ...NOTHING, subscribes: [(s) => s.sliceOutcomesAll()] },
   'audit-log': { ...NOTHING, consumes: ['events'] },
@@ -163,6 +164,8 @@ const jsApi = {
   info: '$JS.API.INFO',
   manageStream: (stream: string) =>
     ['INFO', 'CREATE', 'UPDATE'].map((op) => `$JS.API.STREAM.${op}.${stream}`),
+  createStream: (stream: string) =>
+    ['INFO', 'CREATE'].map((op) => `$JS.API.STREAM.${op}.${stream}`),
   durable: (stream: string, durable: string) => [
     `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
     `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
@@ -188,6 +191,28 @@ const jsApi = {
     ];
   },
 };
+
+/**
+ * What `identity` may do to a stream's definition: `manage` (create and update: its owner,
+ * the operator, an anonymous connection), `create` (create it if missing, so whoever starts
+ * first finds it: the roles that consume it or send on its subjects), or nothing.
+ */
+export type StreamAccess = 'manage' | 'create' | 'none';
+
+function roleStreamAccess(role: Role, key: StreamKey): StreamAccess {
+  if (STREAMS[key].owner === role) return 'manage';
+  const sendsInto =
+    key === 'intake' && Object.values(INTAKE).some((channel) => channel.sender === role);
+  return ROLE_GRANTS[role].consumes.includes(key) || sendsInto ? 'create' : 'none';
+}
+
+/** `identity`'s access to stream `key` (see StreamAccess). */
+export function streamAccess(identity: string | undefined, key: StreamKey): StreamAccess {
+  if (identity === undefined) return 'manage';
+  const parsed = parseIdentity(identity);
+  if (parsed?.kind === 'operator') return 'manage';
+  return parsed?.kind === 'role' ? roleStreamAccess(parsed.role, key) : 'none';
+}
 
 /** Streams and buckets `role` owns. */
 export function ownedBy(role: Role): { streams: StreamKey[]; buckets: BucketKey[] } {
@@ -220,6 +245,8 @@ function grantSubjects(grant: RoleGrant, s: Subjects): { publish: string[]; subs
 export interface JetStreamGrant {
   /** Streams it creates and updates. */
   readonly streams: readonly string[];
+  /** Streams it may create when missing (never update). */
+  readonly creates: readonly string[];
   /** Durable consumers it runs. */
   readonly consumers: readonly { readonly stream: string; readonly durable: string }[];
   /** KV buckets it creates, reads and writes. */
@@ -229,8 +256,12 @@ export interface JetStreamGrant {
 /** `role`'s JetStream resources in the namespace of `subjects`. */
 export function jetstreamOf(role: Role, s: Subjects): JetStreamGrant {
   const { streams, buckets } = ownedBy(role);
+  const creates = (Object.keys(STREAMS) as StreamKey[]).filter(
+    (k) => roleStreamAccess(role, k) === 'create',
+  );
   return {
     streams: streams.map((k) => STREAMS[k].name(s)),
+    creates: creates.map((k) => STREAMS[k].name(s)),
     consumers: ROLE_GRANTS[role].consumes.map((k) => ({
       stream: STREAMS[k].name(s),
       durable: s.queueGroup(role),
@@ -255,6 +286,7 @@ function rolePermissions(role: Role, s: Subjects, tenants: readonly string[]): P
   const js = jetstreamOf(role, s);
   const jetstream = [
     ...js.streams.flatMap((name) => jsApi.manageStream(name)),
+    ...js.creates.flatMap((name) => jsApi.createStream(name)),
     ...js.consumers.flatMap(({ stream, durable }) => jsApi.durable(stream, durable)),
     ...js.buckets.flatMap((name) => jsApi.bucket(name)),
   ];
@@ -313,14 +345,4 @@ export function permissionsOf(
     case 'role':
       return rolePermissions(parsed.role, subjects, tenants);
   }
-}
-
-/**
- * Whether `identity` creates the mesh's streams and buckets owned by `owner`. A
- * connection without an identity (an open bus, a test) and the operator do.
- */
-export function managesResourcesOf(identity: string | undefined, owner: Role): boolean {
-  if (identity === undefined) return true;
-  const parsed = parseIdentity(identity);
-  return parsed?.kind === 'operator' || (parsed?.kind === 'role' && parsed.role === owner);
 }
