@@ -26,6 +26,7 @@ import {
   type InterpreterResources,
 } from './resources.js';
 import type { RetrievalOptions } from './retrieve.js';
+import type { GuardOptions } from './sources.js';
 import type { Reasoner } from './types.js';
 
 export const INTERPRETER_ROLE = 'interpreter';
@@ -49,6 +50,8 @@ export interface InterpreterAgentConfig {
   readonly estimate?: EstimateOptions;
   readonly maxTextChars?: number;
   readonly onMemoryProviderMismatch?: ProviderMismatchPolicy;
+  /** Store query timeout and how long a failed store is skipped. */
+  readonly guard?: Partial<GuardOptions>;
 }
 
 /** The agent's settings from the environment configuration (the shipped knowledge base). */
@@ -87,7 +90,7 @@ export function createInterpreterAgent(
       }
       const now = () => deps.clock.now();
       interpreter = await createInterpreter(
-        { provider, store, reasoner, tracer: deps.tracer, now },
+        { provider, store, reasoner, tracer: deps.tracer, now, logger: deps.logger },
         {
           namespace: bus.namespace,
           ...(config.knowledge !== undefined ? { knowledge: config.knowledge } : {}),
@@ -97,6 +100,7 @@ export function createInterpreterAgent(
           ...(config.onMemoryProviderMismatch
             ? { onMemoryProviderMismatch: config.onMemoryProviderMismatch }
             : {}),
+          ...(config.guard ? { guard: config.guard } : {}),
         },
       );
       const ready = interpreter;
@@ -122,6 +126,7 @@ export function createInterpreterAgent(
         reasoner: ready.reasoner,
         provider: ready.providerId,
         knowledge: ready.bootstrap,
+        knowledgeCopy: ready.knowledgeCopy,
       });
     },
     stop: async () => {

@@ -20,12 +20,8 @@ import {
   type EstimateOptions,
 } from './estimate.js';
 import { normalizeRequestText } from './normalize.js';
-import {
-  DEFAULT_RETRIEVAL_OPTIONS,
-  retrieveNeighbours,
-  type RetrievalOptions,
-  type RetrievalSources,
-} from './retrieve.js';
+import { DEFAULT_RETRIEVAL_OPTIONS, type RetrievalOptions } from './retrieve.js';
+import { retrieveGuarded, type GuardedSources } from './sources.js';
 import type { Interpretation, Neighbour, Reasoner, ReasonerDraft } from './types.js';
 import { validateDraft, type ValidatedAnswer } from './validate.js';
 
@@ -41,6 +37,8 @@ export const InterpreterState = Annotation.Root({
   cues: Annotation<Cues>(),
   embedding: Annotation<number[]>(),
   neighbours: Annotation<Neighbour[]>(),
+  /** Sources the store could not serve for this request (the answer is then degraded). */
+  retrievalNotes: Annotation<string[]>(),
   estimate: Annotation<ReasonerDraft>(),
   draft: Annotation<unknown>(),
   reasonerError: Annotation<string | undefined>(),
@@ -51,7 +49,7 @@ export type InterpreterStateType = typeof InterpreterState.State;
 
 export interface InterpreterGraphDeps {
   readonly provider: Pick<EmbeddingProvider, 'embed' | 'dimensions'>;
-  readonly sources: RetrievalSources;
+  readonly sources: GuardedSources;
   readonly reasoner: Reasoner;
   readonly tracer: Tracer;
   /** Epoch-ms clock (recency weighting). */
@@ -90,9 +88,15 @@ export function buildInterpreterGraph(
     return { embedding: vector ?? new Array<number>(deps.provider.dimensions).fill(0) };
   });
 
-  const retrieve = traced(SPAN.interpreterRetrieve, async (s) => ({
-    neighbours: await retrieveNeighbours(deps.sources, s.embedding, deps.now(), retrieval),
-  }));
+  const retrieve = traced(SPAN.interpreterRetrieve, async (s) => {
+    const { neighbours, notes } = await retrieveGuarded(
+      deps.sources,
+      s.embedding,
+      deps.now(),
+      retrieval,
+    );
+    return { neighbours, retrievalNotes: notes };
+  });
 
   const reason = traced(SPAN.interpreterReason, async (s) => {
     const estimate = estimateFromNeighbours(s.neighbours, s.cues, estimateOptions);
@@ -114,11 +118,12 @@ export function buildInterpreterGraph(
 
   const validate = traced(SPAN.interpreterValidate, (s) => {
     const answer = validateDraft(s.draft, s.reasonerError, s.estimate, s.sla, s.text);
+    // An answer without what the store holds (the memory bank) is flagged and says why.
+    const notes = [...s.retrievalNotes];
     // With no examples at all the answer rests on cues alone: flag it.
-    if (s.neighbours.length === 0 && !answer.degraded) {
-      return {
-        answer: { ...answer, degraded: true, notes: [...answer.notes, 'no examples retrieved'] },
-      };
+    if (s.neighbours.length === 0 && !answer.degraded) notes.push('no examples retrieved');
+    if (notes.length > 0) {
+      return { answer: { ...answer, degraded: true, notes: [...answer.notes, ...notes] } };
     }
     return { answer };
   });

@@ -19,6 +19,17 @@ export {
   type InterpretRequest,
 } from './interpreter.js';
 export {
+  DEFAULT_GUARD_OPTIONS,
+  guardSource,
+  retrieveGuarded,
+  type GuardedSource,
+  type GuardedSources,
+  type GuardHooks,
+  type GuardOptions,
+  type Retrieval,
+  type SourceAnswer,
+} from './sources.js';
+export {
   createOfflineInterpreter,
   type OfflineInterpreter,
   type OfflineInterpreterOptions,

@@ -141,7 +141,7 @@ export interface MemoryCurator {
    * context carried in the outcome message's headers.
    */
   curate(outcome: SliceOutcome, parent?: Context): Promise<CurateResult>;
-  /** Counts outcomes that could not be stored (the agent calls this after giving up). */
+  /** Counts an outcome that could not be stored (the agent calls this after giving up): `failed` and `outcomes`. */
   recordFailure(): void;
   stats(): MemoryStats;
 }
@@ -279,14 +279,15 @@ export function createMemoryCurator(
       const span = spans[i];
       const q = batch[i];
       if (span === undefined || q === undefined) return;
-      // Counted when done, so that once `outcomes` reaches n the other counters include all n.
-      counts.outcomes += 1;
       if ('error' in result) {
+        // Not done yet: the agent retries it, or gives it up and counts it then (recordFailure).
         recordError(span, result.error);
         span.end();
         q.reject(result.error);
         return;
       }
+      // Counted when done, so that once `outcomes` reaches n the other counters include all n.
+      counts.outcomes += 1;
       span.setAttribute(ATTR.memoryAction, result.action);
       if (result.entryId !== undefined) span.setAttribute(ATTR.memoryEntryId, result.entryId);
       if (result.similarity !== undefined)
@@ -361,6 +362,7 @@ export function createMemoryCurator(
     },
     recordFailure() {
       counts.failed += 1;
+      counts.outcomes += 1;
     },
     stats: () => ({ ...counts }),
   };

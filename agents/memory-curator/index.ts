@@ -11,7 +11,16 @@ export {
   type MemoryCuratorAgent,
   type MemoryCuratorAgentDeps,
   type MemoryCuratorConfig,
+  type MemoryAgentStats,
 } from './agent.js';
+export {
+  createPendingQueue,
+  DEFAULT_PENDING_OPTIONS,
+  type GiveUpReason,
+  type PendingHooks,
+  type PendingOptions,
+  type PendingQueue,
+} from './pending.js';
 export {
   createMemoryCurator,
   DEFAULT_MEMORY_OPTIONS,

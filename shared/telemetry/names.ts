@@ -47,6 +47,8 @@ export const ATTR = {
   messageType: 'slicemesh.message.type',
   errorCode: 'slicemesh.error.code',
   reasoner: 'slicemesh.reasoner',
+  /** Interpreter retrieve: the collections Chroma did not serve (`knowledge`, `memory`, comma-separated). */
+  interpreterUnavailable: 'slicemesh.interpreter.unavailable',
   /** Infrastructure: the network version a plan was made on / the state is at after a change. */
   viewVersion: 'slicemesh.view.version',
   /** Infrastructure: `applied`, `refused:<reason>`, `released`, `not-held`, `counted` or `already-counted`. */

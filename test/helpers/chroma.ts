@@ -2,6 +2,8 @@
  * A real Chroma server (`chroma run` from the chromadb package) per test file:
  *
  *   const chroma = useChromaServer();   // chroma.url inside tests
+ *   await chroma.stop();                // an outage: the port stops answering
+ *   await chroma.start();               // back on the same port, with the same data
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +12,15 @@ import { afterAll, beforeAll } from 'vitest';
 import { type ChromaServer, startChromaServer } from '../../shared/runtime/embedded/index.js';
 
 export interface TestChroma {
+  /** `http://127.0.0.1:<port>`; stays the same across stop() and start(). */
   readonly url: string;
   readonly dataDir: string;
+  /** The running server (changes on start()). */
   readonly server: ChromaServer;
+  /** Stops the server; its data is kept for start(). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  start(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -20,16 +28,31 @@ export interface TestChroma {
 export async function startTestChroma(): Promise<TestChroma> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slicemesh-test-chroma-'));
   try {
-    const server = await startChromaServer({ dataDir, graceMs: 3_000 });
-    return {
-      url: server.url,
+    let server = await startChromaServer({ dataDir, graceMs: 3_000 });
+    const { port, url } = server;
+    let running = true;
+    const chroma: TestChroma = {
+      url,
       dataDir,
-      server,
-      dispose: async () => {
+      get server() {
+        return server;
+      },
+      async stop() {
+        if (!running) return;
+        running = false;
         await server.stop();
+      },
+      async start() {
+        if (running) return;
+        server = await startChromaServer({ dataDir, port, graceMs: 3_000 });
+        running = true;
+      },
+      dispose: async () => {
+        await chroma.stop();
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
+    return chroma;
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -60,6 +83,8 @@ export function useChromaServer(): TestChroma {
     get server() {
       return get().server;
     },
+    stop: () => get().stop(),
+    start: () => get().start(),
     dispose: () => get().dispose(),
   };
 }
