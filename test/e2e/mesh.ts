@@ -4,7 +4,7 @@
  * replays through `localMesh` (every registered role, or a chosen subset),
  * and readers for the OTLP JSON trace files the replays write.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { localMesh } from '../../cli/replay/local-mesh.js';
 import { runReplay, type ReplayOptions, type ReplayRun } from '../../cli/replay/runner.js';
 import type { AgentFactory } from '../../shared/runtime/agent.js';
 import { loadConfig, type SliceMeshConfig } from '../../shared/runtime/config.js';
-import { createLogger } from '../../shared/runtime/logger.js';
+import { createLogger, type Logger } from '../../shared/runtime/logger.js';
 import { startTestChroma, type TestChroma } from '../helpers/chroma.js';
 import { startTestNats, type TestNats } from '../helpers/nats.js';
 
@@ -29,6 +29,7 @@ const PROJECT_DATA_DIR = fileURLToPath(new URL('../../.data', import.meta.url));
 export const E2E_KPI_INTERVAL_MS = 250;
 
 export interface E2eServices {
+  /** The file's nats-server (open); absent with `nats: 'embedded'` (reading it throws). */
   readonly nats: TestNats;
   readonly chroma: TestChroma;
   /** Temp dir for traces, audit trails and (absent) model checkpoints. */
@@ -38,16 +39,46 @@ export interface E2eServices {
   readonly config: SliceMeshConfig;
 }
 
+export interface E2eServicesOptions {
+  /**
+   * `external` (default): one open nats-server for the file, as NATS_URL. `embedded`: no
+   * NATS_URL, so each replay starts its own embedded nats-server with generated credentials
+   * and every role connects as itself, exactly as `npm start` does.
+   */
+  readonly nats?: 'external' | 'embedded';
+}
+
+/**
+ * A data dir of the file's own (the embedded servers' data, credentials and logs) that
+ * shares the project's embedding cache, which is built once for every suite.
+ */
+function e2eDataDir(workDir: string): string {
+  const dataDir = join(workDir, 'data');
+  const cache = join(PROJECT_DATA_DIR, 'embeddings');
+  mkdirSync(cache, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  symlinkSync(cache, join(dataDir, 'embeddings'));
+  return dataDir;
+}
+
 /** Starts nats-server and Chroma for the file (beforeAll) and removes everything afterwards. */
-export function useE2eServices(extraEnv: Record<string, string> = {}): () => E2eServices {
+export function useE2eServices(
+  extraEnv: Record<string, string> = {},
+  options: E2eServicesOptions = {},
+): () => E2eServices {
   let services: E2eServices | undefined;
+  let servers: TestNats | undefined;
+  const embedded = options.nats === 'embedded';
   beforeAll(async () => {
-    const [nats, chroma] = await Promise.all([startTestNats(), startTestChroma()]);
+    const [nats, chroma] = await Promise.all([
+      embedded ? undefined : startTestNats(),
+      startTestChroma(),
+    ]);
     const workDir = mkdtempSync(join(tmpdir(), 'slicemesh-e2e-'));
     const env: Record<string, string> = {
-      NATS_URL: nats.url,
+      ...(nats ? { NATS_URL: nats.url } : {}),
       CHROMA_URL: chroma.url,
-      SLICEMESH_DATA_DIR: PROJECT_DATA_DIR,
+      SLICEMESH_DATA_DIR: embedded ? e2eDataDir(workDir) : PROJECT_DATA_DIR,
       SLICEMESH_TRACE_DIR: join(workDir, 'traces'),
       SLICEMESH_AUDIT_DIR: join(workDir, 'audit'),
       SLICEMESH_MODEL_DIR: join(workDir, 'models'),
@@ -56,13 +87,25 @@ export function useE2eServices(extraEnv: Record<string, string> = {}): () => E2e
       SLICEMESH_LOG_LEVEL: 'warn',
       ...extraEnv,
     };
-    services = { nats, chroma, workDir, env, config: loadConfig(env) };
+    const config = loadConfig(env);
+    services = {
+      get nats(): TestNats {
+        if (!nats)
+          throw new Error('this file replays through embedded nats-servers: no file server');
+        return nats;
+      },
+      chroma,
+      workDir,
+      env,
+      config,
+    };
+    servers = nats;
   });
   afterAll(async () => {
     const s = services;
     services = undefined;
     if (!s) return;
-    await Promise.allSettled([s.nats.dispose(), s.chroma.dispose()]);
+    await Promise.allSettled([servers?.dispose(), s.chroma.dispose()]);
     rmSync(s.workDir, { recursive: true, force: true });
   });
   return () => {
@@ -76,6 +119,10 @@ export interface E2eReplayOptions extends Omit<ReplayOptions, 'startMesh'> {
   readonly roles?: readonly string[];
   /** Progress lines of the replay (default: dropped). */
   readonly progress?: (line: string) => void;
+  /** The mesh's logger (default: warnings and errors to stderr). */
+  readonly logger?: Logger;
+  /** Keep the run's streams, collections and generated credentials afterwards. */
+  readonly keepStreams?: boolean;
 }
 
 /** Replays a scenario through the live mesh on the file's servers. */
@@ -86,11 +133,17 @@ export function replayThroughMesh(
   const registry: Record<string, AgentFactory> = {};
   for (const [role, factory] of Object.entries(roles))
     if (!options.roles || options.roles.includes(role)) registry[role] = factory;
-  const logger = createLogger({ level: 'warn', fields: { test: 'e2e' } });
+  const logger = options.logger ?? createLogger({ level: 'warn', fields: { test: 'e2e' } });
   return runReplay({
     settleTimeoutMs: 60_000,
     ...options,
-    startMesh: localMesh({ config: services.config, registry, logger, graceMs: 5_000 }),
+    startMesh: localMesh({
+      config: services.config,
+      registry,
+      logger,
+      graceMs: 5_000,
+      ...(options.keepStreams === undefined ? {} : { keepStreams: options.keepStreams }),
+    }),
   });
 }
 

@@ -20,7 +20,8 @@ import { readTraceFile, replayThroughMesh, useE2eServices } from './mesh.js';
 
 // The shipped checkpoints, so the learned methods are compared too.
 const MODEL_DIR = fileURLToPath(new URL('../../models', import.meta.url));
-const services = useE2eServices({ SLICEMESH_MODEL_DIR: MODEL_DIR });
+// Through a secured embedded nats-server per replay, every role as itself (as `npm start`).
+const services = useE2eServices({ SLICEMESH_MODEL_DIR: MODEL_DIR }, { nats: 'embedded' });
 registerLearnedPolicies({ modelDir: MODEL_DIR });
 
 const PAPER_SEED = 1_000_000;

@@ -24,7 +24,8 @@ import { roleNames } from '../../cli/roles.js';
 import { replayThroughMesh, useE2eServices } from './mesh.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../models', import.meta.url));
-const services = useE2eServices({ SLICEMESH_MODEL_DIR: MODEL_DIR });
+// Through a secured embedded nats-server per replay, every role as itself (as `npm start`).
+const services = useE2eServices({ SLICEMESH_MODEL_DIR: MODEL_DIR }, { nats: 'embedded' });
 
 const PAPER_SEED = 1_000_000;
 const REQUESTS = 20;
