@@ -15,6 +15,7 @@ import {
   SliceTermination,
   historyCount,
   intakeSubject,
+  requesterTenant,
   tenantOf,
   type SliceGetReply,
   type SliceListReply,
@@ -258,11 +259,12 @@ export class SliceManager {
     this.#placementLock.close();
   }
 
-  /** Records of all slices (optionally in one state), ordered by slice id. */
-  records(state?: SliceRecord['state']): SliceRecord[] {
+  /** Records of all slices (optionally in one state, of one tenant), ordered by slice id. */
+  records(state?: SliceRecord['state'], tenant?: string): SliceRecord[] {
     return [...this.#runners.values()]
       .map((runner) => runner.record)
       .filter((record) => state === undefined || record.state === state)
+      .filter((record) => tenant === undefined || tenantOf(record) === tenant)
       .sort((a, b) => (a.sliceId < b.sliceId ? -1 : a.sliceId > b.sliceId ? 1 : 0));
   }
 
@@ -301,32 +303,41 @@ export class SliceManager {
     await this.#queue.run(sliceId, () => runner.deliver({ type: 'slice.resources-lost', note }));
   }
 
-  /** `slice.get` and `slice.list`, answered from the records held here. */
+  /**
+   * `slice.get` and `slice.list`, answered from the records held here. A tenant's client
+   * learns about its own tenant's slices only: the reply goes to its inbox, which no one
+   * else may read, so the inbox says whom the answer is for (another tenant's slice is as
+   * unknown to it as one that does not exist). Roles and the operator see every slice.
+   */
   #serveQueries(): Subscription[] {
     const { bus } = this.#deps;
     const queue = bus.subjects.queueGroup('slice-manager');
+    const tenantOfRequest = (ctx: MessageContext) => requesterTenant(bus.subjects, ctx.reply);
     return [
       bus.serve(
         ENDPOINTS.sliceGet,
-        (request): SliceGetReply => ({
+        (request, ctx): SliceGetReply => ({
           type: 'slice.get.reply.v1',
-          slice: this.#lookup(request.sliceId).record,
+          slice: this.#lookup(request.sliceId, tenantOfRequest(ctx)).record,
         }),
         { queue },
       ),
       bus.serve(
         ENDPOINTS.sliceList,
-        (request): SliceListReply => ({
+        (request, ctx): SliceListReply => ({
           type: 'slice.list.reply.v1',
-          slices: this.records(request.state),
+          slices: this.records(request.state, tenantOfRequest(ctx)),
         }),
         { queue },
       ),
     ];
   }
 
-  #lookup(sliceId: string): SliceRunner {
-    const runner = this.#runners.get(sliceId);
+  /** The slice's runner; `unknown-slice` when there is none (or it is not `tenant`'s, if given). */
+  #lookup(sliceId: string, tenant?: string): SliceRunner {
+    const found = this.#runners.get(sliceId);
+    const runner =
+      tenant === undefined || (found && tenantOf(found.record) === tenant) ? found : undefined;
     if (!runner) {
       this.#counters.unknownSlice += 1;
       throw new SliceMeshError('unknown-slice', `no slice with id ${sliceId}`, {

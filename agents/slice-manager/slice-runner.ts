@@ -22,6 +22,7 @@ import {
   SliceOutcome,
   TERMINAL_SLICE_STATES,
   historyCount,
+  tenantOf,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
@@ -386,7 +387,7 @@ export class SliceRunner {
         record: { ...record, state: entry.state, history: history.slice(0, i + 1) },
       };
       await otelContext.with(this.traceContext(), () =>
-        bus.jsPublish(bus.subjects.sliceEvent(this.sliceId), SliceEvent, event, {
+        bus.jsPublish(bus.subjects.sliceEvent(tenantOf(record), this.sliceId), SliceEvent, event, {
           msgId: `${this.sliceId}:${dropped + i}`,
           retryForMs: 5_000,
         }),

@@ -244,12 +244,16 @@ async function submitAndFollow(
   outcome.catch(() => undefined);
 
   // Subscribe before publishing, so no transition can slip past.
-  const events = bus.subscribe(subjects.sliceEvent(request.sliceId), SliceEvent, (event) => {
-    progress(
-      `${elapsed().padStart(8)}  ${(event.from ?? '—').padEnd(12)} → ${event.to.padEnd(12)} ${event.cause}`,
-    );
-    if (SETTLED.has(event.to)) settle(event.record);
-  });
+  const events = bus.subscribe(
+    subjects.sliceEvent(request.tenant, request.sliceId),
+    SliceEvent,
+    (event) => {
+      progress(
+        `${elapsed().padStart(8)}  ${(event.from ?? '—').padEnd(12)} → ${event.to.padEnd(12)} ${event.cause}`,
+      );
+      if (SETTLED.has(event.to)) settle(event.record);
+    },
+  );
   // Under this identity's own inbox prefix: the only inbox it may read.
   const inbox = bus.inbox();
   const refusals = bus.subscribe(inbox, ErrorReply, (refusal) => {

@@ -562,7 +562,14 @@ function withHeaders(headers: MsgHdrs): { headers?: MsgHdrs } {
 const SNAPSHOT_HISTORY = 5;
 
 function messageContext(m: Msg, span: Span, context: MessageContext['context']): MessageContext {
-  return { subject: m.subject, headers: m.headers, context, span, traceId: traceIdOf(context) };
+  return {
+    subject: m.subject,
+    ...(m.reply ? { reply: m.reply } : {}),
+    headers: m.headers,
+    context,
+    span,
+    traceId: traceIdOf(context),
+  };
 }
 
 /** Logs disconnects and reconnects; nats.js reconnects by itself. */

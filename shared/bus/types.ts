@@ -14,6 +14,8 @@ import type { Logger } from '../runtime/logger.js';
 export interface MessageContext {
   /** The concrete subject the message was sent to. */
   readonly subject: string;
+  /** Request/reply: where the sender waits for the answer (its inbox). */
+  readonly reply?: string;
   readonly headers: MsgHdrs | undefined;
   /** OpenTelemetry context of the handler span (parent: the sender's span). */
   readonly context: Context;

@@ -114,11 +114,16 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
   'audit-log': { ...NOTHING, consumes: ['events'] },
 });
 
-/** What a tenant's client identity may call and watch, besides sending on its own intake subjects. */
+/**
+ * What a tenant's client identity may call, besides sending on its own intake subjects
+ * and watching its own slices' events. `slice.get`/`slice.list` answer it about its own
+ * tenant's slices only (the slice-manager reads the tenant off the reply inbox, which
+ * only that client may read).
+ */
 export const CLIENT_GRANT: RoleGrant = Object.freeze<RoleGrant>({
   calls: ['sliceGet', 'sliceList'],
   publishes: [],
-  subscribes: [(s) => s.sliceEventsAll()],
+  subscribes: [],
   consumes: [],
 });
 
@@ -143,6 +148,26 @@ export function parseIdentity(name: string): Identity | undefined {
   if (name.startsWith(CLIENT_PREFIX) && name.length > CLIENT_PREFIX.length)
     return { kind: 'client', tenant: name.slice(CLIENT_PREFIX.length) };
   return undefined;
+}
+
+/**
+ * The identity a reply subject belongs to: the token after `_INBOX.<ns>.` (undefined for any
+ * other subject). Only that identity may read it, so whatever the request says, the reply
+ * reaches it alone: a service may answer according to it.
+ */
+export function inboxIdentity(subjects: Subjects, reply: string | undefined): string | undefined {
+  if (reply === undefined) return undefined;
+  const prefix = `${['_INBOX', subjects.namespace].join('.')}.`;
+  if (!reply.startsWith(prefix)) return undefined;
+  const identity = reply.slice(prefix.length).split('.')[0];
+  return identity === undefined || identity.length === 0 ? undefined : identity;
+}
+
+/** The tenant a request is answered for: its requester's, when a tenant's client asks. */
+export function requesterTenant(subjects: Subjects, reply: string | undefined): string | undefined {
+  const identity = inboxIdentity(subjects, reply);
+  const parsed = identity === undefined ? undefined : parseIdentity(identity);
+  return parsed?.kind === 'client' ? parsed.tenant : undefined;
 }
 
 /** Every identity of a mesh with these tenants: the roles, one client per tenant, the operator. */
@@ -310,7 +335,11 @@ function clientPermissions(tenant: string, s: Subjects): Permissions {
     .map((c) => c.pattern(s, tenant));
   return {
     publish: unique([...sends, ...own.publish]),
-    subscribe: unique([...own.subscribe, `${s.inboxPrefix(clientIdentity(tenant))}.>`]),
+    subscribe: unique([
+      s.tenantEvents(tenant),
+      ...own.subscribe,
+      `${s.inboxPrefix(clientIdentity(tenant))}.>`,
+    ]),
     allowResponses: false,
   };
 }

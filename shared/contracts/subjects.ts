@@ -51,8 +51,11 @@ export interface Subjects {
   /** Every slice's SLA violations (to watch them; the slice-manager consumes them from the intake stream). */
   slaViolationsAll(): string;
   intakeAll(): string;
-  // Slice events (JetStream stream `eventStream`).
-  sliceEvent(sliceId: string): string;
+  // Slice events (JetStream stream `eventStream`), under their slice's tenant, so a
+  // tenant's client can be allowed its own slices' events only.
+  sliceEvent(tenant: string, sliceId: string): string;
+  /** Every slice event of `tenant`. */
+  tenantEvents(tenant: string): string;
   sliceEventsAll(): string;
   // Request/reply services.
   interpreterInfer(): string;
@@ -116,8 +119,9 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     slaViolation: (sliceId) => s('slice', 'intake', 'violation', id(sliceId)),
     slaViolationsAll: () => s('slice', 'intake', 'violation', '*'),
     intakeAll: () => s('slice', 'intake', '>'),
-    sliceEvent: (sliceId) => s('slice', 'event', id(sliceId)),
-    sliceEventsAll: () => s('slice', 'event', '*'),
+    sliceEvent: (tenant, sliceId) => s('slice', 'event', tenantToken(tenant), id(sliceId)),
+    tenantEvents: (tenant) => s('slice', 'event', tenantToken(tenant), '*'),
+    sliceEventsAll: () => s('slice', 'event', '>'),
     interpreterInfer: () => s('svc', 'interpreter', 'infer'),
     orchestratorPlace: () => s('svc', 'orchestrator', 'place'),
     infraView: () => s('svc', 'infrastructure', 'view'),

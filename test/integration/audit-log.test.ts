@@ -84,7 +84,7 @@ function publishEvent(
     },
   };
   return instrument(tracer, 'test.slice', { [ATTR.sliceId]: sliceId }, async (span) => {
-    await bus.jsPublish(bus.subjects.sliceEvent(sliceId), SliceEvent, event, {
+    await bus.jsPublish(bus.subjects.sliceEvent('default', sliceId), SliceEvent, event, {
       msgId: `${sliceId}:${index}`,
     });
     return span.spanContext().traceId;

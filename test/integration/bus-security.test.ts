@@ -158,6 +158,9 @@ describe('identities on the bus', () => {
       { bus: acme, subject: acme.subjects.kpiAll() },
       { bus: acme, subject: `${acme.subjects.inboxPrefix(clientIdentity('globex'))}.>` },
       { bus: acme, subject: acme.subjects.intakeAll() },
+      // Other tenants' slice events (and so all of them) are theirs.
+      { bus: acme, subject: acme.subjects.tenantEvents('globex') },
+      { bus: acme, subject: acme.subjects.sliceEventsAll() },
       { bus: interpreter, subject: interpreter.subjects.infraApply() },
       { bus: interpreter, subject: `${interpreter.subjects.inboxPrefix('slice-manager')}.>` },
     ];
@@ -170,7 +173,7 @@ describe('identities on the bus', () => {
     }
     // Its own inbox, and what its row grants, it may read.
     const own = acme.connection.subscribe(`${acme.subjects.inboxPrefix(clientIdentity('acme'))}.>`);
-    const events = acme.connection.subscribe(acme.subjects.sliceEventsAll());
+    const events = acme.connection.subscribe(acme.subjects.tenantEvents('acme'));
     await acme.connection.flush();
     expect(own.isClosed() || events.isClosed()).toBe(false);
   });
@@ -223,7 +226,11 @@ describe('identities on the bus', () => {
       const globex = await nats.connectAs(clientIdentity('globex'));
       const acme = await nats.connectAs(clientIdentity('acme'));
       const seen: SliceEvent[] = [];
-      globex.subscribe(globex.subjects.sliceEventsAll(), SliceEvent, (e) => void seen.push(e));
+      globex.subscribe(
+        globex.subjects.tenantEvents('globex'),
+        SliceEvent,
+        (e) => void seen.push(e),
+      );
       await globex.flush();
       const stateOf = (id: string) => seen.filter((e) => e.sliceId === id).at(-1)?.to;
 
@@ -262,6 +269,22 @@ describe('identities on the bus', () => {
         state: 'active',
         tenant: 'globex',
       });
+      // acme does not get to read it either: to acme it does not exist.
+      const hidden = await refusal(
+        acme.request(
+          ENDPOINTS.sliceGet,
+          { type: 'slice.get.request.v1', sliceId: 'g-1' },
+          { timeoutMs: 5_000 },
+        ),
+      );
+      expect(isSliceMeshError(hidden) && hidden.code).toBe('unknown-slice');
+      const list = (bus: Bus) =>
+        bus
+          .request(ENDPOINTS.sliceList, { type: 'slice.list.request.v1' }, { timeoutMs: 5_000 })
+          .then((reply) => reply.slices.map((slice) => slice.sliceId));
+      expect(await list(acme)).not.toContain('g-1');
+      expect(await list(globex)).toEqual(['g-1']);
+      expect(await list(operator)).toContain('g-1');
 
       // Its owner may.
       const own: SliceTermination = { ...foreign, tenant: 'globex' };

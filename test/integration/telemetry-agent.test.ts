@@ -100,7 +100,7 @@ async function storedViolations(bus: Bus, sliceId: string): Promise<number> {
 }
 
 async function publishEvent(bus: Bus, event: SliceEvent): Promise<void> {
-  await bus.jsPublish(bus.subjects.sliceEvent(event.sliceId), SliceEvent, event, {
+  await bus.jsPublish(bus.subjects.sliceEvent('default', event.sliceId), SliceEvent, event, {
     msgId: `${event.sliceId}-${event.at}`,
   });
 }

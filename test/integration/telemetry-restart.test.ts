@@ -58,7 +58,7 @@ async function transition(
     record: { sliceId, state: to, text: 'a robot cell', history: [], ...record },
   };
   published++;
-  await bus.jsPublish(bus.subjects.sliceEvent(sliceId), SliceEvent, event, {
+  await bus.jsPublish(bus.subjects.sliceEvent('default', sliceId), SliceEvent, event, {
     msgId: `${sliceId}:${published}`,
   });
 }

@@ -562,7 +562,9 @@ describe('subjects', () => {
     );
     expect(subjects.inboxPrefix('client-acme')).toBe('_INBOX.test-ns.client-acme');
     expect(subjects.intakeAll()).toBe('test-ns.slice.intake.>');
-    expect(subjects.sliceEvent('arm-1')).toBe('test-ns.slice.event.arm-1');
+    expect(subjects.sliceEvent('acme', 'arm-1')).toBe('test-ns.slice.event.acme.arm-1');
+    expect(subjects.tenantEvents('acme')).toBe('test-ns.slice.event.acme.*');
+    expect(subjects.sliceEventsAll()).toBe('test-ns.slice.event.>');
     expect(subjects.orchestratorPlace()).toBe('test-ns.svc.orchestrator.place');
     expect(subjects.heartbeat('interpreter', 'i-1')).toBe('test-ns.heartbeat.interpreter.i-1');
     expect(subjects.custom('energy', 'advice')).toBe('test-ns.x.energy.advice');
@@ -571,7 +573,9 @@ describe('subjects', () => {
   });
 
   it('keeps two namespaces apart', () => {
-    expect(createSubjects('a').sliceEvent('s')).not.toBe(createSubjects('b').sliceEvent('s'));
+    expect(createSubjects('a').sliceEvent('t', 's')).not.toBe(
+      createSubjects('b').sliceEvent('t', 's'),
+    );
   });
 
   for (const bad of ['', 'a.b', 'a*', '>', 'a b', 'x'.repeat(129), 'ü']) {

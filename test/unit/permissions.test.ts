@@ -15,9 +15,11 @@ import {
   ROLE_GRANTS,
   clientIdentity,
   createSubjects,
+  inboxIdentity,
   meshIdentities,
   parseIdentity,
   permissionsOf,
+  requesterTenant,
   servedBy,
   streamAccess,
   type EndpointKey,
@@ -122,7 +124,11 @@ describe('the permission table', () => {
       s.sliceGet(),
       s.sliceList(),
     ]);
-    expect(acme.subscribe).toEqual([s.sliceEventsAll(), `${s.inboxPrefix('client-acme')}.>`]);
+    // Its own slices' events only (another tenant's are under another token).
+    expect(acme.subscribe).toEqual([
+      'plant.slice.event.acme.*',
+      `${s.inboxPrefix('client-acme')}.>`,
+    ]);
     expect(of(clientIdentity('default')).publish).not.toContain(
       'plant.slice.intake.terminate.acme.*',
     );
@@ -215,5 +221,18 @@ describe('credentials and the server configuration', () => {
     expect(withTls).toMatch(
       /tls \{\n {2}cert_file: "\/certs\/server.pem"\n {2}key_file: "\/certs\/server-key.pem"\n {2}ca_file: "\/certs\/ca.pem"\n {2}verify: true\n\}/,
     );
+  });
+});
+
+describe('who a request is answered for', () => {
+  it("reads the requester off its reply inbox: a tenant's client, or anyone else (all slices)", () => {
+    expect(requesterTenant(s, '_INBOX.plant.client-acme.Xy12.3')).toBe('acme');
+    expect(inboxIdentity(s, '_INBOX.plant.slice-manager.Xy12')).toBe('slice-manager');
+    expect(requesterTenant(s, '_INBOX.plant.slice-manager.Xy12')).toBeUndefined();
+    expect(requesterTenant(s, '_INBOX.plant.operator.Xy12')).toBeUndefined();
+    // Another namespace's inbox, the default inbox prefix of an open server, no reply at all.
+    expect(requesterTenant(s, '_INBOX.other.client-acme.Xy12')).toBeUndefined();
+    expect(requesterTenant(s, '_INBOX.Xy12Ab')).toBeUndefined();
+    expect(requesterTenant(s, undefined)).toBeUndefined();
   });
 });
