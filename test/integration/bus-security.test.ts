@@ -20,6 +20,7 @@ import {
   OPERATOR_IDENTITY,
   ROLES,
   ROLE_GRANTS,
+  SliceChange,
   SliceEvent,
   SliceRequest,
   SliceTermination,
@@ -199,6 +200,18 @@ describe('identities on the bus', () => {
       }),
     );
     expect(isSliceMeshError(terminated) && terminated.code).toBe('forbidden');
+    const change: SliceChange = {
+      type: 'slice.change.v2',
+      sliceId: 'g-0',
+      tenant: 'globex',
+      changeId: 'c-1',
+      text: 'now for video inspection',
+      submittedAt: 1,
+    };
+    const changed = await refusal(
+      acme.jsPublish(intakeSubject(acme.subjects, change), SliceChange, change, { msgId: 'x-4' }),
+    );
+    expect(isSliceMeshError(changed) && changed.code).toBe('forbidden');
     // Its own it may send (and JetStream stores it).
     const own = sliceRequest('a-0', { tenant: 'acme' });
     const ack = await acme.jsPublish(intakeSubject(acme.subjects, own), SliceRequest, own, {
