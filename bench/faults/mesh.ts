@@ -1,6 +1,6 @@
 /**
  * The mesh a fault run breaks: a nats-server with the credentials `slicemesh up`
- * generates, a Chroma server, and every role in its own process
+ * generates, a Chroma server, and each role started in its own process
  * (`bin/slicemesh.js agent <role>`, connecting with the role's own seed).
  * Each role process leads its own process group, so a kill reaches whatever it
  * started and nothing outlives the run.
@@ -33,7 +33,6 @@ export interface RoleProcess {
 
 export interface FaultMeshOptions {
   readonly namespace: string;
-  readonly roles: readonly string[];
   /** Extra environment for every role (retry budget, orchestrator method…). */
   readonly env?: Record<string, string>;
   /** Where a role's stderr goes (default: dropped). */
@@ -146,8 +145,6 @@ export async function startFaultMesh(options: FaultMeshOptions): Promise<FaultMe
     }
     await proc.exited;
   };
-
-  for (const role of options.roles) startRole(role);
 
   let disposed: Promise<void> | undefined;
   const dispose = () =>

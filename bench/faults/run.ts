@@ -106,6 +106,8 @@ export interface FaultReport {
   readonly ok: boolean;
 }
 
+/** Roles started after the others (see where they start). */
+const LATE_ROLES: ReadonlySet<string> = new Set(['audit-log']);
 const TERMINAL: ReadonlySet<SliceState> = new Set(['released', 'rejected', 'failed']);
 const SETTLED: ReadonlySet<SliceState> = new Set(['active', ...TERMINAL]);
 const KB = fileURLToPath(new URL('../../scenarios/knowledge/intents.jsonl', import.meta.url));
@@ -165,7 +167,6 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultReport> 
   const stderrTail = new Map<string, string>();
   const mesh: FaultMesh = await startFaultMesh({
     namespace,
-    roles: options.roles,
     env: { SLICEMESH_SEED: String(options.seed), ...options.env },
     onStderr: (role, chunk) =>
       stderrTail.set(role, ((stderrTail.get(role) ?? '') + chunk).slice(-4_000)),
@@ -249,10 +250,16 @@ async function drive(
   });
   await bus.flush();
 
-  log(`waiting for roles: ${options.roles.join(', ')}`);
-  for (const role of options.roles) {
-    if (!(await roleUpSince(role, 0, 120_000)))
-      throw new Error(`role ${role} did not start:\n${stderrTail.get(role) ?? ''}`);
+  // The audit-log fails to start when the event stream does not exist yet (it neither
+  // creates it nor waits for it), so it starts once the roles that create it run.
+  const late = options.roles.filter((role) => LATE_ROLES.has(role));
+  for (const group of [options.roles.filter((role) => !LATE_ROLES.has(role)), late]) {
+    log(`starting roles: ${group.join(', ')}`);
+    for (const role of group) mesh.startRole(role);
+    for (const role of group) {
+      if (!(await roleUpSince(role, 0, 120_000)))
+        throw new Error(`role ${role} did not start:\n${stderrTail.get(role) ?? ''}`);
+    }
   }
 
   // The request stream: seeded texts and lifetimes, each submission retried (same msgId)
@@ -418,6 +425,7 @@ async function drive(
         recoveryMs: Number.isFinite(last) ? last - faultStart : null,
         ...extra,
         ids,
+        faultStart,
       } as FaultRow);
       sampleRss();
     }
@@ -481,13 +489,21 @@ async function drive(
   const dupEventIds = new Set(storedDuplicates.map(([key]) => key.split('|')[0] as string));
   const republished = [...eventKeys].filter(([, n]) => n > 1).map(([key]) => key);
   for (const row of rows) {
-    const rowIds = (row as unknown as { ids: string[] }).ids;
+    const { ids: rowIds, faultStart } = row as unknown as { ids: string[]; faultStart: number };
+    // Recovery from the records (truth that no missed event can hide): when the last
+    // request submitted during the fault first settled.
+    const settleTimes = rowIds.map(
+      (id) => records.get(id)?.history.find((h) => SETTLED.has(h.state))?.at ?? Number.NaN,
+    );
+    const lastSettled = Math.max(faultStart, ...settleTimes);
     Object.assign(row, {
+      recoveryMs: Number.isFinite(lastSettled) ? lastSettled - faultStart : null,
       failed: rowIds.filter((id) => failedIds.has(id)).length,
       lost: rowIds.filter((id) => lostIds.has(id) || stuckIds.has(id)).length,
       duplicated: rowIds.filter((id) => duplicatedIds.has(id) || dupEventIds.has(id)).length,
     });
     delete (row as unknown as { ids?: string[] }).ids;
+    delete (row as unknown as { faultStart?: number }).faultStart;
   }
 
   // The infrastructure and the slice-manager agree on every slice's resources.
