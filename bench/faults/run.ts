@@ -302,11 +302,20 @@ async function drive(
     inFlight.add(p);
     return id;
   };
+  // A run sized by its request count shares them out over the faults, so a fault that
+  // lasts longer than expected does not leave the next one without requests.
+  let faultsStarted = 0;
+  const quota = () => {
+    const max = options.maxRequests;
+    if (max === undefined) return Number.POSITIVE_INFINITY;
+    if (faultsStarted >= options.faults.length) return max;
+    return Math.ceil((max * Math.max(1, faultsStarted)) / options.faults.length);
+  };
   const stream = (async () => {
     const gap = 1000 / options.rate;
     let next = Date.now();
     while (streaming && (options.maxRequests === undefined || sequence < options.maxRequests)) {
-      submitOne();
+      if (sequence < quota()) submitOne();
       next += gap;
       await sleep(Math.max(0, next - Date.now()));
     }
@@ -375,6 +384,7 @@ async function drive(
 
   try {
     for (const fault of options.faults) {
+      faultsStarted += 1;
       const name = faultName(fault);
       const from = sequence;
       const faultStart = Date.now();
@@ -431,9 +441,10 @@ async function drive(
     }
   } finally {
     // A run sized by its request count submits them all, even when the faults ended first.
+    faultsStarted = options.faults.length;
     const max = options.maxRequests;
     if (max !== undefined)
-      await waitUntil(() => sequence >= max, (max / options.rate) * 1_000 + 5_000);
+      await waitUntil(() => sequence >= max, (max / options.rate) * 1_000 + 60_000);
     streaming = false;
     await stream;
     await Promise.allSettled([...inFlight]);

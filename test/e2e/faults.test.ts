@@ -24,7 +24,12 @@ describe('role restarts during a request stream', () => {
       lifetimeMs: [2_000, 5_000],
       recoveryMs: 1_000,
       settleTimeoutMs: 60_000,
-      env: { SLICEMESH_ORCHESTRATOR_METHOD: 'first-fit' },
+      env: {
+        SLICEMESH_ORCHESTRATOR_METHOD: 'first-fit',
+        // A request in flight on the killed interpreter is retried after this timeout
+        // (default 30 s): shorter keeps the test quick, still far above a loaded answer.
+        SLICEMESH_INTERPRET_TIMEOUT_MS: '10000',
+      },
     });
     const summary = JSON.stringify({ failures: report.failures, faults: report.faults });
     expect(report.totals.accepted, summary).toBe(30);
