@@ -71,6 +71,8 @@ export function createAuditLogAgent(
       const run = openAuditTrail(config.dir, bus.namespace, clock.now());
       trail = run;
 
+      // The event stream is the slice-manager's; make sure it exists whoever starts first.
+      await bus.ensureStreams();
       consumer = await bus.consume(
         bus.subjects.eventStream,
         AUDIT_LOG_ROLE,

@@ -92,6 +92,14 @@ function publishEvent(
 }
 
 describe('audit-log agent', () => {
+  it('starts before any other role has created the event stream, and records events sent after', async () => {
+    // A fresh namespace: no slice-manager or telemetry has created the stream yet.
+    const bus = await nats.connectBus({ tracer });
+    const agent = await startAudit(bus);
+    await publishEvent(bus, 'early-1', null, 'requested', 'request');
+    await waitFor(() => agent.entries().length === 1, { what: 'the first audit entry' });
+  });
+
   it('appends each slice transition with who, what, when and the trace id, and answers queries', async () => {
     const bus = await nats.connectBus({ tracer });
     await bus.ensureStreams();
