@@ -27,6 +27,8 @@ export interface ClassStatements {
   readonly latency?: ClassStatement<LatencyClass> | undefined;
   readonly reliability?: ClassStatement<ReliabilityClass> | undefined;
   readonly cost?: ClassStatement<CostClass> | undefined;
+  /** The tightest plausible latency figure stated, in ms (what decided `latency`, when a figure did). */
+  readonly latencyMs?: number | undefined;
   /** Figures that were ignored as implausible, for the rationale. */
   readonly ignored: readonly string[];
 }
@@ -159,10 +161,11 @@ function readRules<C extends string>(
   return best;
 }
 
-function latencyFromFigures(
+/** The tightest plausible latency figure among `durations`; implausible ones are added to `ignored`. */
+function tightestLatency(
   durations: readonly StatedDuration[],
   ignored: string[],
-): ClassStatement<LatencyClass> | undefined {
+): StatedDuration | undefined {
   let tightest: StatedDuration | undefined;
   for (const d of durations) {
     // Seconds and minutes are often reporting intervals; they speak of delay only as a bound or a tolerance.
@@ -173,8 +176,7 @@ function latencyFromFigures(
     }
     if (tightest === undefined || d.ms < tightest.ms) tightest = d;
   }
-  if (tightest === undefined) return undefined;
-  return { value: latencyClassFor(tightest.ms), strength: 3, evidence: tightest.text };
+  return tightest;
 }
 
 /** Reads the class statements of normalised request text (lower-cased inside). */
@@ -182,8 +184,14 @@ export function readClassStatements(text: string): ClassStatements {
   const lower = text.toLowerCase();
   // A figure that is not a plain number ("1e308 ms") is not read, but named as ignored.
   const ignored: string[] = unreadDurations(lower);
-  const figure = latencyFromFigures(statedDurations(lower), ignored);
+  const tightest = tightestLatency(statedDurations(lower), ignored);
+  const figure: ClassStatement<LatencyClass> | undefined = tightest && {
+    value: latencyClassFor(tightest.ms),
+    strength: 3,
+    evidence: tightest.text,
+  };
   return {
+    latencyMs: tightest?.ms,
     latency: figure ?? readRules(lower, LATENCY_RULES),
     reliability: readRules(lower, RELIABILITY_RULES),
     cost: readRules(lower, COST_RULES),

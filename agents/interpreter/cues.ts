@@ -10,7 +10,7 @@
  * ("latency is secondary").
  */
 import { readClassStatements, type ClassStatements } from './class-statements.js';
-import { DIGIT_NUMBER, digitValue, statedDurations } from './quantities.js';
+import { DIGIT_NUMBER, digitValue } from './quantities.js';
 import {
   PREFERENCE_DIMENSIONS,
   SERVICE_TYPES,
@@ -234,24 +234,17 @@ const DEVICE_FIGURE = new RegExp(
 );
 const AVAILABILITY_FIGURE = new RegExp(String.raw`${NUMBER}\s*%`, 'g');
 
-const parseNumber = digitValue;
-
-function extractFigures(text: string): StatedFigures {
+/** Rates, volumes, device counts and availability; the latency figure comes from the class statements. */
+function extractFigures(text: string): Omit<StatedFigures, 'latencyMs'> {
   const figures: { -readonly [K in keyof StatedFigures]: StatedFigures[K] } = {};
-  for (const d of statedDurations(text)) {
-    // Seconds and minutes count as a delay only when stated as a bound or a tolerance, not as a reporting interval.
-    if (!d.fine && d.role !== 'bound' && d.role !== 'tolerance') continue;
-    if (d.ms < 0.001 || d.ms > 86_400_000) continue;
-    figures.latencyMs = Math.min(figures.latencyMs ?? Infinity, d.ms);
-  }
   for (const m of text.matchAll(RATE_FIGURE)) {
-    const value = parseNumber(m[1] ?? '');
+    const value = digitValue(m[1] ?? '');
     const unit = m[2] ?? 'mbps';
     const mbps = unit.startsWith('k') ? value / 1000 : unit.startsWith('g') ? value * 1000 : value;
     if (Number.isFinite(mbps)) figures.rateMbps = Math.max(figures.rateMbps ?? 0, mbps);
   }
   for (const m of text.matchAll(VOLUME_FIGURE)) {
-    const value = parseNumber(m[1] ?? '');
+    const value = digitValue(m[1] ?? '');
     const unit = m[2] ?? 'gb';
     const gb =
       unit === 'mb'
@@ -264,11 +257,11 @@ function extractFigures(text: string): StatedFigures {
     if (Number.isFinite(gb)) figures.volumeGb = Math.max(figures.volumeGb ?? 0, gb);
   }
   for (const m of text.matchAll(DEVICE_FIGURE)) {
-    const value = parseNumber(m[1] ?? '');
+    const value = digitValue(m[1] ?? '');
     if (Number.isFinite(value)) figures.devices = Math.max(figures.devices ?? 0, value);
   }
   for (const m of text.matchAll(AVAILABILITY_FIGURE)) {
-    const value = parseNumber(m[1] ?? '');
+    const value = digitValue(m[1] ?? '');
     // Only the nines speak of availability ("99.99 %"); "40 %" is a load or a share.
     if (Number.isFinite(value) && value >= 90 && value < 100)
       figures.availabilityPercent = Math.max(figures.availabilityPercent ?? 0, value);
@@ -297,7 +290,12 @@ export function extractCues(text: string): Cues {
     note(cue.label);
   }
 
-  const figures = extractFigures(lower);
+  // The class statements read the durations once; their tightest plausible figure is the latency cue.
+  const classes = readClassStatements(lower);
+  const figures: StatedFigures = {
+    ...extractFigures(lower),
+    ...(classes.latencyMs !== undefined ? { latencyMs: classes.latencyMs } : {}),
+  };
   if (figures.latencyMs !== undefined) {
     // Tight stated bounds are the clearest latency signal a request can give.
     const weight =
@@ -333,7 +331,6 @@ export function extractCues(text: string): Cues {
     dimensions.reliability += 2;
     note(`stated availability ${figures.availabilityPercent} %`);
   }
-  const classes = readClassStatements(lower);
   // A statement that relaxes a class also relaxes its dimension ("budget is not the main concern").
   if (classes.cost?.value === 'general' && dimensions.economics > 0) {
     dimensions.economics = -1;
