@@ -3,7 +3,7 @@
  * directory). Existing seeds are kept, so identities stay stable across
  * restarts and a rerun only adds what is missing; `rotate` replaces them all.
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nkeys } from '@nats-io/nats-core';
 import { readSeedFile } from '../../bus/auth.js';
@@ -42,17 +42,27 @@ export function publicKeyOf(file: string): string {
   }
 }
 
-function writeSeed(file: string): void {
-  const pair = nkeys.createUser();
+/**
+ * Writes `text` to `file` atomically with mode 0600. The temp file is created
+ * fresh (`wx`, after removing a stale one), so the text never lands in a file
+ * left behind with wider permissions.
+ */
+export function writePrivateFile(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `${new TextDecoder().decode(pair.getSeed())}\n`, { mode: 0o600 });
-  } finally {
-    pair.clear();
-  }
+  rmSync(temp, { force: true });
+  writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
   // The umask may have taken bits away, never added them; still, say exactly what it is.
   chmodSync(temp, 0o600);
   renameSync(temp, file);
+}
+
+function writeSeed(file: string): void {
+  const pair = nkeys.createUser();
+  try {
+    writePrivateFile(file, `${new TextDecoder().decode(pair.getSeed())}\n`);
+  } finally {
+    pair.clear();
+  }
 }
 
 /** Makes sure `dir` holds a seed for every identity; returns them all with their public keys. */

@@ -5,11 +5,10 @@
  * complete config for the embedded server (ports and JetStream come from
  * the command line) and an include file for a deployment's own nats.conf.
  */
-import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { permissionsOf, type Permissions } from '../../contracts/permissions.js';
 import { createSubjects } from '../../contracts/subjects.js';
-import type { IdentityCredential } from './credentials.js';
+import { writePrivateFile, type IdentityCredential } from './credentials.js';
 
 /** File name of the generated configuration. */
 export const AUTH_CONFIG_FILE = 'nats-auth.conf';
@@ -92,9 +91,6 @@ export function writeServerConfig(
   options: ServerConfigOptions,
 ): string {
   const file = resolve(dir, AUTH_CONFIG_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, renderServerConfig(credentials, options), { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, file);
+  writePrivateFile(file, renderServerConfig(credentials, options));
   return file;
 }
