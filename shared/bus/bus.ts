@@ -36,6 +36,7 @@ import { type TlsFiles, isPrivateFile, seedFileAuthenticator, tlsOptions } from 
 import { CounterSet } from './counters.js';
 import { type JsDeps, consume, ensureStream, jsPublish } from './jetstream.js';
 import { openBucket, typedKv } from './kv.js';
+import { DEFAULT_JETSTREAM_SETTINGS, type JetStreamSettings } from './limits.js';
 import { messageAttributes, startHandlerSpan, startSendSpan } from './tracing.js';
 import type {
   Bus,
@@ -79,6 +80,8 @@ export interface BusOptions {
   seedFile?: string;
   /** TLS files (CA, client certificate and key); a `tls://` URL needs none but the system CAs. */
   tls?: TlsFiles;
+  /** How `ensureStreams()` creates the mesh's streams (default: DEFAULT_JETSTREAM_SETTINGS). */
+  jetstream?: JetStreamSettings;
 }
 
 /** How many refusals per subject and code are logged at warn before dropping to debug. */
@@ -97,6 +100,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
   const tracer = options.tracer ?? noopTracer();
   const logger = (options.logger ?? silentLogger).child({ bus: options.name });
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const jetstreamSettings = options.jetstream ?? DEFAULT_JETSTREAM_SETTINGS;
   const servers = options.url
     .split(',')
     .map((s) => s.trim())
@@ -434,6 +438,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         await ensureStream(jsDeps, {
           name: stream.name(subjects),
           subjects: stream.subjects(subjects),
+          ...jetstreamSettings.limits[key],
           ...(access === 'create' ? { update: false } : {}),
         });
       }

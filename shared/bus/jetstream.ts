@@ -25,6 +25,7 @@ import { ATTR, SPAN } from '../telemetry/names.js';
 import { traceIdOf } from '../telemetry/propagation.js';
 import type { CounterSet } from './counters.js';
 import { isStreamNotFound } from './kv.js';
+import { DUPLICATE_WINDOW_MS, jetstreamLimit } from './limits.js';
 import { messageAttributes, startHandlerSpan, startSendSpan } from './tracing.js';
 import type {
   ConsumeOptions,
@@ -50,7 +51,6 @@ export interface JsDeps {
   noteInvalid(key: string, error: SliceMeshError, subject: string): void;
 }
 
-const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Redelivery delay after the n-th failed delivery: 250 ms doubling, capped at 30 s. */
@@ -58,11 +58,23 @@ export function retryDelayMs(deliveryCount: number): number {
   return Math.min(30_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
 }
 
-/** Creates the stream, or updates subjects/limits of an existing one. */
+/**
+ * Creates the stream, or updates subjects and limits of an existing one. Lowering a limit
+ * of a stream that holds more removes its oldest messages at once (JetStream's doing).
+ */
 export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void> {
   const jsm = await deps.jsm();
-  const duplicateWindow = nanos(spec.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS);
-  const maxAge = nanos(spec.maxAgeMs ?? 0);
+  const maxAgeMs = spec.maxAgeMs ?? 0;
+  const duplicateWindowMs = spec.duplicateWindowMs ?? DUPLICATE_WINDOW_MS;
+  const wanted = {
+    // JetStream refuses a deduplication window longer than the stream keeps its messages.
+    duplicate_window: nanos(
+      maxAgeMs > 0 ? Math.min(duplicateWindowMs, maxAgeMs) : duplicateWindowMs,
+    ),
+    max_age: nanos(maxAgeMs),
+    max_bytes: jetstreamLimit(spec.maxBytes ?? 0),
+    max_msgs: jetstreamLimit(spec.maxMessages ?? 0),
+  };
   try {
     try {
       const info = await jsm.streams.info(spec.name);
@@ -70,13 +82,17 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
       const same =
         JSON.stringify([...(current.subjects ?? [])].sort()) ===
           JSON.stringify([...spec.subjects].sort()) &&
-        current.duplicate_window === duplicateWindow &&
-        current.max_age === maxAge;
+        current.duplicate_window === wanted.duplicate_window &&
+        current.max_age === wanted.max_age &&
+        current.max_bytes === wanted.max_bytes &&
+        current.max_msgs === wanted.max_msgs;
       if (!same && spec.update !== false) {
-        await jsm.streams.update(spec.name, {
-          subjects: spec.subjects,
-          duplicate_window: duplicateWindow,
-          max_age: maxAge,
+        await jsm.streams.update(spec.name, { subjects: spec.subjects, ...wanted });
+        deps.logger.info('stream updated', {
+          stream: spec.name,
+          maxAgeMs: spec.maxAgeMs ?? 0,
+          maxBytes: spec.maxBytes ?? 0,
+          maxMessages: spec.maxMessages ?? 0,
         });
       }
       return;
@@ -89,8 +105,7 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
-      duplicate_window: duplicateWindow,
-      max_age: maxAge,
+      ...wanted,
       num_replicas: 1,
     });
   } catch (error) {

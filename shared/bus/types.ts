@@ -133,10 +133,14 @@ export interface BusCounters {
 export interface StreamSpec {
   name: string;
   subjects: string[];
-  /** Deduplication window (ms) for msgIds; default 2 min. */
+  /** Deduplication window (ms) for msgIds; default 2 min, at most `maxAgeMs`. */
   duplicateWindowMs?: number;
-  /** Keep messages at most this long (ms); default: forever. */
+  /** Keep messages at most this long (ms); 0 or unset: forever. */
   maxAgeMs?: number;
+  /** Keep at most this many bytes, dropping the oldest messages (0 or unset: no limit). */
+  maxBytes?: number;
+  /** Keep at most this many messages, dropping the oldest (0 or unset: no limit). */
+  maxMessages?: number;
   /** Update an existing stream whose definition differs (default true); false leaves that to its owner. */
   update?: boolean;
 }
@@ -211,7 +215,8 @@ export interface Bus {
    * Makes sure the mesh's streams exist, as far as this identity's permissions go (see
    * `streamAccess`): the slice-manager, the operator and an anonymous connection create or
    * update the intake and event streams and the snapshot KV bucket; a role that consumes or
-   * sends into a stream creates it when missing; others do nothing. Idempotent.
+   * sends into a stream creates it when missing; others do nothing. The streams get the
+   * limits of `BusOptions.jetstream` (an owner updates an existing stream to them). Idempotent.
    */
   ensureStreams(): Promise<void>;
   /** Creates or updates one stream (file storage). Idempotent. */

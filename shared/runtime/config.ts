@@ -12,6 +12,11 @@ import { z } from 'zod';
 import { SliceMeshError } from '../contracts/errors.js';
 import { DEFAULT_TENANT, ID_PATTERN } from '../contracts/common.js';
 import { DEFAULT_NAMESPACE } from '../contracts/subjects.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  MIN_STREAM_MAX_AGE_MS,
+  MIN_STREAM_MAX_BYTES,
+} from '../bus/limits.js';
 
 /** One environment variable, its schema (with default) and what it means. */
 export interface Setting<S extends z.ZodType = z.ZodType> {
@@ -26,6 +31,15 @@ function setting<S extends z.ZodType>(envVar: string, schema: S, description: st
 
 const url = z.url({ protocol: /^(nats|tls|ws|wss|http|https)$/ });
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+/** A stream age limit: 0 (none) or at least the deduplication window it must cover. */
+const streamAge = nonNegativeInt.refine((n) => n === 0 || n >= MIN_STREAM_MAX_AGE_MS, {
+  message: `use 0 (no limit) or at least ${MIN_STREAM_MAX_AGE_MS} ms (the deduplication window of a retried publish)`,
+});
+/** A stream size limit: 0 (none) or enough for the largest message the server accepts. */
+const streamBytes = nonNegativeInt.refine((n) => n === 0 || n >= MIN_STREAM_MAX_BYTES, {
+  message: `use 0 (no limit) or at least ${MIN_STREAM_MAX_BYTES} bytes (a stream must hold its largest message)`,
+});
 const token = z.string().min(1).max(64).regex(ID_PATTERN, 'use letters, digits, "_" or "-"');
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -63,6 +77,38 @@ export const SECTIONS = {
       'SLICEMESH_NATS_TLS_KEY',
       z.string().min(1).optional(),
       'private key (PEM) of the client certificate',
+    ),
+  },
+  jetstream: {
+    intakeMaxAgeMs: setting(
+      'SLICEMESH_STREAM_INTAKE_MAX_AGE_MS',
+      streamAge.default(DEFAULT_STREAM_LIMITS.intake.maxAgeMs),
+      'intake stream (slice requests, a work queue): a message older than this is removed (ms); 0 = never',
+    ),
+    intakeMaxBytes: setting(
+      'SLICEMESH_STREAM_INTAKE_MAX_BYTES',
+      streamBytes.default(DEFAULT_STREAM_LIMITS.intake.maxBytes),
+      'intake stream: beyond this size its oldest messages are removed (bytes); 0 = no limit',
+    ),
+    intakeMaxMessages: setting(
+      'SLICEMESH_STREAM_INTAKE_MAX_MSGS',
+      nonNegativeInt.default(DEFAULT_STREAM_LIMITS.intake.maxMessages),
+      'intake stream: beyond this many messages its oldest are removed; 0 = no limit',
+    ),
+    eventsMaxAgeMs: setting(
+      'SLICEMESH_STREAM_EVENTS_MAX_AGE_MS',
+      streamAge.default(DEFAULT_STREAM_LIMITS.events.maxAgeMs),
+      'event stream (slice transitions, the history late consumers replay): an event older than this is removed (ms); 0 = never',
+    ),
+    eventsMaxBytes: setting(
+      'SLICEMESH_STREAM_EVENTS_MAX_BYTES',
+      streamBytes.default(DEFAULT_STREAM_LIMITS.events.maxBytes),
+      'event stream: beyond this size its oldest events are removed (bytes); 0 = no limit',
+    ),
+    eventsMaxMessages: setting(
+      'SLICEMESH_STREAM_EVENTS_MAX_MSGS',
+      nonNegativeInt.default(DEFAULT_STREAM_LIMITS.events.maxMessages),
+      'event stream: beyond this many events its oldest are removed; 0 = no limit',
     ),
   },
   chroma: {

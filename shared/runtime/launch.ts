@@ -11,6 +11,7 @@ import { setupTracing } from '../telemetry/setup.js';
 import { type AgentFactory, type AgentHandle, newInstanceId } from './agent.js';
 import { type Clock, systemClock } from './clock.js';
 import type { SliceMeshConfig } from './config.js';
+import { jetstreamSettings } from './jetstream.js';
 import type { ProcessContext } from './process.js';
 import { busIdentity } from './security/index.js';
 
@@ -82,6 +83,7 @@ export async function launchRoles(options: LaunchOptions): Promise<AgentHandle[]
       name: instanceId,
       tracer,
       logger,
+      jetstream: jetstreamSettings(config),
       ...busIdentity(config, role),
     });
     proc.onShutdown('drain-bus', `bus of ${role}`, () => bus.drain());
