@@ -19,7 +19,7 @@ import type { AgentFactory } from '../../shared/runtime/agent.js';
 import type { Clock } from '../../shared/runtime/clock.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { resolveServices, withServiceUrls } from '../../shared/runtime/embedded/index.js';
-import { launchRoles } from '../../shared/runtime/launch.js';
+import { launchRoles, traceFileLimits } from '../../shared/runtime/launch.js';
 import { busIdentity } from '../../shared/runtime/security/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import {
@@ -136,6 +136,7 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
       const tracing = setupTracing({
         serviceName: 'slicemesh-replay',
         traceFile,
+        traceFileLimits: traceFileLimits(config),
         ...(config.tracing.otlpEndpoint ? { otlpEndpoint: config.tracing.otlpEndpoint } : {}),
         resourceAttributes: { 'service.namespace': run.namespace },
       });

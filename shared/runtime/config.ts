@@ -17,6 +17,7 @@ import {
   MIN_STREAM_MAX_AGE_MS,
   MIN_STREAM_MAX_BYTES,
 } from '../bus/limits.js';
+import { DEFAULT_TRACE_FILE_LIMITS } from '../telemetry/trace-files.js';
 
 /** One environment variable, its schema (with default) and what it means. */
 export interface Setting<S extends z.ZodType = z.ZodType> {
@@ -176,6 +177,16 @@ export const SECTIONS = {
       'SLICEMESH_TRACE_DIR',
       z.string().min(1).default('traces'),
       'directory of OTLP JSON trace files (open them in Jaeger UI → Search → JSON File)',
+    ),
+    traceFileMaxBytes: setting(
+      'SLICEMESH_TRACE_FILE_MAX_BYTES',
+      positiveInt.default(DEFAULT_TRACE_FILE_LIMITS.maxBytes),
+      'size at which a trace file is rotated (x.json → x.1.json …); a batch is never split across files (bytes)',
+    ),
+    traceFiles: setting(
+      'SLICEMESH_TRACE_FILES',
+      z.coerce.number().int().min(1).max(1_000).default(DEFAULT_TRACE_FILE_LIMITS.maxFiles),
+      'trace files kept per run, the current one included; the oldest rotated file beyond it is deleted',
     ),
   },
   llm: {

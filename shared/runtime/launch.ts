@@ -7,6 +7,7 @@
 import { connectBus } from '../bus/bus.js';
 import { SliceMeshError } from '../contracts/errors.js';
 import { assertToken } from '../contracts/subjects.js';
+import type { TraceFileLimits } from '../telemetry/trace-files.js';
 import { setupTracing } from '../telemetry/setup.js';
 import { type AgentFactory, type AgentHandle, newInstanceId } from './agent.js';
 import { type Clock, systemClock } from './clock.js';
@@ -27,6 +28,11 @@ export interface LaunchOptions {
   clock?: Clock;
   /** Where shutdown steps are registered. */
   process: ProcessContext;
+}
+
+/** How large a trace file grows before it rotates, and how many are kept (SLICEMESH_TRACE_FILE*). */
+export function traceFileLimits(config: Pick<SliceMeshConfig, 'tracing'>): TraceFileLimits {
+  return { maxBytes: config.tracing.traceFileMaxBytes, maxFiles: config.tracing.traceFiles };
 }
 
 /** Checks `requested` against the registry; throws `config` naming unknown roles. */
@@ -67,7 +73,9 @@ export async function launchRoles(options: LaunchOptions): Promise<AgentHandle[]
     const tracing = setupTracing({
       serviceName: `slicemesh-${role}`,
       ...(config.tracing.otlpEndpoint ? { otlpEndpoint: config.tracing.otlpEndpoint } : {}),
-      ...(options.traceFile ? { traceFile: options.traceFile } : {}),
+      ...(options.traceFile
+        ? { traceFile: options.traceFile, traceFileLimits: traceFileLimits(config) }
+        : {}),
       resourceAttributes: {
         'service.instance.id': instanceId,
         'service.namespace': config.mesh.namespace,

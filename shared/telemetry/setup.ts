@@ -23,6 +23,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { join } from 'node:path';
 import { OtlpJsonFileExporter } from './file-exporter.js';
+import type { TraceFileLimits } from './trace-files.js';
 
 let contextManagerRegistered = false;
 
@@ -44,6 +45,8 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** OTLP JSON file; providers given the same path share one file. */
   traceFile?: string;
+  /** Size of the trace file before it rotates, and files kept (default DEFAULT_TRACE_FILE_LIMITS). */
+  traceFileLimits?: TraceFileLimits;
   /** More exporters (e.g. InMemorySpanExporter in tests); shut down with the provider. */
   exporters?: SpanExporter[];
   /** Export each span as it ends (tests) instead of in batches (default). */
@@ -69,10 +72,11 @@ export interface Tracing {
 /** File exporters shared by every provider writing the same path (one process, many roles). */
 const sharedFiles = new Map<string, { exporter: OtlpJsonFileExporter; refs: number }>();
 
-function acquireFileExporter(path: string): SpanExporter {
+/** The first provider of a path opens it with its limits; later ones share that file. */
+function acquireFileExporter(path: string, limits?: TraceFileLimits): SpanExporter {
   let entry = sharedFiles.get(path);
   if (!entry) {
-    entry = { exporter: new OtlpJsonFileExporter(path), refs: 0 };
+    entry = { exporter: new OtlpJsonFileExporter(path, limits), refs: 0 };
     sharedFiles.set(path, entry);
   }
   entry.refs += 1;
@@ -107,7 +111,8 @@ export function setupTracing(options: TracingOptions): Tracing {
       new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }),
     );
   }
-  if (options.traceFile) exporters.push(acquireFileExporter(options.traceFile));
+  if (options.traceFile)
+    exporters.push(acquireFileExporter(options.traceFile, options.traceFileLimits));
   const spanProcessors: SpanProcessor[] = exporters.map((exporter) =>
     options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter),
   );
