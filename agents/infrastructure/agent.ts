@@ -4,6 +4,14 @@
  * `infrastructure` queue group and emits KPI samples of every slice holding
  * resources.
  *
+ * Every change of the state gets the next version, goes into a bounded
+ * change log (`infrastructure.changes`) and out on the change feed
+ * (`subjects.infraChange()`), so replicas of the state (the orchestrator's)
+ * follow it without ever being sent the whole network; a replica that starts
+ * or fell behind the log reads a paged snapshot (`infrastructure.snapshot`).
+ * Each start is a new epoch: the log does not survive a restart, so replicas
+ * of an earlier run take a snapshot again.
+ *
  * The state lives in this one process. A second instance would own a second,
  * diverging state, so start() refuses when another instance already answers
  * on the view subject; scaling this role out needs a shared state store.
@@ -13,16 +21,23 @@ import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   type ApplyReply,
   type ApplyRequest,
+  type ChangesReply,
+  type ChangesRequest,
+  CHANGES_PAGE_DEFAULT,
   type DeclineReply,
   type DeclineRequest,
   Heartbeat,
+  InfraChange,
   KpiSample,
   type ReleaseReply,
   type ReleaseRequest,
   type ReservationsReply,
   type ReservationsRequest,
   SliceMeshError,
+  type SnapshotReply,
+  type SnapshotRequest,
   TrafficLoad,
+  type VersionedChange,
   type ViewReply,
   type ViewRequest,
   isSliceMeshError,
@@ -36,8 +51,10 @@ import {
   sliceKpi,
   type KpiModelParams,
 } from './kpi-model.js';
+import { ChangeLog, DEFAULT_CHANGE_LOG_LENGTH } from './change-log.js';
 import { StateStore, type InfraStateRecord } from './persistence.js';
 import { ResourceOwner } from './resources.js';
+import { SnapshotPages } from './snapshot-pages.js';
 import { TrafficTable } from './traffic.js';
 
 export interface InfrastructureConfig {
@@ -53,6 +70,8 @@ export interface InfrastructureConfig {
   readonly ownerProbeMs?: number;
   readonly kpiModel?: Partial<KpiModelParams>;
   readonly modelConfig?: ModelConfig;
+  /** Changes the change log keeps for replicas catching up (default DEFAULT_CHANGE_LOG_LENGTH). */
+  readonly changeLogLength?: number;
 }
 
 /** What the core needs of the agent's dependencies. */
@@ -76,6 +95,8 @@ interface Running {
   readonly subscriptions: Subscription[];
   readonly timer: NodeJS.Timeout | undefined;
   readonly store: StateStore | undefined;
+  readonly epoch: string;
+  readonly log: ChangeLog;
 }
 
 const DEFAULT_OWNER_PROBE_MS = 500;
@@ -95,6 +116,8 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   let owner = ResourceOwner.fresh(config.seed ?? deps.seed, modelConfig);
   const traffic = new TrafficTable(owner.state.seed, config.fluctuation?.amplitude ?? 0);
   let running: Running | undefined;
+  const pages = new SnapshotPages(() => clock.now());
+  let starts = 0;
 
   const record = (): InfraStateRecord => {
     const held = new Set(owner.sliceIds());
@@ -241,6 +264,55 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       },
     );
 
+  /** Logs and publishes a change: the log first, so a replica that sees it on the feed can also ask for it. */
+  const changed = (entry: VersionedChange) => {
+    const r = running;
+    if (r === undefined) return;
+    r.log.append(entry);
+    try {
+      const message: InfraChange = {
+        type: 'infra.change.v1',
+        epoch: r.epoch,
+        version: entry.version,
+        change: entry.change,
+      };
+      bus.publish(subjects.infraChange(), InfraChange, message, { trace: false });
+    } catch (error) {
+      // Replicas notice the gap at the next change and catch up from the log.
+      logger.warn('could not publish a change of the resource state', {
+        viewVersion: entry.version,
+        error,
+      });
+    }
+  };
+
+  const serving = (): Running => {
+    if (running === undefined)
+      throw new SliceMeshError('unavailable', 'the infrastructure is stopping');
+    return running;
+  };
+
+  const handleChanges = (request: ChangesRequest): ChangesReply => {
+    const { epoch, log } = serving();
+    const page = log.since(request.since, request.limit ?? CHANGES_PAGE_DEFAULT);
+    return {
+      type: 'infra.changes.reply.v1',
+      epoch,
+      version: log.version,
+      changes: page.changes,
+      more: page.more,
+    };
+  };
+
+  const handleSnapshot = (request: SnapshotRequest): SnapshotReply => {
+    const { epoch } = serving();
+    return pages.page(request, () => ({
+      epoch,
+      version: owner.version,
+      snapshot: owner.snapshot(),
+    }));
+  };
+
   /** Fails with `config` when another instance already serves the state. */
   const probeForOwner = async () => {
     try {
@@ -309,6 +381,11 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       await probeForOwner();
       const store = config.persist ? await StateStore.open(bus, logger) : undefined;
       if (store !== undefined) await restore(store);
+      starts += 1;
+      // A new epoch per start: replicas of an earlier run (whose log is gone) start over.
+      const epoch = `${deps.instanceId}-${clock.now().toString(36)}-${starts}`;
+      const log = new ChangeLog(config.changeLogLength ?? DEFAULT_CHANGE_LOG_LENGTH, owner.version);
+      owner.watch(changed);
       const queue = subjects.queueGroup('infrastructure');
       // View, apply, release and decline read or change the state synchronously as each
       // message arrives, so one client's requests take effect in the order it sent them:
@@ -319,18 +396,22 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         bus.serve(ENDPOINTS.infraRelease, handleRelease, { queue }),
         bus.serve(ENDPOINTS.infraDecline, handleDecline, { queue }),
         bus.serve(ENDPOINTS.infraReservations, handleReservations, { queue }),
+        bus.serve(ENDPOINTS.infraChanges, handleChanges, { queue }),
+        bus.serve(ENDPOINTS.infraSnapshot, handleSnapshot, { queue }),
         bus.subscribe(subjects.trafficLoadAll(), TrafficLoad, handleLoad, { queue }),
         bus.subscribe(subjects.heartbeatsAll(), Heartbeat, watchHeartbeat, { trace: false }),
       ];
       const timer =
         config.kpiIntervalMs > 0 ? setInterval(() => core.tick(), config.kpiIntervalMs) : undefined;
       timer?.unref();
-      running = { subscriptions, timer, store };
+      running = { subscriptions, timer, store, epoch, log };
       // Live once the server has processed the subscriptions: start() means serving.
       await bus.flush();
       logger.info('infrastructure serving', {
         seed: owner.state.seed,
         viewVersion: owner.version,
+        epoch,
+        changeLog: log.capacity,
         kpiIntervalMs: config.kpiIntervalMs,
         fluctuation: traffic.amplitude,
         persist: store !== undefined,
@@ -342,6 +423,8 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       running = undefined;
       if (r.timer !== undefined) clearInterval(r.timer);
       await Promise.allSettled(r.subscriptions.map((s) => s.stop()));
+      owner.watch(undefined);
+      pages.clear();
       await r.store?.flush();
     },
   };

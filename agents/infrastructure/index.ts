@@ -33,6 +33,7 @@ export function infrastructureConfigFrom(config: SliceMeshConfig): Infrastructur
     kpiIntervalMs: config.infrastructure.kpiIntervalMs,
     fluctuation: { amplitude: config.infrastructure.fluctuation },
     persist: config.infrastructure.persist,
+    changeLogLength: config.infrastructure.changeLog,
   };
 }
 

@@ -3,16 +3,15 @@
  * restarted infrastructure agent keeps the placements the slice-manager
  * believes in. One key holds the whole state: it is small (a few KB for a
  * plant's worth of slices) and is written after every change, in order.
+ *
+ * The version is kept (it is the snapshot's view version), the change log is
+ * not: a restarted agent starts a new epoch with an empty log at the restored
+ * version, so replicas of the earlier run take a snapshot again (see
+ * docs/orchestrator.md).
  */
 import { z } from 'zod';
 import type { Bus, TypedKv } from '../../shared/bus/index.js';
-import {
-  Id,
-  NetworkView,
-  ResourceDemand,
-  SliceProfile,
-  createSubjects,
-} from '../../shared/contracts/index.js';
+import { Id, StateSnapshot, createSubjects } from '../../shared/contracts/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import { REMEMBERED_DECLINES } from './resources.js';
 
@@ -20,22 +19,7 @@ export const InfraStateRecord = z
   .object({
     type: z.literal('infra.state.v1'),
     savedAt: z.number().int().nonnegative(),
-    network: z
-      .object({
-        view: NetworkView,
-        slices: z.array(
-          z
-            .object({
-              id: Id,
-              profile: SliceProfile,
-              demand: ResourceDemand,
-              bootMs: z.number().nonnegative(),
-              cost: z.number().nonnegative(),
-            })
-            .strict(),
-        ),
-      })
-      .strict(),
+    network: StateSnapshot,
     /** Announced traffic factor per slice. */
     loads: z.record(Id, z.number().positive()),
     /**

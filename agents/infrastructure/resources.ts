@@ -8,13 +8,16 @@ import type {
   ApplyReply,
   ApplyRequest,
   DeclineReply,
+  NetworkChange,
   NetworkView,
   ReleaseReply,
   Reservation,
+  VersionedChange,
 } from '../../shared/contracts/index.js';
 import {
   NetworkState,
   applyPlan,
+  placementChange,
   viewWithoutSlice,
   type ModelConfig,
   type NetworkSnapshot,
@@ -36,9 +39,13 @@ export interface ApplyOutcome {
  */
 export const REMEMBERED_DECLINES = 64;
 
+/** Told of every change of the state, with the version it produced, right after it is made. */
+export type ChangeListener = (entry: VersionedChange) => void;
+
 export class ResourceOwner {
   #state: NetworkState;
   readonly #declined = new Set<string>();
+  #listener: ChangeListener | undefined;
 
   constructor(state: NetworkState) {
     this.#state = state;
@@ -62,6 +69,15 @@ export class ResourceOwner {
 
   get state(): NetworkState {
     return this.#state;
+  }
+
+  /** Reports every later change to `listener` (the change log and feed); one listener at a time. */
+  watch(listener: ChangeListener | undefined): void {
+    this.#listener = listener;
+  }
+
+  #changed(change: NetworkChange): void {
+    this.#listener?.({ version: this.#state.version, change });
   }
 
   get version(): number {
@@ -144,6 +160,13 @@ export class ResourceOwner {
         },
       };
     }
+    this.#changed(
+      placementChange(request, {
+        migrated: result.migrated,
+        containerId: result.placement.containerId,
+        vnfNodeIds: result.placement.vnfNodeIds,
+      }),
+    );
     return {
       migrated: result.migrated,
       reply: {
@@ -163,6 +186,7 @@ export class ResourceOwner {
   /** Frees a slice's resources; `released: false` when it held none. */
   release(sliceId: string): ReleaseReply {
     const released = this.#state.release(sliceId);
+    if (released) this.#changed({ op: 'release', sliceId });
     return { type: 'infra.release.reply.v1', sliceId, released, viewVersion: this.#state.version };
   }
 
@@ -175,6 +199,7 @@ export class ResourceOwner {
     const counted = !this.#declined.has(sliceId) && !this.holds(sliceId);
     if (counted) {
       this.#state.skipPlacement();
+      this.#changed({ op: 'skip', sliceId });
       this.#declined.add(sliceId);
       if (this.#declined.size > REMEMBERED_DECLINES) {
         const oldest = this.#declined.values().next().value;

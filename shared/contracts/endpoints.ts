@@ -38,6 +38,7 @@ import {
   ViewReply,
   ViewRequest,
 } from './messages.js';
+import { ChangesReply, ChangesRequest, SnapshotReply, SnapshotRequest } from './network-changes.js';
 import type { Role, Subjects } from './subjects.js';
 
 /** A request/reply endpoint: where it listens, what it accepts, what it answers. */
@@ -111,6 +112,20 @@ export const ENDPOINTS = Object.freeze({
     subject: (s) => s.infraReservations(),
     request: ReservationsRequest,
     reply: ReservationsReply,
+  }),
+  infraChanges: endpoint({
+    name: 'infrastructure.changes',
+    role: 'infrastructure',
+    subject: (s) => s.infraChanges(),
+    request: ChangesRequest,
+    reply: ChangesReply,
+  }),
+  infraSnapshot: endpoint({
+    name: 'infrastructure.snapshot',
+    role: 'infrastructure',
+    subject: (s) => s.infraSnapshot(),
+    request: SnapshotRequest,
+    reply: SnapshotReply,
   }),
   telemetrySummary: endpoint({
     name: 'telemetry.summary',

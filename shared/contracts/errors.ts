@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'duplicate',
   'infeasible',
   'stale-view',
+  // The infrastructure's change log no longer covers what was asked for (or it restarted): take a snapshot.
+  'view-expired',
   // The bus refused an identity or a subject (NATS authorization), or a tenant reached for another's slice.
   'forbidden',
   'timeout',

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './placement.js';
 export * from './messages.js';
+export * from './network-changes.js';
 export * from './subjects.js';
 export * from './endpoints.js';
 export * from './permissions.js';

@@ -96,11 +96,18 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
     consumes: ['intake'],
   },
   interpreter: NOTHING,
-  orchestrator: NOTHING,
+  orchestrator: {
+    // Its replica of the resource state: a snapshot to start from, the change
+    // feed to follow, the change log to catch up on what it missed.
+    calls: ['infraSnapshot', 'infraChanges'],
+    publishes: [],
+    subscribes: [(s) => s.infraChange()],
+    consumes: [],
+  },
   infrastructure: {
     // It asks its own view endpoint whether another instance already owns the state.
     calls: ['infraView'],
-    publishes: [(s) => s.kpiAll()],
+    publishes: [(s) => s.kpiAll(), (s) => s.infraChange()],
     subscribes: [(s) => s.trafficLoadAll(), (s) => s.heartbeatsAll()],
     consumes: [],
   },

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { EpochMs, Id, QoeFigures, ReliabilityClass, ServiceType } from './common.js';
+import {
+  EpochMs,
+  Id,
+  QoeFigures,
+  ReliabilityClass,
+  ResourceDemand,
+  ServiceType,
+  SliceProfile,
+} from './common.js';
 
 /** A slice that uses a shared container or VNF node, with the sharing limit it brings. */
 export const Tenant = z
@@ -110,3 +118,28 @@ export const AppliedPlacement = z
   })
   .strict();
 export type AppliedPlacement = z.infer<typeof AppliedPlacement>;
+
+/** One slice of a full state snapshot: what a view does not say about it (classes, demand, paid figures). */
+export const SnapshotSlice = z
+  .object({
+    id: Id,
+    profile: SliceProfile,
+    demand: ResourceDemand,
+    bootMs: z.number().nonnegative(),
+    cost: z.number().nonnegative(),
+  })
+  .strict();
+export type SnapshotSlice = z.infer<typeof SnapshotSlice>;
+
+/**
+ * The whole resource state: the view plus every slice's own figures, from
+ * which a state identical to the infrastructure's is rebuilt (persistence,
+ * and a replica's starting point).
+ */
+export const StateSnapshot = z
+  .object({
+    view: NetworkView,
+    slices: z.array(SnapshotSlice),
+  })
+  .strict();
+export type StateSnapshot = z.infer<typeof StateSnapshot>;

@@ -65,12 +65,18 @@ export interface Subjects {
   infraRelease(): string;
   infraDecline(): string;
   infraReservations(): string;
+  /** A page of the infrastructure's change log (replicas catching up). */
+  infraChanges(): string;
+  /** A page of a snapshot of the infrastructure's state (replicas starting over). */
+  infraSnapshot(): string;
   telemetrySummary(): string;
   sliceGet(): string;
   sliceList(): string;
   // Plain pub/sub.
   trafficLoad(sliceId: string): string;
   trafficLoadAll(): string;
+  /** The infrastructure's change feed: one message per change of its resource state. */
+  infraChange(): string;
   kpi(sliceId: string): string;
   kpiAll(): string;
   sliceOutcome(sliceId: string): string;
@@ -129,11 +135,14 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraRelease: () => s('svc', 'infrastructure', 'release'),
     infraDecline: () => s('svc', 'infrastructure', 'decline'),
     infraReservations: () => s('svc', 'infrastructure', 'reservations'),
+    infraChanges: () => s('svc', 'infrastructure', 'changes'),
+    infraSnapshot: () => s('svc', 'infrastructure', 'snapshot'),
     telemetrySummary: () => s('svc', 'telemetry', 'summary'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),
     trafficLoad: (sliceId) => s('infra', 'load', id(sliceId)),
     trafficLoadAll: () => s('infra', 'load', '*'),
+    infraChange: () => s('infra', 'change'),
     kpi: (sliceId) => s('kpi', id(sliceId)),
     kpiAll: () => s('kpi', '*'),
     sliceOutcome: (sliceId) => s('slice', 'outcome', id(sliceId)),

@@ -11,6 +11,7 @@ export * from './observation.js';
 export * from './outcome.js';
 export * from './env.js';
 export * from './plan.js';
+export * from './changes.js';
 export * from './exclusion.js';
 export * from './generator.js';
 export { describeRequest } from './descriptions.js';

@@ -95,8 +95,9 @@ export class ModelSlice {
   /** Full profile, or undefined for a slice seen only as a tenant in an imported view. */
   profile: SliceProfile | undefined;
   readonly type: number;
-  readonly reliability: ReliabilityClass;
-  readonly sharingLimit: number;
+  /** The reliability class and the sharing limit it brings; a re-placement may change them (see commitChoice). */
+  reliability: ReliabilityClass;
+  sharingLimit: number;
   latencyLimitMs = Infinity;
   costLimit = Infinity;
   /** Demand in thousandths of a unit; NaN when unknown (imported tenant of a shared container). */

@@ -25,6 +25,7 @@ import {
   SITE_LOCAL,
   type Choice,
   type ModelNode,
+  type ModelSlice,
   type NetworkState,
   type SliceSpec,
 } from './network.js';
@@ -118,7 +119,7 @@ export type PlanResolution =
 export function resolvePlan(
   state: NetworkState,
   spec: SliceSpec,
-  plan: PlacementPlan,
+  plan: Pick<PlacementPlan, 'site' | 'container' | 'vnfs'>,
 ): PlanResolution {
   const type = SERVICE_INDEX[spec.profile.serviceType];
   const site = plan.site === 'local' ? SITE_LOCAL : SITE_CLOUD;
@@ -235,16 +236,7 @@ export function applyPlan(
     }
   }
   const before = sharingHoldsSet(state);
-  let slice;
-  if (existing === undefined) {
-    slice = state.place(spec, choice);
-  } else {
-    slice = state.migrate(spec.id, choice, spec.demand);
-    // A migration may carry a re-inferred profile (the requester changed its SLA).
-    slice.profile = spec.profile;
-    slice.latencyLimitMs = state.config.latencyLimitMs[spec.profile.latency];
-    slice.costLimit = state.config.costLimit[spec.profile.cost];
-  }
+  const slice = commitChoice(state, spec, choice);
   const affectedSliceIds: string[] = [];
   for (const id of before) {
     if (id === slice.id) continue;
@@ -269,6 +261,25 @@ export function applyPlan(
     migrated: existing !== undefined,
     viewVersion: state.version,
   };
+}
+
+/**
+ * Places `spec` as `choice`, or moves it there when it already holds
+ * resources (with its new demand and classes). The one mutation behind an
+ * applied plan, so the infrastructure and a replica replaying its change
+ * feed change their states alike.
+ */
+export function commitChoice(state: NetworkState, spec: SliceSpec, choice: Choice): ModelSlice {
+  if (state.getSlice(spec.id) === undefined) return state.place(spec, choice);
+  const slice = state.migrate(spec.id, choice, spec.demand);
+  // A migration may carry a re-inferred profile (the requester changed its SLA):
+  // every class, or views and snapshots would show the old reliability.
+  slice.profile = spec.profile;
+  slice.reliability = spec.profile.reliability;
+  slice.sharingLimit = state.config.sharingLimit[spec.profile.reliability];
+  slice.latencyLimitMs = state.config.latencyLimitMs[spec.profile.latency];
+  slice.costLimit = state.config.costLimit[spec.profile.cost];
+  return slice;
 }
 
 export type ResizeResult =

@@ -241,6 +241,11 @@ export const SECTIONS = {
       z.stringbool().default(true),
       'keep the resource state in a JetStream KV key so a restarted infrastructure agent resumes it',
     ),
+    changeLog: setting(
+      'SLICEMESH_INFRA_CHANGE_LOG',
+      positiveInt.default(4_096),
+      'changes of the resource state the infrastructure keeps for replicas catching up; one further behind reads a snapshot',
+    ),
   },
   telemetry: {
     prometheusPort: setting(

@@ -14,14 +14,21 @@ import {
   ReleaseReply,
   ReleaseRequest,
   type SliceMeshError,
+  ENDPOINTS,
+  InfraChange,
+  StateSnapshot,
+  type SnapshotRequest,
   TrafficLoad,
-  ViewReply,
-  ViewRequest,
   isSliceMeshError,
   type NetworkView,
   type SliceProfile,
 } from '../../shared/contracts/index.js';
-import { NODE_SEQ_BLOCK, NetworkState } from '../../shared/model/index.js';
+import {
+  NODE_SEQ_BLOCK,
+  NetworkState,
+  replayChange,
+  viewWithoutSlice,
+} from '../../shared/model/index.js';
 import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { testTracing } from '../helpers/tracing.js';
@@ -64,11 +71,54 @@ async function setup(config: Partial<InfrastructureConfig> = {}, namespace?: str
   return { bus, client, agent, tracing };
 }
 
+/** The whole state as a replica reads it: the paged snapshot, page after page. */
+async function snapshot(
+  client: Bus,
+  limit?: number,
+): Promise<{ state: StateSnapshot; epoch: string; version: number; pages: number }> {
+  let cursor: SnapshotRequest['cursor'];
+  let text = '';
+  let pages = 0;
+  for (;;) {
+    const request: SnapshotRequest = { type: 'infra.snapshot.request.v1' };
+    if (cursor) request.cursor = cursor;
+    if (limit !== undefined) request.limit = limit;
+    const page = await client.request(ENDPOINTS.infraSnapshot, request);
+    text += page.chunk;
+    pages += 1;
+    if (!page.next) {
+      return {
+        state: StateSnapshot.parse(JSON.parse(text)),
+        epoch: page.epoch,
+        version: page.version,
+        pages,
+      };
+    }
+    cursor = page.next;
+  }
+}
+
+/** The network as the infrastructure holds it; with `excludeSliceId`, as a re-placement plans on it. */
 async function view(client: Bus, excludeSliceId?: string): Promise<NetworkView> {
-  const request: ViewRequest = { type: 'infra.view.request.v1' };
-  if (excludeSliceId !== undefined) request.excludeSliceId = excludeSliceId;
-  const reply = await client.request(client.subjects.infraView(), ViewRequest, request, ViewReply);
-  return reply.view;
+  const { state } = await snapshot(client);
+  if (excludeSliceId === undefined) return state.view;
+  return viewWithoutSlice(NetworkState.fromSnapshot(state), excludeSliceId);
+}
+
+function changes(client: Bus, since: number, limit?: number) {
+  return client.request(ENDPOINTS.infraChanges, {
+    type: 'infra.changes.request.v1',
+    since,
+    ...(limit === undefined ? {} : { limit }),
+  });
+}
+
+function collectChanges(client: Bus): InfraChange[] {
+  const seen: InfraChange[] = [];
+  client.subscribe(client.subjects.infraChange(), InfraChange, (c) => void seen.push(c), {
+    trace: false,
+  });
+  return seen;
 }
 
 /** Plans on the infrastructure's own view (as the orchestrator would) and applies. */
@@ -349,6 +399,72 @@ describe('infrastructure agent', () => {
     expect(applySpan?.attributes[ATTR.sliceId]).toBe('traced');
     expect(applySpan?.attributes[ATTR.infraOutcome]).toBe('applied');
     expect(releaseSpan?.attributes[ATTR.infraOutcome]).toBe('released');
+  });
+
+  it('publishes every change on the feed, numbered by version, and serves the same from its change log', async () => {
+    const { client, agent } = await setup();
+    const feed = collectChanges(client);
+    await client.flush();
+    const start = await snapshot(client);
+    expect(start.version).toBe(0);
+    applied(await apply(client, 'a', { site: 'local' }));
+    applied(await apply(client, 'b', { site: 'cloud' }));
+    applied(await apply(client, 'a', { site: 'cloud' }, { replan: true }));
+    expect(await release(client, 'b')).toMatchObject({ released: true });
+    expect(await decline(client, 'r1')).toMatchObject({ counted: true });
+    // Nothing changes, nothing is published.
+    expect(await release(client, 'nobody')).toMatchObject({ released: false });
+    await waitFor(() => feed.length === 5 || undefined, { what: 'five changes on the feed' });
+    expect(feed.map((c) => [c.version, c.change.op])).toEqual([
+      [1, 'place'],
+      [2, 'place'],
+      [3, 'move'],
+      [4, 'release'],
+      [5, 'skip'],
+    ]);
+    expect(new Set(feed.map((c) => c.epoch))).toEqual(new Set([start.epoch]));
+
+    const logged = await changes(client, 0);
+    expect(logged).toMatchObject({ epoch: start.epoch, version: 5, more: false });
+    expect(logged.changes).toEqual(feed.map(({ version, change }) => ({ version, change })));
+    const paged = await changes(client, 1, 2);
+    expect(paged.changes.map((c) => c.version)).toEqual([2, 3]);
+    expect(paged.more).toBe(true);
+
+    // A replica of the empty start fed the feed is the infrastructure's state.
+    const replica = NetworkState.fromSnapshot(start.state);
+    for (const { version, change } of feed) replayChange(replica, { version, change });
+    expect(replica.toView()).toEqual(agent.view());
+    expect(replica.toSnapshot()).toEqual((await snapshot(client)).state);
+  });
+
+  it('pages a snapshot in bounded pages, and answers view-expired past its change log or from another run', async () => {
+    const { bus, client, agent } = await setup({ changeLogLength: 2, persist: true });
+    for (const id of ['a', 'b', 'c']) applied(await apply(client, id, { site: 'cloud' }));
+    const paged = await snapshot(client, 200);
+    expect(paged.pages).toBeGreaterThan(3);
+    expect(paged.version).toBe(3);
+    expect(paged.state.view).toEqual(agent.view());
+
+    expect((await changes(client, 1)).changes.map((c) => c.version)).toEqual([2, 3]);
+    const expired = await changes(client, 0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSliceMeshError(expired) && expired.code).toBe('view-expired');
+    const ahead = await changes(client, 9).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSliceMeshError(ahead) && ahead.code).toBe('view-expired');
+
+    // A restart is a new epoch whose log starts at the version it resumes.
+    await agent.stop();
+    const second = await setup({ changeLogLength: 2, persist: true }, bus.namespace);
+    const after = await snapshot(second.client);
+    expect(after.epoch).not.toBe(paged.epoch);
+    expect(after.version).toBe(3);
+    expect(await changes(second.client, 3)).toMatchObject({ epoch: after.epoch, changes: [] });
   });
 
   it('refuses to start a second instance that would own a second state', async () => {
