@@ -52,6 +52,10 @@ export interface InterpreterAgentConfig {
   readonly onMemoryProviderMismatch?: ProviderMismatchPolicy;
   /** Store query timeout and how long a failed store is skipped. */
   readonly guard?: Partial<GuardOptions>;
+  /** Knowledge neighbours from the in-process index (default) or from a Chroma query per request. */
+  readonly knowledgeFrom?: 'index' | 'store';
+  /** How often the index re-reads the knowledge collection (ms). */
+  readonly knowledgeRefreshMs?: number;
 }
 
 /** The agent's settings from the environment configuration (the shipped knowledge base). */
@@ -101,6 +105,10 @@ export function createInterpreterAgent(
             ? { onMemoryProviderMismatch: config.onMemoryProviderMismatch }
             : {}),
           ...(config.guard ? { guard: config.guard } : {}),
+          ...(config.knowledgeFrom ? { knowledgeFrom: config.knowledgeFrom } : {}),
+          ...(config.knowledgeRefreshMs !== undefined
+            ? { knowledgeRefreshMs: config.knowledgeRefreshMs }
+            : {}),
         },
       );
       const ready = interpreter;
@@ -126,7 +134,7 @@ export function createInterpreterAgent(
         reasoner: ready.reasoner,
         provider: ready.providerId,
         knowledge: ready.bootstrap,
-        knowledgeCopy: ready.knowledgeCopy,
+        knowledgeIndex: ready.knowledgeIndex.size,
       });
     },
     stop: async () => {

@@ -30,6 +30,15 @@ export {
   type SourceAnswer,
 } from './sources.js';
 export {
+  collectionFingerprint,
+  DEFAULT_INDEX_SERVING,
+  openKnowledgeIndex,
+  servedFromIndex,
+  type IndexServingHooks,
+  type IndexServingOptions,
+  type KnowledgeIndex,
+} from './knowledge-index.js';
+export {
   createOfflineInterpreter,
   type OfflineInterpreter,
   type OfflineInterpreterOptions,
@@ -69,6 +78,7 @@ export {
   recencyFactor,
   rerank,
   retrieveNeighbours,
+  type NeighbourSearch,
   type RetrievalOptions,
 } from './retrieve.js';
 export {

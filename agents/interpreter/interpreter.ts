@@ -1,19 +1,18 @@
 /**
  * The transport-agnostic interpreter: opens the knowledge and memory
  * collections for one embedding provider, bootstraps the knowledge base
- * idempotently, keeps an in-process copy of it, and runs requests through the
- * graph. The NATS agent and the in-process API are thin shells around it.
+ * idempotently, builds the in-process index of it that serves the knowledge
+ * retrieval, and runs requests through the graph. The NATS agent and the
+ * in-process API are thin shells around it.
  */
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { SlaClasses } from '../../shared/contracts/common.js';
 import type { EmbeddingProvider } from '../../shared/embeddings/types.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import { coalesceQueries } from '../../shared/vectorstore/coalesce.js';
-import { createMemoryVectorStore } from '../../shared/vectorstore/memory-store.js';
 import {
   collectionNames,
   type ProviderMismatchPolicy,
-  type VectorCollection,
   type VectorStore,
 } from '../../shared/vectorstore/types.js';
 import {
@@ -27,6 +26,12 @@ import {
   type BootstrapResult,
   type KnowledgeLine,
 } from './knowledge.js';
+import {
+  DEFAULT_INDEX_SERVING,
+  openKnowledgeIndex,
+  servedFromIndex,
+  type KnowledgeIndex,
+} from './knowledge-index.js';
 import {
   DEFAULT_GUARD_OPTIONS,
   guardSource,
@@ -44,7 +49,7 @@ export interface InterpreterDeps {
   readonly now?: () => number;
   /** Says when Chroma stops answering and when it is back. */
   readonly logger?: Logger;
-  /** Monotonic clock of the store guard (default `performance.now`); tests step it. */
+  /** Monotonic clock of the store guard and the index refresh (default `performance.now`); tests step it. */
   readonly guardClock?: () => number;
 }
 
@@ -57,6 +62,17 @@ export interface InterpreterOptions extends InterpreterGraphOptions {
   readonly onMemoryProviderMismatch?: ProviderMismatchPolicy;
   /** How long a store query may take and how long a failed store is skipped (see sources.ts). */
   readonly guard?: Partial<GuardOptions>;
+  /**
+   * Where the knowledge neighbours come from: `index` (default), the in-process
+   * index on every request; `store`, a Chroma query per request, with the index
+   * answering only when Chroma does not.
+   */
+  readonly knowledgeFrom?: 'index' | 'store';
+  /**
+   * How often the index re-reads the knowledge collection to follow a changed
+   * content (ms, default 10 000; with `knowledgeFrom: 'index'`).
+   */
+  readonly knowledgeRefreshMs?: number;
 }
 
 export interface InterpretRequest {
@@ -69,8 +85,8 @@ export interface Interpreter {
   readonly reasoner: string;
   readonly providerId: string;
   readonly bootstrap: BootstrapResult | undefined;
-  /** Records in the in-process copy of the knowledge base. */
-  readonly knowledgeCopy: number;
+  /** The in-process index of the knowledge collection. */
+  readonly knowledgeIndex: KnowledgeIndex;
   interpret(request: InterpretRequest, signal?: AbortSignal): Promise<Interpretation>;
 }
 
@@ -97,11 +113,12 @@ export async function createInterpreter(
       : typeof options.knowledge === 'string'
         ? await loadKnowledgeFile(options.knowledge)
         : options.knowledge;
-  // Each text is embedded once, for the copy and for the store alike.
+  // Each text is embedded once, for the store and the index alike.
   const embedOnce = embeddingMemo(deps.provider);
-  const copy = await knowledgeCopy(knowledge, embedOnce, deps.provider, lines, now());
   let bootstrap: BootstrapResult | undefined;
   if (lines !== undefined) bootstrap = await bootstrapKnowledge(knowledge, embedOnce, lines, now());
+  // Built from what the collection holds after the bootstrap, so it answers as Chroma does.
+  const index = await openKnowledgeIndex(knowledge, deps.provider, embedOnce);
 
   const guard = { ...DEFAULT_GUARD_OPTIONS, ...options.guard };
   const hooks: GuardHooks = {
@@ -116,13 +133,47 @@ export async function createInterpreter(
       else deps.logger?.info('Chroma answers again', { source, collection });
     },
   };
+  let refreshFailing = false;
+  const knowledgeSource =
+    options.knowledgeFrom === 'store'
+      ? guardSource('knowledge', coalesceQueries(knowledge), index, guard, hooks)
+      : servedFromIndex(
+          index,
+          { refreshMs: options.knowledgeRefreshMs ?? DEFAULT_INDEX_SERVING.refreshMs },
+          {
+            ...(deps.guardClock ? { clock: deps.guardClock } : {}),
+            onRefresh: (outcome) => {
+              if ('error' in outcome) {
+                // Said once per failing spell: the index keeps answering as it is meanwhile.
+                if (!refreshFailing)
+                  deps.logger?.warn(
+                    'cannot re-read the knowledge collection; the index stays as it is',
+                    {
+                      collection: index.name,
+                      reason:
+                        outcome.error instanceof Error
+                          ? outcome.error.message
+                          : String(outcome.error),
+                    },
+                  );
+                refreshFailing = true;
+                return;
+              }
+              refreshFailing = false;
+              if (outcome.rebuilt)
+                deps.logger?.info('knowledge collection changed: index rebuilt', {
+                  collection: index.name,
+                  records: outcome.size,
+                });
+            },
+          },
+        );
   const graph = buildInterpreterGraph(
     {
       provider: deps.provider,
-      // Concurrent requests share one store round trip per collection. Only the knowledge
-      // base has an in-process copy to fall back on.
+      // Concurrent requests share one store round trip per collection.
       sources: {
-        knowledge: guardSource('knowledge', coalesceQueries(knowledge), copy, guard, hooks),
+        knowledge: knowledgeSource,
         memory: guardSource('memory', coalesceQueries(memory), undefined, guard, hooks),
       },
       reasoner: deps.reasoner,
@@ -135,7 +186,7 @@ export async function createInterpreter(
     reasoner: deps.reasoner.name,
     providerId: deps.provider.id,
     bootstrap,
-    knowledgeCopy: await copy.count(),
+    knowledgeIndex: index,
     interpret: (request, signal) =>
       runInterpreterGraph(graph, tracer, request, deps.reasoner.name, signal),
   };
@@ -159,36 +210,4 @@ function embeddingMemo(
       return texts.map((t) => known.get(t) ?? []);
     },
   };
-}
-
-/**
- * The in-process copy of the knowledge base: the file's lines when the
- * interpreter bootstraps them, else the records the store holds, embedded by
- * the same provider (so the same vectors, ids and metadata as in Chroma).
- */
-async function knowledgeCopy(
-  stored: VectorCollection,
-  embed: Pick<EmbeddingProvider, 'embed'>,
-  provider: EmbeddingProvider,
-  lines: readonly KnowledgeLine[] | undefined,
-  now: number,
-): Promise<VectorCollection> {
-  const copy = await createMemoryVectorStore({ now: () => now }).collection(stored.name, {
-    provider,
-  });
-  if (lines !== undefined) {
-    await bootstrapKnowledge(copy, embed, lines, now);
-    return copy;
-  }
-  const records = await stored.get();
-  const vectors = await embed.embed(records.map((r) => r.document));
-  await copy.upsert(
-    records.map((r, i) => ({
-      id: r.id,
-      document: r.document,
-      embedding: vectors[i] ?? [],
-      metadata: r.metadata,
-    })),
-  );
-  return copy;
 }

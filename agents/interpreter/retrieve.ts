@@ -64,9 +64,12 @@ export function rerank(
   return top.map((s, i) => ({ ...s.n, weight: total > 0 ? (raw[i] ?? 0) / total : 0 }));
 }
 
+/** What retrieval needs of a source: a collection, or the knowledge base's in-process index. */
+export type NeighbourSearch = Pick<VectorCollection, 'query'>;
+
 export interface RetrievalSources {
-  readonly knowledge: VectorCollection;
-  readonly memory?: VectorCollection | undefined;
+  readonly knowledge: NeighbourSearch;
+  readonly memory?: NeighbourSearch | undefined;
 }
 
 /** Queries both collections in parallel and re-ranks the union. */

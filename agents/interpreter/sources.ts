@@ -1,15 +1,17 @@
 /**
  * Where retrieval's hits come from, and what happens when Chroma cannot
- * answer. A slice must not fail because the vector store is briefly down: the
- * interpreter holds the static knowledge base in process (the same records,
- * embedded by the same provider), so an unreachable or slow Chroma costs the
- * answer its memories, not the answer itself. The memory bank has no copy
- * here; a request answered without it says so and is marked degraded.
+ * answer. A slice must not fail because the vector store is briefly down. The
+ * static knowledge base is answered from the interpreter's in-process index
+ * (`knowledge-index.ts`) on every request, Chroma or not; the memory bank
+ * lives only in Chroma, so a request answered without it says so and is
+ * marked degraded. (With `knowledgeFrom: 'store'` the knowledge collection is
+ * queried in Chroma too, guarded the same way, and the index answers for it
+ * when Chroma does not.)
  *
  * Each guarded source remembers a failure for `retryAfterMs`: meanwhile
  * requests do not wait on the store at all; then one request at a time probes
- * it (waiting at most `timeoutMs`) while the others still use the copy, until
- * a probe succeeds.
+ * it (waiting at most `timeoutMs`) while the others go on without it (or with
+ * the index), until a probe succeeds.
  */
 import { performance } from 'node:perf_hooks';
 import { trace } from '@opentelemetry/api';
@@ -17,7 +19,12 @@ import { isSliceMeshError, SliceMeshError } from '../../shared/contracts/errors.
 import { ATTR } from '../../shared/telemetry/names.js';
 import type { IntentSource } from '../../shared/vectorstore/intent-entry.js';
 import type { VectorCollection, VectorHit } from '../../shared/vectorstore/types.js';
-import { DEFAULT_RETRIEVAL_OPTIONS, rerank, type RetrievalOptions } from './retrieve.js';
+import {
+  DEFAULT_RETRIEVAL_OPTIONS,
+  rerank,
+  type NeighbourSearch,
+  type RetrievalOptions,
+} from './retrieve.js';
 import type { Neighbour } from './types.js';
 
 /** What one source gave for one query. */
@@ -25,7 +32,7 @@ export interface SourceAnswer {
   readonly hits: VectorHit[];
   /** Why the store did not answer; absent when it did. */
   readonly unavailable?: string;
-  /** With `unavailable`: the hits come from the in-process copy. */
+  /** With `unavailable`: the hits come from the in-process index. */
   readonly fromCopy?: boolean;
 }
 
@@ -95,7 +102,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export function guardSource(
   source: IntentSource,
   store: VectorCollection,
-  copy: VectorCollection | undefined,
+  copy: NeighbourSearch | undefined,
   options: GuardOptions = DEFAULT_GUARD_OPTIONS,
   hooks: GuardHooks = {},
 ): GuardedSource {
@@ -159,7 +166,7 @@ export interface Retrieval {
 function partFor(source: IntentSource, answer: SourceAnswer): string {
   if (source === 'memory') return 'memory bank unavailable, answered without memories';
   return answer.fromCopy === true
-    ? 'knowledge base answered from the in-process copy'
+    ? 'knowledge base answered from the in-process index'
     : 'knowledge base unavailable';
 }
 

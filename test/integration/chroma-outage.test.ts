@@ -2,7 +2,7 @@
  * Chroma goes down for a few seconds while the mesh works, over a real
  * nats-server and a real Chroma that is stopped and started again on the same
  * port with the same data: the interpreter keeps answering (degraded, from its
- * in-process copy of the knowledge base, saying the memory bank was
+ * in-process index of the knowledge base, saying the memory bank was
  * unavailable), is not degraded once Chroma is back, and the memory-curator
  * writes every outcome published during the outage once it can.
  */

@@ -1,8 +1,9 @@
 /**
- * The interpreter when its store cannot answer: a failed or slow Chroma query
- * is answered from the in-process copy of the knowledge base, the answer is
- * marked degraded and says the memory bank was unavailable, and the store is
- * tried again once it may be back.
+ * The interpreter when its store cannot answer: the knowledge base comes from
+ * the in-process index (on every request by default, or in place of a failed
+ * or slow Chroma query with `knowledgeFrom: 'store'`), the answer is marked
+ * degraded and says the memory bank was unavailable, and the store is tried
+ * again once it may be back.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { SliceMeshError } from '../../shared/contracts/errors.js';
@@ -158,7 +159,7 @@ describe('guarded store queries', () => {
 });
 
 describe('interpreter without its store', () => {
-  async function setup(withKnowledge = true) {
+  async function setup(withKnowledge = true, knowledgeFrom: 'index' | 'store' = 'index') {
     let clock = 0;
     const now = () => 1_000_000;
     const flaky = flakyStore(now);
@@ -171,21 +172,63 @@ describe('interpreter without its store', () => {
       guardClock: () => clock,
     };
     // Bootstrap once, so an interpreter without the knowledge lines finds them stored.
-    const first = await createInterpreter(deps, { namespace: 'unit', knowledge });
+    const first = await createInterpreter(deps, { namespace: 'unit', knowledge, knowledgeFrom });
     const interpreter = withKnowledge
       ? first
-      : await createInterpreter(deps, { namespace: 'unit', guard: { retryAfterMs: 500 } });
+      : await createInterpreter(deps, {
+          namespace: 'unit',
+          guard: { retryAfterMs: 500 },
+          knowledgeFrom,
+        });
     return { interpreter, state: flaky.state, advance: (ms: number) => (clock += ms), base: flaky };
   }
 
   it.each([
     ['bootstrapped from the knowledge lines', true],
-    ['copying the records the store holds', false],
+    ['indexing the records the store holds', false],
   ])(
-    'answers degraded from the knowledge it holds, %s, and normally once the store is back',
+    'answers the knowledge base from its index on every request, %s, and only the memory bank from the store',
     async (_name, withKnowledge) => {
       const { interpreter, state, advance } = await setup(withKnowledge);
-      expect(interpreter.knowledgeCopy).toBe(knowledge.length);
+      expect(interpreter.knowledgeIndex.size).toBe(knowledge.length);
+      const text = 'motion control of the robot arm';
+      const queries = state.queries;
+      const normal = await interpreter.interpret({ text });
+      expect(normal.degraded).toBe(false);
+      expect(normal.neighbours.length).toBeGreaterThan(0);
+      // One store query: the memory bank's.
+      expect(state.queries).toBe(queries + 1);
+
+      state.mode = 'down';
+      tracing.exporter.reset();
+      const degraded = await interpreter.interpret({ text });
+      expect(degraded.degraded).toBe(true);
+      expect(degraded.rationale).toMatch(
+        /memory bank unavailable, answered without memories \(Chroma: unavailable: fetch failed\)/,
+      );
+      expect(degraded.rationale).not.toMatch(/knowledge base/);
+      expect(degraded.preference).toEqual(normal.preference);
+      expect(degraded.profile).toEqual(normal.profile);
+      expect(degraded.neighbours).toEqual(normal.neighbours);
+      const [retrieve] = tracing.spansNamed(SPAN.interpreterRetrieve);
+      expect(retrieve?.attributes[ATTR.interpreterUnavailable]).toBe('memory');
+
+      state.mode = 'up';
+      expect((await interpreter.interpret({ text })).degraded).toBe(true); // not retried yet
+      advance(1_000);
+      const back = await interpreter.interpret({ text });
+      expect(back).toEqual(normal);
+    },
+  );
+
+  it.each([
+    ['bootstrapped from the knowledge lines', true],
+    ['indexing the records the store holds', false],
+  ])(
+    "with knowledgeFrom 'store', answers degraded from the index, %s, and normally once the store is back",
+    async (_name, withKnowledge) => {
+      const { interpreter, state, advance } = await setup(withKnowledge, 'store');
+      expect(interpreter.knowledgeIndex.size).toBe(knowledge.length);
       const text = 'motion control of the robot arm';
       const normal = await interpreter.interpret({ text });
       expect(normal.degraded).toBe(false);
@@ -195,7 +238,7 @@ describe('interpreter without its store', () => {
       const degraded = await interpreter.interpret({ text });
       expect(degraded.degraded).toBe(true);
       expect(degraded.rationale).toMatch(
-        /memory bank unavailable, answered without memories; knowledge base answered from the in-process copy \(Chroma: unavailable: fetch failed\)/,
+        /memory bank unavailable, answered without memories; knowledge base answered from the in-process index \(Chroma: unavailable: fetch failed\)/,
       );
       expect(degraded.preference).toEqual(normal.preference);
       expect(degraded.profile).toEqual(normal.profile);
