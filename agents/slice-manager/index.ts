@@ -45,7 +45,12 @@ export function sliceManagerConfigFrom(config: AgentDeps['config']): SliceManage
     retryBackoffMaxMs: s.callRetryMaxMs,
     retryJitter: s.callRetryJitter,
   };
-  return { limits, reconcileIntervalMs: s.reconcileIntervalMs };
+  return {
+    limits,
+    reconcileIntervalMs: s.reconcileIntervalMs,
+    partitionLeaseMs: s.partitionLeaseMs,
+    finishedRetentionMs: s.finishedRetentionMs,
+  };
 }
 
 /** Creates the slice-manager agent (not started). */
@@ -54,7 +59,14 @@ export function createSliceManagerAgent(
   config: SliceManagerConfig = sliceManagerConfigFrom(deps.config),
 ): SliceManagerAgent {
   const manager = new SliceManager(
-    { bus: deps.bus, logger: deps.logger, clock: deps.clock, tracer: deps.tracer, seed: deps.seed },
+    {
+      bus: deps.bus,
+      logger: deps.logger,
+      clock: deps.clock,
+      tracer: deps.tracer,
+      seed: deps.seed,
+      instanceId: deps.instanceId,
+    },
     config,
   );
   const handle = createAgentHandle(deps, {

@@ -7,19 +7,28 @@ import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { createActor } from 'xstate';
 import { z } from 'zod';
 import {
+  DEFAULT_SLICE_PAGE,
   ENDPOINTS,
+  INTAKE_PARTITIONS,
+  PartitionQuery,
+  PartitionQueryReply,
   SlaViolation,
   SliceChange,
   SliceMeshError,
   SliceRequest,
+  isSliceMeshError,
   SliceTermination,
   historyCount,
+  TERMINAL_SLICE_STATES,
   intakeSubject,
+  partitionDurable,
+  partitionOf,
   requesterTenant,
   tenantOf,
-  type SliceGetReply,
   type SliceListReply,
+  type SliceListRequest,
   type SliceRecord,
+  type SliceState,
 } from '../../shared/contracts/index.js';
 import type { Bus, ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
 import type { Clock } from '../../shared/runtime/clock.js';
@@ -32,6 +41,9 @@ import {
   traceIdOf,
 } from '../../shared/telemetry/index.js';
 import { busActors } from './calls.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { PartitionLeases } from './partitions.js';
+import { SliceIndex } from './slice-index.js';
 import { PlacementLock } from './placement-lock.js';
 import { resolveLimits, type LifecycleLimits } from './lifecycle/limits.js';
 import {
@@ -61,6 +73,8 @@ export interface SliceManagerDeps {
   tracer?: Tracer;
   /** Seed of the retry jitter (default 0). */
   seed?: number;
+  /** This instance's name among the slice-managers sharing the partitions (default: a fresh one). */
+  instanceId?: string;
 }
 
 export interface SliceManagerOptions {
@@ -79,6 +93,10 @@ export interface SliceManagerOptions {
   reconcileIntervalMs?: number;
   /** Reservations asked for per page while reconciling (default 100). */
   reconcilePageSize?: number;
+  /** How long a partition lease lasts unless renewed (ms, default 10 s; see partitions.ts). */
+  partitionLeaseMs?: number;
+  /** A finished slice's record is compacted away this long after it finished (ms); 0 = never. Default 1 h. */
+  finishedRetentionMs?: number;
 }
 
 /** What went wrong how often, beyond the bus's own refusal counters. */
@@ -97,19 +115,28 @@ export interface SliceManagerCounters {
   resumed: number;
   /** Stored snapshots that could not be read back. */
   unreadable: number;
+  /** Finished slices whose records were dropped after the retention period. */
+  compacted: number;
 }
 
 /** What intake and rehydration work with: the bound lifecycle machine and what each slice runner needs. */
 interface Work {
   machine: LifecycleMachine;
   runnerDeps: RunnerDeps;
+  store: SliceStore;
 }
 
-/** Everything start() opened, in one record: it exists exactly while the manager runs. */
-interface Running extends Work {
-  services: Subscription[];
+/** What one owned partition runs: its intake consumer and the service other instances ask. */
+interface PartitionWork {
   consumer: ConsumerHandle;
+  service: Subscription;
 }
+
+/** A page's JSON stays well below the NATS payload limit (1 MiB by default). */
+const PAGE_BYTE_BUDGET = 256 * 1024;
+const PARTITION_QUERY_TIMEOUT_MS = 5_000;
+
+let anonymousInstances = 0;
 
 async function stopAll(subscriptions: readonly Subscription[]): Promise<void> {
   await Promise.allSettled(subscriptions.map((subscription) => subscription.stop()));
@@ -152,8 +179,15 @@ export class SliceManager {
     foreignTenant: 0,
     resumed: 0,
     unreadable: 0,
+    compacted: 0,
   };
-  #running: Running | undefined;
+  /** The slice ids held here, per partition, sorted (what list pages walk). */
+  readonly #index = new SliceIndex();
+  readonly #partitions = new Map<number, PartitionWork>();
+  #work: Work | undefined;
+  #services: Subscription[] = [];
+  #leases: PartitionLeases | undefined;
+  #compactor: NodeJS.Timeout | undefined;
 
   constructor(deps: SliceManagerDeps, options: SliceManagerOptions = {}) {
     this.#deps = deps;
@@ -165,6 +199,8 @@ export class SliceManager {
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
       reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000,
       reconcilePageSize: options.reconcilePageSize ?? 100,
+      partitionLeaseMs: options.partitionLeaseMs ?? 10_000,
+      finishedRetentionMs: options.finishedRetentionMs ?? 3_600_000,
     };
     this.#reconciler = new Reconciler(
       deps.bus,
@@ -182,7 +218,11 @@ export class SliceManager {
     );
   }
 
-  /** Rehydrates stored slices, then serves get/list and consumes the intake stream. */
+  /**
+   * Serves get/list, then claims a share of the intake partitions (for each:
+   * rehydrates its stored slices, then consumes its intake) and keeps the
+   * share up to date as instances come and go (partitions.ts).
+   */
   async start(): Promise<void> {
     const { bus, logger } = this.#deps;
     await bus.ensureStreams();
@@ -209,63 +249,191 @@ export class SliceManager {
         },
       ),
     });
-    const work: Work = { machine, runnerDeps };
-    await this.#rehydrate(work, store);
-
-    const services = this.#serveQueries();
-    let consumer: ConsumerHandle;
+    this.#work = { machine, runnerDeps, store };
+    this.#services = this.#serveQueries();
+    anonymousInstances += 1;
+    this.#leases = new PartitionLeases(
+      bus,
+      logger,
+      {
+        acquire: (partitions) => this.#acquire(partitions),
+        release: (partitions) => this.#release(partitions),
+      },
+      {
+        instanceId: this.#deps.instanceId ?? `slice-manager-${process.pid}-${anonymousInstances}`,
+        leaseMs: this.#options.partitionLeaseMs,
+      },
+    );
     try {
-      // Intake starts flowing here, so its handler takes `work` rather than `#running`.
-      consumer = await bus.consume(
-        bus.subjects.intakeStream,
-        this.#options.durable,
-        bus.subjects.intakeAll(),
-        IntakeMessage,
-        (message, ctx) => this.#onIntake(work, message, ctx),
-        { concurrency: this.#options.intakeConcurrency },
-      );
+      await this.#leases.start();
     } catch (error) {
-      await stopAll(services);
+      await stopAll(this.#services);
       throw error;
     }
-    this.#running = { ...work, services, consumer };
-    // After rehydration: a slice unknown now is unknown for good (one manager per namespace).
     this.#reconciler.start();
+    this.#startCompactor();
     logger.info('slice-manager running', {
+      partitions: this.#leases.owned(),
       slices: this.#runners.size,
       resumed: this.#counters.resumed,
     });
   }
 
-  /** Stops intake and services, lets queued work finish, then stops every lifecycle (state stays stored). */
+  /** Hands its partitions over (queued work finishes first; state stays stored), then stops serving. */
   async stop(): Promise<void> {
-    const grace = this.#options.shutdownGraceMs;
     await this.#reconciler.stop();
-    const running = this.#running;
-    this.#running = undefined;
-    if (running) {
-      await running.consumer.stop(grace);
-      await stopAll(running.services);
-    }
-    // Each slice stores what it has not stored yet, then stops, behind the
-    // work already queued for it; whatever is still stuck after the grace
-    // time is stopped as is (its last stored snapshot is what resumes).
-    const closing = [...this.#runners.values()].map((runner) =>
-      this.#queue.run(runner.sliceId, () => runner.close()),
-    );
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
-    await Promise.race([Promise.allSettled(closing), timer]);
-    for (const runner of this.#runners.values()) runner.stop();
+    if (this.#compactor) clearInterval(this.#compactor);
+    const leases = this.#leases;
+    this.#leases = undefined;
+    if (leases) await leases.stop();
+    await stopAll(this.#services);
+    this.#services = [];
+    // Slices of partitions lost without a handover are still here: stop them as they are.
+    await this.#closeRunners([...this.#runners.keys()]);
     this.#placementLock.close();
   }
 
-  /** Records of all slices (optionally in one state, of one tenant), ordered by slice id. */
+  /** The intake partitions this instance works on now. */
+  partitions(): number[] {
+    return this.#leases?.owned() ?? [];
+  }
+
+  /** One rebalancing of the partitions now (besides the periodic ones). */
+  rebalance(): Promise<void> {
+    return this.#leases?.rebalance() ?? Promise.resolve();
+  }
+
+  /** Records of the slices held here (optionally in one state, of one tenant), ordered by slice id. */
   records(state?: SliceRecord['state'], tenant?: string): SliceRecord[] {
     return [...this.#runners.values()]
       .map((runner) => runner.record)
       .filter((record) => state === undefined || record.state === state)
       .filter((record) => tenant === undefined || tenantOf(record) === tenant)
       .sort((a, b) => (a.sliceId < b.sliceId ? -1 : a.sliceId > b.sliceId ? 1 : 0));
+  }
+
+  async #acquire(partitions: number[]): Promise<void> {
+    const work = this.#work;
+    if (!work) return;
+    const { bus } = this.#deps;
+    const wanted = new Set(partitions);
+    await this.#rehydrate(work, (key) => wanted.has(partitionOf(key)));
+    // Spread the intake's concurrency over the partitions (each stays ≥ 2).
+    const concurrency = Math.max(2, Math.ceil(this.#options.intakeConcurrency / INTAKE_PARTITIONS));
+    const started: number[] = [];
+    try {
+      for (const partition of partitions) {
+        const service = bus.serve(
+          bus.subjects.slicePartitionQuery(partition),
+          PartitionQuery,
+          PartitionQueryReply,
+          (query) => this.#answerPartitionQuery(partition, query),
+          { queue: bus.subjects.queueGroup('slice-manager') },
+        );
+        let consumer: ConsumerHandle;
+        try {
+          consumer = await bus.consume(
+            bus.subjects.intakeStream,
+            partitionDurable(this.#options.durable, partition),
+            bus.subjects.intakePartition(partition),
+            IntakeMessage,
+            (message, ctx) => this.#onIntake(work, message, ctx),
+            { concurrency },
+          );
+        } catch (error) {
+          await service.stop();
+          throw error;
+        }
+        this.#partitions.set(partition, { consumer, service });
+        started.push(partition);
+      }
+    } catch (error) {
+      await this.#release(partitions);
+      throw error;
+    }
+  }
+
+  async #release(partitions: number[]): Promise<void> {
+    const grace = this.#options.shutdownGraceMs;
+    await Promise.allSettled(
+      partitions.map(async (partition) => {
+        const running = this.#partitions.get(partition);
+        this.#partitions.delete(partition);
+        if (!running) return;
+        await running.consumer.stop(grace);
+        await running.service.stop();
+      }),
+    );
+    await this.#closeRunners(partitions.flatMap((partition) => [...this.#index.ids(partition)]));
+  }
+
+  /**
+   * Each slice stores what it has not stored yet, then stops, behind the work
+   * already queued for it; whatever is still stuck after the grace time is
+   * stopped as is (its last stored snapshot is what resumes).
+   */
+  async #closeRunners(sliceIds: string[]): Promise<void> {
+    const runners = sliceIds.flatMap((id) => {
+      const runner = this.#runners.get(id);
+      return runner ? [runner] : [];
+    });
+    if (runners.length === 0) return;
+    const closing = runners.map((runner) => this.#queue.run(runner.sliceId, () => runner.close()));
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(resolve, this.#options.shutdownGraceMs).unref(),
+    );
+    await Promise.race([Promise.allSettled(closing), timer]);
+    for (const runner of runners) {
+      runner.stop();
+      this.#forget(runner.sliceId);
+    }
+  }
+
+  #remember(runner: SliceRunner): void {
+    this.#runners.set(runner.sliceId, runner);
+    this.#index.add(runner.sliceId);
+  }
+
+  #forget(sliceId: string): void {
+    this.#runners.delete(sliceId);
+    this.#index.delete(sliceId);
+  }
+
+  /** Drops finished slices' records once they are older than the retention period. */
+  #startCompactor(): void {
+    const retention = this.#options.finishedRetentionMs;
+    if (retention === 0) return;
+    const every = Math.min(retention, 60_000);
+    this.#compactor = setInterval(() => void this.compact(), every);
+    this.#compactor.unref();
+  }
+
+  /** Compacts now: finished slices older than the retention period leave memory and the store. */
+  async compact(): Promise<number> {
+    const retention = this.#options.finishedRetentionMs;
+    const store = this.#work?.store;
+    if (retention === 0 || !store) return 0;
+    const cutoff = this.#deps.clock.now() - retention;
+    let dropped = 0;
+    for (const runner of [...this.#runners.values()]) {
+      const { record } = runner;
+      const finishedAt = record.history[record.history.length - 1]?.at;
+      if (!runner.finished || !TERMINAL_SLICE_STATES.includes(record.state)) continue;
+      if (finishedAt === undefined || finishedAt > cutoff) continue;
+      try {
+        await this.#queue.run(runner.sliceId, () => store.delete(runner.sliceId));
+        runner.stop();
+        this.#forget(runner.sliceId);
+        dropped += 1;
+      } catch (error) {
+        this.#deps.logger.warn('could not compact a finished slice; trying again later', {
+          sliceId: runner.sliceId,
+          error,
+        });
+      }
+    }
+    this.#counters.compacted += dropped;
+    return dropped;
   }
 
   counters(): SliceManagerCounters {
@@ -283,6 +451,8 @@ export class SliceManager {
   }
 
   #localSlice(sliceId: string): LocalSlice {
+    // Another instance's slice: its reservations are that instance's to reconcile.
+    if (!this.#partitions.has(partitionOf(sliceId))) return { kind: 'unreadable' };
     const runner = this.#runners.get(sliceId);
     if (runner) return { kind: 'known', record: runner.record };
     return this.#unreadable.has(sliceId) ? { kind: 'unreadable' } : { kind: 'unknown' };
@@ -304,10 +474,12 @@ export class SliceManager {
   }
 
   /**
-   * `slice.get` and `slice.list`, answered from the records held here. A tenant's client
-   * learns about its own tenant's slices only: the reply goes to its inbox, which no one
-   * else may read, so the inbox says whom the answer is for (another tenant's slice is as
-   * unknown to it as one that does not exist). Roles and the operator see every slice.
+   * `slice.get` and `slice.list`, answered by any instance: from the records held
+   * here for the partitions it owns, by asking the owner for the others. A tenant's
+   * client learns about its own tenant's slices only: the reply goes to its inbox,
+   * which no one else may read, so the inbox says whom the answer is for (another
+   * tenant's slice is as unknown to it as one that does not exist). Roles and the
+   * operator see every slice.
    */
   #serveQueries(): Subscription[] {
     const { bus } = this.#deps;
@@ -316,21 +488,180 @@ export class SliceManager {
     return [
       bus.serve(
         ENDPOINTS.sliceGet,
-        (request, ctx): SliceGetReply => ({
-          type: 'slice.get.reply.v1',
-          slice: this.#lookup(request.sliceId, tenantOfRequest(ctx)).record,
+        async (request, ctx) => ({
+          type: 'slice.get.reply.v1' as const,
+          slice: await this.#get(request.sliceId, tenantOfRequest(ctx)),
         }),
         { queue },
       ),
       bus.serve(
         ENDPOINTS.sliceList,
-        (request, ctx): SliceListReply => ({
-          type: 'slice.list.reply.v1',
-          slices: this.records(request.state, tenantOfRequest(ctx)),
-        }),
+        (request, ctx) => this.#listPage(request, tenantOfRequest(ctx)),
         { queue },
       ),
     ];
+  }
+
+  async #get(sliceId: string, tenant: string | undefined): Promise<SliceRecord> {
+    const partition = partitionOf(sliceId);
+    if (this.#partitions.has(partition)) return this.#lookup(sliceId, tenant).record;
+    const reply = await this.#askOwner(partition, {
+      type: 'slice.partition.query.v1',
+      op: 'get',
+      sliceId,
+      ...(tenant === undefined ? {} : { tenant }),
+    });
+    const [record] = reply.slices;
+    if (!record) throw new SliceMeshError('unknown-slice', `no slice with id ${sliceId}`);
+    return record;
+  }
+
+  /**
+   * One page: partitions in order, records by slice id within each, until the
+   * limit or the byte budget is reached; the cursor says where the next page
+   * starts. Nothing here walks more than the page needs (plus, with a state
+   * filter, the records it skips).
+   */
+  async #listPage(request: SliceListRequest, tenant: string | undefined): Promise<SliceListReply> {
+    const now = this.#deps.clock.now();
+    const limit = request.limit ?? DEFAULT_SLICE_PAGE;
+    const start = request.cursor
+      ? decodeCursor(request.cursor, { state: request.state, tenant }, now)
+      : { partition: 0, after: undefined, state: request.state };
+    const { state } = start;
+    let { partition, after } = start;
+    const slices: SliceRecord[] = [];
+    let bytes = 0;
+    const filter = { state, tenant };
+    while (partition < INTAKE_PARTITIONS && slices.length < limit) {
+      const page = await this.#partitionPage(partition, {
+        ...filter,
+        after,
+        limit: limit - slices.length,
+        maxBytes: Math.max(1, PAGE_BYTE_BUDGET - bytes),
+      });
+      slices.push(...page.slices);
+      bytes += page.bytes;
+      const last = page.slices[page.slices.length - 1];
+      if (page.more) {
+        const position = {
+          partition,
+          ...(last ? { after: last.sliceId } : after ? { after } : {}),
+        };
+        return {
+          type: 'slice.list.reply.v2',
+          slices,
+          nextCursor: encodeCursor(position, filter, now),
+        };
+      }
+      partition += 1;
+      after = undefined;
+      if (bytes >= PAGE_BYTE_BUDGET) break;
+    }
+    return partition < INTAKE_PARTITIONS
+      ? {
+          type: 'slice.list.reply.v2',
+          slices,
+          nextCursor: encodeCursor({ partition }, filter, now),
+        }
+      : { type: 'slice.list.reply.v2', slices };
+  }
+
+  async #partitionPage(
+    partition: number,
+    query: {
+      state: SliceState | undefined;
+      tenant: string | undefined;
+      after: string | undefined;
+      limit: number;
+      maxBytes: number;
+    },
+  ): Promise<{ slices: SliceRecord[]; more: boolean; bytes: number }> {
+    if (this.#partitions.has(partition)) return this.#localPage(partition, query);
+    const reply = await this.#askOwner(partition, {
+      type: 'slice.partition.query.v1',
+      op: 'list',
+      limit: query.limit,
+      maxBytes: query.maxBytes,
+      ...(query.state === undefined ? {} : { state: query.state }),
+      ...(query.tenant === undefined ? {} : { tenant: query.tenant }),
+      ...(query.after === undefined ? {} : { after: query.after }),
+    });
+    const bytes = reply.slices.reduce((sum, record) => sum + JSON.stringify(record).length, 0);
+    return { slices: reply.slices, more: reply.more, bytes };
+  }
+
+  #localPage(
+    partition: number,
+    query: {
+      state: SliceState | undefined;
+      tenant: string | undefined;
+      after: string | undefined;
+      limit: number;
+      maxBytes: number;
+    },
+  ): { slices: SliceRecord[]; more: boolean; bytes: number } {
+    const slices: SliceRecord[] = [];
+    let bytes = 0;
+    for (const sliceId of this.#index.after(partition, query.after)) {
+      const record = this.#runners.get(sliceId)?.record;
+      if (!record) continue;
+      if (query.state !== undefined && record.state !== query.state) continue;
+      if (query.tenant !== undefined && tenantOf(record) !== query.tenant) continue;
+      const size = JSON.stringify(record).length;
+      // Always at least one record, so every page moves the listing on.
+      if (slices.length >= query.limit || (slices.length > 0 && bytes + size > query.maxBytes)) {
+        return { slices, more: true, bytes };
+      }
+      slices.push(record);
+      bytes += size;
+    }
+    return { slices, more: false, bytes };
+  }
+
+  /** What another instance asks about a partition owned here. */
+  #answerPartitionQuery(partition: number, query: PartitionQuery): PartitionQueryReply {
+    if (query.op === 'get') {
+      if (partitionOf(query.sliceId) !== partition) {
+        throw new SliceMeshError(
+          'invalid-message',
+          `slice ${query.sliceId} is not in partition ${partition}`,
+        );
+      }
+      return {
+        type: 'slice.partition.reply.v1',
+        slices: [this.#lookup(query.sliceId, query.tenant).record],
+        more: false,
+      };
+    }
+    const page = this.#localPage(partition, {
+      state: query.state,
+      tenant: query.tenant,
+      after: query.after,
+      limit: query.limit,
+      maxBytes: query.maxBytes,
+    });
+    return { type: 'slice.partition.reply.v1', slices: page.slices, more: page.more };
+  }
+
+  async #askOwner(partition: number, query: PartitionQuery): Promise<PartitionQueryReply> {
+    const { bus } = this.#deps;
+    try {
+      return await bus.request(
+        bus.subjects.slicePartitionQuery(partition),
+        PartitionQuery,
+        query,
+        PartitionQueryReply,
+        { timeoutMs: PARTITION_QUERY_TIMEOUT_MS },
+      );
+    } catch (error) {
+      if (!isSliceMeshError(error) || error.code !== 'unavailable') throw error;
+      throw new SliceMeshError(
+        'unavailable',
+        `no slice-manager owns partition ${partition} right now (an instance stopped without handing it over: its lease expires within ${this.#options.partitionLeaseMs} ms); try again`,
+        { retryable: true, details: { partition } },
+      );
+    }
   }
 
   /** The slice's runner; `unknown-slice` when there is none (or it is not `tenant`'s, if given). */
@@ -348,18 +679,24 @@ export class SliceManager {
     return runner;
   }
 
-  async #rehydrate({ machine, runnerDeps: deps }: Work, store: SliceStore): Promise<void> {
+  /** Loads the stored slices whose keys `wanted` selects (the partitions being taken over). */
+  async #rehydrate(
+    { machine, runnerDeps: deps, store }: Work,
+    wanted: (key: string) => boolean,
+  ): Promise<void> {
     for (const key of await store.keys()) {
+      if (!wanted(key) || this.#runners.has(key)) continue;
+      this.#unreadable.delete(key);
       try {
         const entry = await store.get(key);
         if (!entry) continue;
         const persisted = parsePersistedLifecycle(entry.value.snapshot);
         const announced = entry.value.eventsPublished;
         if (isFinished(persisted) && announced >= historyCount(persisted.context.record)) {
-          this.#runners.set(key, SliceRunner.finished(deps, persisted.context.record));
+          this.#remember(SliceRunner.finished(deps, persisted.context.record));
           continue;
         }
-        this.#runners.set(key, SliceRunner.resume(deps, machine, persisted, announced));
+        this.#remember(SliceRunner.resume(deps, machine, persisted, announced));
         this.#counters.resumed += 1;
       } catch (error) {
         this.#counters.unreadable += 1;
@@ -437,7 +774,7 @@ export class SliceManager {
         // Registered before the first await, so a change right behind the
         // request never finds the slice missing.
         const runner = SliceRunner.start(work.runnerDeps, request.sliceId, actor);
-        this.#runners.set(request.sliceId, runner);
+        this.#remember(runner);
         this.#counters.accepted += 1;
         await this.#queue.run(request.sliceId, () => runner.flush());
       },

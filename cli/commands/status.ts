@@ -2,15 +2,14 @@
  * `slicemesh status [--id ID]`: the slices the running mesh's slice-manager
  * holds, as a table, or one slice with its history.
  */
+import { listAllSlices } from '../../shared/clients/slice-list.js';
 import { Option, type Command } from 'commander';
-import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
   SLICE_STATES,
   SliceMeshError,
   type SliceRecord,
   type SliceState,
 } from '../../shared/contracts/index.js';
-import type { Bus } from '../../shared/bus/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { tenantOption } from '../options.js';
 import { connectToMesh, formatSlice, getSlice } from './request.js';
@@ -83,15 +82,6 @@ export function formatSliceDetail(record: SliceRecord): string {
   return [formatSlice(record), 'history', ...history].join('\n');
 }
 
-async function listSlices(bus: Bus, state: SliceState | undefined): Promise<SliceRecord[]> {
-  const reply = await bus.request(
-    ENDPOINTS.sliceList,
-    { type: 'slice.list.request.v1', ...(state ? { state } : {}) },
-    { timeoutMs: 5_000 },
-  );
-  return reply.slices;
-}
-
 export function register(program: Command): void {
   program
     .command('status')
@@ -121,7 +111,10 @@ export function register(program: Command): void {
           );
           return;
         }
-        const records = await listSlices(bus, flags.state);
+        const records = await listAllSlices(bus, {
+          ...(flags.state ? { state: flags.state } : {}),
+          timeoutMs: 5_000,
+        });
         process.stdout.write(
           flags.json
             ? `${JSON.stringify(records, null, 2)}\n`

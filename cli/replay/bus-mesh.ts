@@ -6,8 +6,9 @@
  * namespace's event subjects, KPI samples and SLA violations are watched on
  * theirs, final records come from the slice-manager's `slice.list`.
  */
+import { listAllSlices } from '../../shared/clients/slice-list.js';
 import type { Bus } from '../../shared/bus/index.js';
-import { ENDPOINTS, intakeSubject } from '../../shared/contracts/endpoints.js';
+import { intakeSubject } from '../../shared/contracts/endpoints.js';
 import {
   KpiSample,
   SlaViolation,
@@ -104,12 +105,7 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
       };
     },
     async fetchRecords(): Promise<readonly SliceRecord[]> {
-      const reply = await bus.request(
-        ENDPOINTS.sliceList,
-        { type: 'slice.list.request.v1' },
-        { timeoutMs: LIST_TIMEOUT_MS },
-      );
-      return reply.slices;
+      return listAllSlices(bus, { timeoutMs: LIST_TIMEOUT_MS });
     },
     close: options.close,
     ...(options.failed ? { failed: options.failed } : {}),

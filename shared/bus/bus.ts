@@ -80,7 +80,7 @@ export interface BusOptions {
   seedFile?: string;
   /** TLS files (CA, client certificate and key); a `tls://` URL needs none but the system CAs. */
   tls?: TlsFiles;
-  /** How `ensureStreams()` creates the mesh's streams (default: DEFAULT_JETSTREAM_SETTINGS). */
+  /** How `ensureStreams()` and `kv()` create streams and buckets (default: DEFAULT_JETSTREAM_SETTINGS). */
   jetstream?: JetStreamSettings;
 }
 
@@ -281,6 +281,15 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
         try {
           const value = await otelContext.with(context, () => handler(decoded.value, ctx));
           reply = encodeMessage(replySchema, value, `reply on ${subject}`);
+          // The server would refuse it and the caller see only a timeout: say why instead.
+          const serverLimit = nc.info?.max_payload;
+          if (serverLimit !== undefined && reply.length > serverLimit) {
+            throw new SliceMeshError(
+              'payload-too-large',
+              `the reply on ${subject} would be ${reply.length} bytes, over the server's limit of ${serverLimit}`,
+              { retryable: false, details: { bytes: reply.length, limit: serverLimit } },
+            );
+          }
         } catch (error) {
           recordError(span, error);
           let err: SliceMeshError;
@@ -300,7 +309,17 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
           respondError(m, err);
           return;
         }
-        m.respond(reply);
+        try {
+          m.respond(reply);
+        } catch (respondFailure) {
+          recordError(span, respondFailure);
+          respondError(
+            m,
+            new SliceMeshError('unavailable', `the reply on ${subject} could not be sent`, {
+              retryable: true,
+            }),
+          );
+        }
       } finally {
         span.end();
       }
@@ -439,13 +458,14 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
           name: stream.name(subjects),
           subjects: stream.subjects(subjects),
           ...jetstreamSettings.limits[key],
+          replicas: jetstreamSettings.replicas,
           ...(access === 'create' ? { update: false } : {}),
         });
       }
       if (streamAccess(options.identity, 'intake') !== 'manage') return;
       const bucket = BUCKETS.snapshots.name(subjects);
       try {
-        await openBucket(js, await jsm(), bucket, SNAPSHOT_HISTORY);
+        await openBucket(js, await jsm(), bucket, SNAPSHOT_HISTORY, jetstreamSettings.replicas);
       } catch (error) {
         throw fromNatsError(error, `KV ${bucket}`);
       }
@@ -476,7 +496,14 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     kv: async (bucket, schema, kvOptions = {}) => {
       let kv;
       try {
-        kv = await openBucket(js, await jsm(), bucket, kvOptions.history ?? SNAPSHOT_HISTORY);
+        kv = await openBucket(
+          js,
+          await jsm(),
+          bucket,
+          kvOptions.history ?? SNAPSHOT_HISTORY,
+          jetstreamSettings.replicas,
+          kvOptions.ttlMs,
+        );
       } catch (error) {
         throw fromNatsError(error, `KV ${bucket}`);
       }

@@ -14,21 +14,34 @@ export function isStreamNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
 }
 
-/** Opens `bucket`, creating it (file storage) when it does not exist yet. */
+/**
+ * Opens `bucket`, creating it (file storage, `replicas` copies on a cluster's nodes) when it
+ * does not exist yet. An existing bucket with another replica count (made before the mesh
+ * ran on a cluster) is given `replicas`: JetStream copies it to more nodes while serving it.
+ */
 export async function openBucket(
   js: JetStreamClient,
   jsm: JetStreamManager,
   bucket: string,
   history: number,
+  replicas = 1,
+  ttlMs?: number,
 ): Promise<KV> {
   const kvm = new Kvm(js);
+  const stream = `KV_${bucket}`;
   try {
-    await jsm.streams.info(`KV_${bucket}`);
+    const info = await jsm.streams.info(stream);
+    if (info.config.num_replicas !== replicas)
+      await jsm.streams.update(stream, { num_replicas: replicas });
     return await kvm.open(bucket);
   } catch (error) {
     if (!isStreamNotFound(error)) throw fromNatsError(error, `KV ${bucket}`);
   }
-  return kvm.create(bucket, { history });
+  return kvm.create(bucket, {
+    history,
+    replicas,
+    ...(ttlMs === undefined ? {} : { ttl: ttlMs }),
+  });
 }
 
 /** Wraps a bucket with schema validation and SliceMeshError mapping. */
@@ -81,6 +94,8 @@ export function typedKv<S extends z.ZodType>(
       wrap('update', key, () =>
         kv.update(key, encodeMessage(schema, value as z.input<S>, what), revision),
       ),
+    create: (key, value) =>
+      wrap('create', key, () => kv.create(key, encodeMessage(schema, value as z.input<S>, what))),
     delete: (key) => wrap('delete', key, () => kv.delete(key)),
     keys: () =>
       wrap('keys', '*', async () => {

@@ -114,6 +114,8 @@ export interface TypedKv<T> {
   put(key: string, value: T): Promise<number>;
   /** Writes only if the key is at `revision` (optimistic concurrency); else throws `stale-view`. */
   update(key: string, value: T, revision: number): Promise<number>;
+  /** Writes only if the key holds nothing (never written, deleted or expired); else throws `stale-view`. */
+  create(key: string, value: T): Promise<number>;
   delete(key: string): Promise<void>;
   keys(): Promise<string[]>;
 }
@@ -141,6 +143,8 @@ export interface StreamSpec {
   maxBytes?: number;
   /** Keep at most this many messages, dropping the oldest (0 or unset: no limit). */
   maxMessages?: number;
+  /** Copies on the nodes of a cluster (num_replicas); default 1. */
+  replicas?: number;
   /** Update an existing stream whose definition differs (default true); false leaves that to its owner. */
   update?: boolean;
 }
@@ -241,7 +245,11 @@ export interface Bus {
   kv<S extends z.ZodType>(
     bucket: string,
     schema: S,
-    options?: { history?: number },
+    options?: {
+      history?: number;
+      /** Entries vanish this long after their last write (the bucket's max age); none by default. */
+      ttlMs?: number;
+    },
   ): Promise<TypedKv<z.output<S>>>;
 
   /** A snapshot of the counters. */

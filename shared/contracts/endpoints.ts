@@ -31,6 +31,8 @@ import {
   SliceGetRequest,
   SliceListReply,
   SliceListRequest,
+  PartitionQuery,
+  PartitionQueryReply,
   SliceRequest,
   SliceTermination,
   TelemetrySummary,
@@ -147,6 +149,18 @@ export const ENDPOINTS = Object.freeze({
     subject: (s) => s.sliceList(),
     request: SliceListRequest,
     reply: SliceListReply,
+  }),
+  /**
+   * Between slice-manager instances only: a query about one partition, answered by the
+   * instance that owns it. The descriptor's subject is the pattern of all partitions;
+   * each instance serves and asks `subjects.slicePartitionQuery(p)` of one.
+   */
+  slicePartitionQuery: endpoint({
+    name: 'slice-manager.partition-query',
+    role: 'slice-manager',
+    subject: (s) => s.slicePartitionQuery('*'),
+    request: PartitionQuery,
+    reply: PartitionQueryReply,
   }),
   auditQuery: endpoint({
     name: 'audit-log.query',

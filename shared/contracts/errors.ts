@@ -5,6 +5,8 @@ export const ERROR_CODES = [
   'invalid-json',
   'invalid-message',
   'payload-too-large',
+  // A page cursor that was never issued, was altered, does not fit its request, or expired.
+  'invalid-cursor',
   'unknown-slice',
   'duplicate',
   'infeasible',

@@ -114,14 +114,24 @@ export type InferenceReply = z.infer<typeof InferenceReply>;
 
 // ---------------------------------------------------------------- orchestrator
 
+/**
+ * v2 names the infrastructure version to plan on instead of carrying the
+ * network: the orchestrator plans on its own replica of the resource state
+ * (kept current by the infrastructure's change feed) once it has reached
+ * `minViewVersion`, so the request is the same size whatever the plant holds.
+ */
 export const PlacementRequest = z
   .object({
-    type: z.literal('orchestrator.place.request.v1'),
+    type: z.literal('orchestrator.place.request.v2'),
     sliceId: Id,
     profile: SliceProfile,
     preference: PreferenceVector,
     demand: ResourceDemand,
-    view: NetworkView,
+    /**
+     * The latest infrastructure version the requester knows of (what its last
+     * apply or decline answered): the plan is made on this version or a later one.
+     */
+    minViewVersion: z.number().int().nonnegative(),
     /** Overrides the orchestrator's configured method for this one request. */
     method: z.string().min(1).max(64).optional(),
     /**
@@ -136,10 +146,11 @@ export const PlacementRequest = z
   .strict();
 export type PlacementRequest = z.infer<typeof PlacementRequest>;
 
+/** A plan (made on `plan.viewVersion`) or a rejection, with the version it was decided on. */
 export const PlacementReply = z.discriminatedUnion('outcome', [
   z
     .object({
-      type: z.literal('orchestrator.place.reply.v1'),
+      type: z.literal('orchestrator.place.reply.v2'),
       sliceId: Id,
       outcome: z.literal('planned'),
       plan: PlacementPlan,
@@ -147,11 +158,12 @@ export const PlacementReply = z.discriminatedUnion('outcome', [
     .strict(),
   z
     .object({
-      type: z.literal('orchestrator.place.reply.v1'),
+      type: z.literal('orchestrator.place.reply.v2'),
       sliceId: Id,
       outcome: z.literal('rejected'),
       reason: z.string().min(1).max(1_000),
       method: z.string().min(1).max(64),
+      viewVersion: z.number().int().nonnegative(),
     })
     .strict(),
 ]);
@@ -504,14 +516,78 @@ export const SliceGetReply = z
   .strict();
 export type SliceGetReply = z.infer<typeof SliceGetReply>;
 
+/** Most records one `slice.list` page carries (a page's size never grows with the plant). */
+export const MAX_SLICE_PAGE = 200;
+export const DEFAULT_SLICE_PAGE = 100;
+
+/**
+ * An opaque page cursor, as the previous page's `nextCursor` gave it. The
+ * client only hands it back; the slice-manager decodes it (cursor.ts there).
+ */
+export const PageCursor = z.string().min(1).max(512);
+
+/**
+ * One page of slice records, ordered by partition, then slice id. The first
+ * request names the filter; later ones pass the cursor, which carries it (a
+ * cursor with a different filter beside it is refused as `invalid-cursor`).
+ */
 export const SliceListRequest = z
-  .object({ type: z.literal('slice.list.request.v1'), state: SliceState.optional() })
+  .object({
+    type: z.literal('slice.list.request.v2'),
+    state: SliceState.optional(),
+    limit: z.number().int().min(1).max(MAX_SLICE_PAGE).optional(),
+    cursor: PageCursor.optional(),
+  })
   .strict();
 export type SliceListRequest = z.infer<typeof SliceListRequest>;
 export const SliceListReply = z
-  .object({ type: z.literal('slice.list.reply.v1'), slices: z.array(SliceRecord) })
+  .object({
+    type: z.literal('slice.list.reply.v2'),
+    slices: z.array(SliceRecord).max(MAX_SLICE_PAGE),
+    /** Absent on the last page. */
+    nextCursor: PageCursor.optional(),
+  })
   .strict();
 export type SliceListReply = z.infer<typeof SliceListReply>;
+
+/**
+ * Between slice-manager instances: a get or one partition's page, asked of the
+ * instance that owns the partition, on behalf of a requester (whose tenant, if
+ * a tenant's client asked, limits what is answered).
+ */
+export const PartitionQuery = z.discriminatedUnion('op', [
+  z
+    .object({
+      type: z.literal('slice.partition.query.v1'),
+      op: z.literal('get'),
+      sliceId: Id,
+      tenant: TenantId.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('slice.partition.query.v1'),
+      op: z.literal('list'),
+      state: SliceState.optional(),
+      tenant: TenantId.optional(),
+      /** Records with a slice id after this one (all of the partition when absent). */
+      after: Id.optional(),
+      limit: z.number().int().min(1).max(MAX_SLICE_PAGE),
+      /** Records beyond the first stop once the page's JSON would exceed this. */
+      maxBytes: z.number().int().positive().max(1_048_576),
+    })
+    .strict(),
+]);
+export type PartitionQuery = z.infer<typeof PartitionQuery>;
+export const PartitionQueryReply = z
+  .object({
+    type: z.literal('slice.partition.reply.v1'),
+    slices: z.array(SliceRecord).max(MAX_SLICE_PAGE),
+    /** For a list: whether the partition holds more matching records after these. */
+    more: z.boolean(),
+  })
+  .strict();
+export type PartitionQueryReply = z.infer<typeof PartitionQueryReply>;
 
 // ---------------------------------------------------------------- memory
 

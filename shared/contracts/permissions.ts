@@ -21,7 +21,14 @@
  */
 import { ENDPOINTS, INTAKE, type EndpointKey } from './endpoints.js';
 import { SliceMeshError } from './errors.js';
-import { ROLES, assertToken, type Role, type Subjects } from './subjects.js';
+import {
+  INTAKE_PARTITIONS,
+  ROLES,
+  assertPartition,
+  assertToken,
+  type Role,
+  type Subjects,
+} from './subjects.js';
 
 /** A subject (or wildcard pattern) in a namespace, built by the subjects module. */
 export type SubjectPattern = (subjects: Subjects) => string;
@@ -32,6 +39,13 @@ export interface StreamDescriptor {
   readonly subjects: (subjects: Subjects) => string[];
   /** The role that creates and updates it. */
   readonly owner: Role;
+  /** Consumed per intake partition: one durable consumer per partition (see partitionDurable). */
+  readonly partitioned?: true;
+}
+
+/** The durable consumer of one intake partition, named after the role that runs it. */
+export function partitionDurable(durable: string, partition: number): string {
+  return `${durable}-p${assertPartition(partition)}`;
 }
 
 /** The mesh's streams. */
@@ -40,6 +54,7 @@ export const STREAMS = Object.freeze({
     name: (s) => s.intakeStream,
     subjects: (s) => [s.intakeAll()],
     owner: 'slice-manager',
+    partitioned: true,
   },
   events: {
     name: (s) => s.eventStream,
@@ -59,6 +74,7 @@ export interface BucketDescriptor {
 /** The mesh's KV buckets. */
 export const BUCKETS = Object.freeze({
   snapshots: { name: (s) => s.snapshotBucket, owner: 'slice-manager' },
+  partitions: { name: (s) => s.partitionBucket, owner: 'slice-manager' },
   infraState: { name: (s) => s.infraStateBucket, owner: 'infrastructure' },
   telemetry: { name: (s) => s.telemetryBucket, owner: 'telemetry' },
 } as const satisfies Record<string, BucketDescriptor>);
@@ -90,6 +106,8 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
       'infraDecline',
       // The reconciler compares what the infrastructure holds with the slices' records.
       'infraReservations',
+      // Instances ask each other about the partitions they own.
+      'slicePartitionQuery',
     ],
     publishes: [(s) => s.sliceEventsAll(), (s) => s.sliceOutcomesAll()],
     subscribes: [],
@@ -294,10 +312,17 @@ export function jetstreamOf(role: Role, s: Subjects): JetStreamGrant {
   return {
     streams: streams.map((k) => STREAMS[k].name(s)),
     creates: creates.map((k) => STREAMS[k].name(s)),
-    consumers: ROLE_GRANTS[role].consumes.map((k) => ({
-      stream: STREAMS[k].name(s),
-      durable: s.queueGroup(role),
-    })),
+    consumers: ROLE_GRANTS[role].consumes.flatMap((k) => {
+      const stream = STREAMS[k].name(s);
+      const durable = s.queueGroup(role);
+      const descriptor: StreamDescriptor = STREAMS[k];
+      return descriptor.partitioned
+        ? Array.from({ length: INTAKE_PARTITIONS }, (_, p) => ({
+            stream,
+            durable: partitionDurable(durable, p),
+          }))
+        : [{ stream, durable }];
+    }),
     buckets: buckets.map((k) => BUCKETS[k].name(s)),
   };
 }

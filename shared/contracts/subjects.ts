@@ -1,3 +1,4 @@
+import { fnv1aString } from '../embeddings/fnv.js';
 import { ID_PATTERN } from './common.js';
 import { SliceMeshError } from './errors.js';
 
@@ -38,6 +39,32 @@ export type Role = (typeof ROLES)[number];
 
 export const DEFAULT_NAMESPACE = 'slicemesh';
 
+/**
+ * The slice intake is split into this many partitions by slice id, so several
+ * slice-manager instances can share the slices, each owning whole partitions
+ * (a slice's messages always land in one partition, in order). It is part of the
+ * wire protocol, not a setting: every publisher must agree on it, and changing it
+ * would move slices whose messages are still in the stream. It bounds how many
+ * slice-manager instances can share the work.
+ */
+export const INTAKE_PARTITIONS = 16;
+
+/** The intake partition of a slice: FNV-1a of its id, modulo INTAKE_PARTITIONS. */
+export function partitionOf(sliceId: string): number {
+  return fnv1aString(sliceId) % INTAKE_PARTITIONS;
+}
+
+/** Checks a partition number (0 ≤ p < INTAKE_PARTITIONS). */
+export function assertPartition(partition: number): number {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= INTAKE_PARTITIONS) {
+    throw new SliceMeshError(
+      'invalid-message',
+      `invalid partition ${partition}: use 0-${INTAKE_PARTITIONS - 1}`,
+    );
+  }
+  return partition;
+}
+
 export interface Subjects {
   readonly namespace: string;
   // Durable intake consumed by the slice-manager (JetStream stream `intakeStream`). A
@@ -51,6 +78,8 @@ export interface Subjects {
   /** Every slice's SLA violations (to watch them; the slice-manager consumes them from the intake stream). */
   slaViolationsAll(): string;
   intakeAll(): string;
+  /** Every intake subject of one partition (what that partition's durable consumer filters on). */
+  intakePartition(partition: number): string;
   // Slice events (JetStream stream `eventStream`), under their slice's tenant, so a
   // tenant's client can be allowed its own slices' events only.
   sliceEvent(tenant: string, sliceId: string): string;
@@ -72,6 +101,11 @@ export interface Subjects {
   telemetrySummary(): string;
   sliceGet(): string;
   sliceList(): string;
+  /**
+   * Between slice-manager instances: the queries about one partition's slices go to
+   * whichever instance owns it (`*` for the pattern every instance may use).
+   */
+  slicePartitionQuery(partition: number | '*'): string;
   // Plain pub/sub.
   trafficLoad(sliceId: string): string;
   trafficLoadAll(): string;
@@ -96,6 +130,8 @@ export interface Subjects {
   readonly intakeStream: string;
   readonly eventStream: string;
   readonly snapshotBucket: string;
+  /** KV bucket where slice-manager instances hold their partitions' leases. */
+  readonly partitionBucket: string;
   /** KV bucket of the telemetry agent's ledger (its totals survive a restart). */
   readonly telemetryBucket: string;
   /** KV bucket of the infrastructure's resource state. */
@@ -114,17 +150,29 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
   const id = (sliceId: string) => assertToken(sliceId, 'slice id');
   const tenantToken = (tenant: string) => assertToken(tenant, 'tenant');
   const upper = ns.toUpperCase().replace(/-/g, '_');
+  // The partition comes first, so one filter (`…intake.<p>.>`) takes all of a partition.
+  const partitionToken = (sliceId: string) =>
+    sliceId === '*' ? '*' : String(partitionOf(sliceId));
   const intake = (verb: TenantIntakeVerb, tenant: string, sliceId: string) =>
-    s('slice', 'intake', verb, tenantToken(tenant), sliceId === '*' ? '*' : id(sliceId));
+    s(
+      'slice',
+      'intake',
+      partitionToken(sliceId),
+      verb,
+      tenantToken(tenant),
+      sliceId === '*' ? '*' : id(sliceId),
+    );
   return {
     namespace: ns,
     sliceRequest: (tenant, sliceId) => intake('request', tenant, id(sliceId)),
     sliceChange: (tenant, sliceId) => intake('change', tenant, id(sliceId)),
     sliceTerminate: (tenant, sliceId) => intake('terminate', tenant, id(sliceId)),
     tenantIntake: (verb, tenant) => intake(verb, tenant, '*'),
-    slaViolation: (sliceId) => s('slice', 'intake', 'violation', id(sliceId)),
-    slaViolationsAll: () => s('slice', 'intake', 'violation', '*'),
+    slaViolation: (sliceId) =>
+      s('slice', 'intake', partitionToken(id(sliceId)), 'violation', sliceId),
+    slaViolationsAll: () => s('slice', 'intake', '*', 'violation', '*'),
     intakeAll: () => s('slice', 'intake', '>'),
+    intakePartition: (partition) => s('slice', 'intake', String(assertPartition(partition)), '>'),
     sliceEvent: (tenant, sliceId) => s('slice', 'event', tenantToken(tenant), id(sliceId)),
     tenantEvents: (tenant) => s('slice', 'event', tenantToken(tenant), '*'),
     sliceEventsAll: () => s('slice', 'event', '>'),
@@ -140,6 +188,13 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     telemetrySummary: () => s('svc', 'telemetry', 'summary'),
     sliceGet: () => s('svc', 'slice-manager', 'get'),
     sliceList: () => s('svc', 'slice-manager', 'list'),
+    slicePartitionQuery: (partition) =>
+      s(
+        'svc',
+        'slice-manager',
+        'partition',
+        partition === '*' ? '*' : String(assertPartition(partition)),
+      ),
     trafficLoad: (sliceId) => s('infra', 'load', id(sliceId)),
     trafficLoadAll: () => s('infra', 'load', '*'),
     infraChange: () => s('infra', 'change'),
@@ -160,6 +215,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     intakeStream: `${upper}_SLICE_INTAKE`,
     eventStream: `${upper}_SLICE_EVENTS`,
     snapshotBucket: `${upper}_SLICE_SNAPSHOTS`,
+    partitionBucket: `${upper}_SLICE_PARTITIONS`,
     telemetryBucket: `${upper}_TELEMETRY`,
     infraStateBucket: `${upper}_INFRA_STATE`,
     queueGroup: (role) => assertToken(role, 'role'),

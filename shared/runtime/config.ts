@@ -31,6 +31,17 @@ function setting<S extends z.ZodType>(envVar: string, schema: S, description: st
 }
 
 const url = z.url({ protocol: /^(nats|tls|ws|wss|http|https)$/ });
+/** One server URL or several, comma-separated (the nodes of a cluster), normalised to `a,b,c`. */
+const serverList = z
+  .string()
+  .transform((list) =>
+    list
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(url).min(1))
+  .transform((urls) => urls.join(','));
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
 /** A stream age limit: 0 (none) or at least the deduplication window it must cover. */
@@ -51,8 +62,8 @@ export const SECTIONS = {
   nats: {
     url: setting(
       'NATS_URL',
-      url.optional(),
-      'NATS server URL; unset → an embedded nats-server is started (with generated credentials)',
+      serverList.optional(),
+      'NATS server URL, or comma-separated URLs of a cluster’s nodes (clients fail over between them); unset → an embedded nats-server is started (with generated credentials)',
     ),
     seedFile: setting(
       'SLICEMESH_NATS_SEED_FILE',
@@ -81,6 +92,11 @@ export const SECTIONS = {
     ),
   },
   jetstream: {
+    replicas: setting(
+      'SLICEMESH_JETSTREAM_REPLICAS',
+      z.coerce.number().int().min(1).max(5).default(1),
+      'copies of every stream and KV bucket the mesh creates (num_replicas); above 1 needs a NATS cluster of at least as many JetStream nodes',
+    ),
     intakeMaxAgeMs: setting(
       'SLICEMESH_STREAM_INTAKE_MAX_AGE_MS',
       streamAge.default(DEFAULT_STREAM_LIMITS.intake.maxAgeMs),
@@ -224,6 +240,11 @@ export const SECTIONS = {
       z.string().min(1).max(64).default('qappo'),
       'placement method of the orchestrator (qappo or a baseline)',
     ),
+    viewWaitMs: setting(
+      'SLICEMESH_ORCHESTRATOR_VIEW_WAIT_MS',
+      nonNegativeInt.default(250),
+      'how long a placement waits for the change feed to bring its replica to the version asked for before it asks the change log (ms)',
+    ),
   },
   infrastructure: {
     kpiIntervalMs: setting(
@@ -294,6 +315,16 @@ export const SECTIONS = {
       'SLICEMESH_RECONCILE_INTERVAL_MS',
       z.coerce.number().int().nonnegative().default(30_000),
       'between two reconciliations of the slice records with the infrastructure’s reservations (ms); 0 = off',
+    ),
+    partitionLeaseMs: setting(
+      'SLICEMESH_PARTITION_LEASE_MS',
+      z.coerce.number().int().min(1_000).default(10_000),
+      'how long a slice-manager instance’s claim on its intake partitions lasts unless renewed (ms): after a crash, its partitions move to the other instances within this time',
+    ),
+    finishedRetentionMs: setting(
+      'SLICEMESH_FINISHED_RETENTION_MS',
+      z.coerce.number().int().nonnegative().default(3_600_000),
+      'how long a released, rejected or failed slice’s record stays queryable before it is compacted away (ms); 0 = kept for ever',
     ),
   },
   memory: {

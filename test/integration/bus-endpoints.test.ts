@@ -82,7 +82,7 @@ describe('bus request/reply through endpoint descriptors', () => {
       server.subjects.sliceList(),
       ENDPOINTS.sliceList.request,
       ENDPOINTS.sliceList.reply,
-      () => ({ type: 'slice.list.reply.v1' as const, slices: [record('s-2')] }),
+      () => ({ type: 'slice.list.reply.v2' as const, slices: [record('s-2')] }),
     );
     await server.flush();
 
@@ -94,7 +94,7 @@ describe('bus request/reply through endpoint descriptors', () => {
     );
     expect(bySubject.slice.sliceId).toBe('s-1');
     const byEndpoint = await client.request(ENDPOINTS.sliceList, {
-      type: 'slice.list.request.v1',
+      type: 'slice.list.request.v2',
     });
     expect(byEndpoint.slices.map((s) => s.sliceId)).toEqual(['s-2']);
   });
@@ -129,7 +129,7 @@ describe('bus request/reply through endpoint descriptors', () => {
     const subject = bus.subjects.sliceGet();
     const raw = await bus.connection.request(
       subject,
-      new TextEncoder().encode(JSON.stringify({ type: 'slice.list.request.v1' })),
+      new TextEncoder().encode(JSON.stringify({ type: 'slice.list.request.v2' })),
       { timeout: 2_000 },
     );
     expect(raw.headers?.get(HEADER.errorCode)).toBe('invalid-message');

@@ -293,7 +293,7 @@ describe('identities on the bus', () => {
       expect(isSliceMeshError(hidden) && hidden.code).toBe('unknown-slice');
       const list = (bus: Bus) =>
         bus
-          .request(ENDPOINTS.sliceList, { type: 'slice.list.request.v1' }, { timeoutMs: 5_000 })
+          .request(ENDPOINTS.sliceList, { type: 'slice.list.request.v2' }, { timeoutMs: 5_000 })
           .then((reply) => reply.slices.map((slice) => slice.sliceId));
       expect(await list(acme)).not.toContain('g-1');
       expect(await list(globex)).toEqual(['g-1']);

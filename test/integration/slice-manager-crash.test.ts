@@ -11,13 +11,14 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Heartbeat,
-  SliceEvent,
-  SliceListReply,
-  SliceListRequest,
-  SliceRequest,
+  isSliceMeshError,
   type PlacementReply,
+  SliceEvent,
+  type SliceRecord,
+  SliceRequest,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
+import { listAllSlices } from '../../shared/clients/slice-list.js';
 import { useNatsServer, uniqueNamespace } from '../helpers/nats.js';
 import {
   plannedReply,
@@ -92,7 +93,7 @@ describe('slice-manager killed mid-lifecycle', () => {
       // The first process's placement requests hang until it has been killed.
       place: async (request): Promise<PlacementReply> => {
         if (holding) await held;
-        return plannedReply(request.sliceId, request.view.version);
+        return plannedReply(request.sliceId, request.minViewVersion);
       },
     });
     client.subscribe(client.subjects.heartbeatsAll(), Heartbeat, (beat) => {
@@ -152,15 +153,10 @@ describe('slice-manager killed mid-lifecycle', () => {
       expect(doubles.calls.place.get(id)).toBe(id === firstSlice ? 2 : 1);
       expect(doubles.calls.apply.get(id)).toBe(1); // and the slice was deployed once
     }
-    const listed = await client.request(
-      client.subjects.sliceList(),
-      SliceListRequest,
-      { type: 'slice.list.request.v1' },
-      SliceListReply,
-    );
-    expect(listed.slices.map((s) => [s.sliceId, s.state])).toEqual(
-      SLICES.map((id) => [id, 'active']),
-    );
+    // The killed instance's partitions are free once its leases expire: until then a
+    // listing that reaches one of them is refused as `unavailable` (retryable).
+    const listed = await listWhenAvailable(client);
+    expect(listed.map((s) => [s.sliceId, s.state])).toEqual(SLICES.map((id) => [id, 'active']));
 
     // The durable events stream tells each story once, in order, across both processes.
     const stored: SliceEvent[] = [];
@@ -191,3 +187,16 @@ describe('slice-manager killed mid-lifecycle', () => {
     expect((await second.exited).code).toBe(0);
   });
 });
+
+async function listWhenAvailable(bus: Bus): Promise<SliceRecord[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await listAllSlices(bus);
+    } catch (error) {
+      if (!isSliceMeshError(error) || error.code !== 'unavailable' || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

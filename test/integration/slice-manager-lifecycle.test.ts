@@ -152,7 +152,7 @@ describe('slice-manager over NATS', () => {
     const listed = await bus.request(
       bus.subjects.sliceList(),
       SliceListRequest,
-      { type: 'slice.list.request.v1', state: 'active' },
+      { type: 'slice.list.request.v2', state: 'active' },
       SliceListReply,
     );
     expect(listed.slices.map((s) => s.sliceId)).toEqual(['line-1']);
@@ -284,7 +284,7 @@ describe('slice-manager stopped gracefully mid-lifecycle', () => {
     const doubles = serveAgentDoubles(client, {
       place: async (request): Promise<PlacementReply> => {
         await held;
-        return plannedReply(request.sliceId, request.view.version);
+        return plannedReply(request.sliceId, request.minViewVersion);
       },
     });
     const start = async () => {

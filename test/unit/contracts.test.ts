@@ -25,7 +25,9 @@ import {
   SliceTermination,
   SlaViolation,
   ViewReply,
+  INTAKE_PARTITIONS,
   createSubjects,
+  partitionOf,
   isSliceMeshError,
   toSliceMeshError,
 } from '../../shared/contracts/index.js';
@@ -215,38 +217,39 @@ const cases: Array<{
     name: 'PlacementRequest',
     schema: PlacementRequest,
     valid: {
-      type: 'orchestrator.place.request.v1',
+      type: 'orchestrator.place.request.v2',
       sliceId: 'a',
       profile,
       preference,
       demand,
-      view,
+      minViewVersion: 3,
     },
     invalid: [
       {
         value: {
-          type: 'orchestrator.place.request.v1',
+          type: 'orchestrator.place.request.v2',
           sliceId: 'a',
           profile,
           preference,
           demand,
-          view: {},
+          minViewVersion: -1,
         },
-        path: 'view.version',
+        path: 'minViewVersion',
       },
     ],
   },
   {
     name: 'PlacementReply',
     schema: PlacementReply,
-    valid: { type: 'orchestrator.place.reply.v1', sliceId: 'a', outcome: 'planned', plan },
+    valid: { type: 'orchestrator.place.reply.v2', sliceId: 'a', outcome: 'planned', plan },
     invalid: [
       {
         value: {
-          type: 'orchestrator.place.reply.v1',
+          type: 'orchestrator.place.reply.v2',
           sliceId: 'a',
           outcome: 'rejected',
           method: 'qappo',
+          viewVersion: 2,
         },
         path: 'reason',
       },
@@ -417,10 +420,10 @@ const cases: Array<{
   {
     name: 'SliceListReply',
     schema: SliceListReply,
-    valid: { type: 'slice.list.reply.v1', slices: [record] },
+    valid: { type: 'slice.list.reply.v2', slices: [record] },
     invalid: [
       {
-        value: { type: 'slice.list.reply.v1', slices: [{ ...record, history: 'none' }] },
+        value: { type: 'slice.list.reply.v2', slices: [{ ...record, history: 'none' }] },
         path: 'slices.0.history',
       },
     ],
@@ -555,11 +558,13 @@ describe('subjects', () => {
 
   it('puts every subject under the namespace', () => {
     expect(subjects.sliceRequest('default', 'arm-1')).toBe(
-      'test-ns.slice.intake.request.default.arm-1',
+      `test-ns.slice.intake.${partitionOf('arm-1')}.request.default.arm-1`,
     );
     expect(subjects.tenantIntake('terminate', 'acme')).toBe(
-      'test-ns.slice.intake.terminate.acme.*',
+      'test-ns.slice.intake.*.terminate.acme.*',
     );
+    expect(subjects.intakePartition(3)).toBe('test-ns.slice.intake.3.>');
+    expect(() => subjects.intakePartition(INTAKE_PARTITIONS)).toThrow(SliceMeshError);
     expect(subjects.inboxPrefix('client-acme')).toBe('_INBOX.test-ns.client-acme');
     expect(subjects.intakeAll()).toBe('test-ns.slice.intake.>');
     expect(subjects.sliceEvent('acme', 'arm-1')).toBe('test-ns.slice.event.acme.arm-1');

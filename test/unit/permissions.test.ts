@@ -118,9 +118,9 @@ describe('the permission table', () => {
   it("lets a tenant's client submit on its own tenant's intake subjects and read slices, nothing more", () => {
     const acme = of(clientIdentity('acme'));
     expect(acme.publish).toEqual([
-      'plant.slice.intake.request.acme.*',
-      'plant.slice.intake.change.acme.*',
-      'plant.slice.intake.terminate.acme.*',
+      'plant.slice.intake.*.request.acme.*',
+      'plant.slice.intake.*.change.acme.*',
+      'plant.slice.intake.*.terminate.acme.*',
       s.sliceGet(),
       s.sliceList(),
     ]);
@@ -130,7 +130,7 @@ describe('the permission table', () => {
       `${s.inboxPrefix('client-acme')}.>`,
     ]);
     expect(of(clientIdentity('default')).publish).not.toContain(
-      'plant.slice.intake.terminate.acme.*',
+      'plant.slice.intake.*.terminate.acme.*',
     );
     // No role sends requests, changes or terminations: only requesters do.
     for (const role of ROLES)
