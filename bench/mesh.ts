@@ -20,7 +20,12 @@
  * first-fit (`--method` overrides). Goals: p50 ≤ 25 ms, p99 ≤ 80 ms,
  * ≥ 200 slice requests per second on 2 cores.
  *
- *   npm run bench:mesh [-- --requests 100 --throughput-requests 200 --concurrency 32 --method first-fit]
+ * With `--active-levels` (default 0,1000,10000), the one-orchestrator run
+ * measures both again with that many slices held active in the background
+ * (requested first, never released), and reports each process's resident
+ * memory at every level: whether a request's cost stays flat as the plant fills.
+ *
+ *   npm run bench:mesh [-- --requests 100 --throughput-requests 200 --concurrency 32 --method first-fit --active-levels 0,1000]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,8 +59,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '10' },
     method: { type: 'string' },
+    'active-levels': { type: 'string', default: '0,1000,10000' },
   },
 });
+/** Slices held active in the background while latency and throughput are measured again. */
+const ACTIVE_LEVELS = values['active-levels']
+  .split(',')
+  .map((x) => Number(x.trim()))
+  .filter((x) => Number.isInteger(x) && x >= 0)
+  .sort((a, b) => a - b);
 const LATENCY_REQUESTS = Number(values.requests);
 const THROUGHPUT_REQUESTS = Number(values['throughput-requests']);
 const CONCURRENCY = Number(values.concurrency);
@@ -78,6 +90,26 @@ function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Resident memory of a process in MB (Linux /proc; undefined elsewhere). */
+function processRssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : round(Number(kb) / 1024, 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** RSS per process: this one (every embedded role) and the helpers. */
+function rssSnapshot(): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {
+    mesh: round(process.memoryUsage().rss / 2 ** 20, 1),
+  };
+  for (const [name, pid] of helperPids) out[name] = processRssMb(pid);
+  return out;
 }
 
 /** CPU ms per process: this one (all embedded roles), and the helpers. */
@@ -282,6 +314,41 @@ async function measureThroughput(
   };
 }
 
+/**
+ * Brings the slices held active in the background up to `target`: requests in
+ * a closed loop (`CONCURRENCY` in flight), none released. Requests the mesh
+ * rejects do not count; the loop stops after 3 × target attempts.
+ */
+async function fillTo(
+  mesh: ReplayMesh,
+  waiter: SliceWaiter,
+  held: { count: number },
+  target: number,
+): Promise<{ seconds: number; rejected: number }> {
+  const start = performance.now();
+  let attempts = 0;
+  let rejected = 0;
+  const limit = 3 * (target - held.count);
+  let lastReport = start;
+  const worker = async () => {
+    while (held.count < target && attempts < limit) {
+      attempts += 1;
+      const sent = nextRequest('background');
+      const settled = waiter.wait(sent.id, SETTLED);
+      await publishRequest(mesh, sent);
+      const event = await settled;
+      if (event.to === 'active') held.count += 1;
+      else rejected += 1;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        progress(`  ${held.count}/${target} background slices active`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { seconds: round((performance.now() - start) / 1000, 1), rejected };
+}
+
 interface OtlpSpan {
   traceId: string;
   name: string;
@@ -468,11 +535,9 @@ async function runConfiguration(
     await orchestrators;
     const waiter = new SliceWaiter();
     const unsubscribe = await mesh.subscribe((event) => waiter.observe(event));
-    progress(`${instances}: latency, ${LATENCY_REQUESTS} requests one at a time`);
-    const latency = await measureLatency(mesh, waiter);
-    progress(`${instances}: throughput, ${THROUGHPUT_REQUESTS} requests, ${CONCURRENCY} in flight`);
-    const throughput = await measureThroughput(mesh, waiter);
-    await unsubscribe();
+    const held = { count: 0 };
+    const levels: Record<string, unknown>[] = [];
+    let latency: LatencyFigures | undefined;
     const phaseNames = ['requested', 'interpreting', 'planning', 'deploying'];
     const phasesP50 = (list: Record<string, number>[]) =>
       Object.fromEntries(
@@ -487,38 +552,68 @@ async function runConfiguration(
           ),
         ]),
       );
+    // The second configuration compares orchestrator instances on an empty plant only.
+    for (const level of instances === 1 ? ACTIVE_LEVELS : [0]) {
+      let fill: { seconds: number; rejected: number } | undefined;
+      if (level > held.count) {
+        progress(`${instances}: filling the plant to ${level} active slices`);
+        fill = await fillTo(mesh, waiter, held, level);
+      }
+      progress(`${instances} @${held.count}: latency, ${LATENCY_REQUESTS} requests one at a time`);
+      const levelLatency = await measureLatency(mesh, waiter);
+      latency ??= levelLatency;
+      progress(
+        `${instances} @${held.count}: throughput, ${THROUGHPUT_REQUESTS} requests, ${CONCURRENCY} in flight`,
+      );
+      const throughput = await measureThroughput(mesh, waiter);
+      levels.push({
+        activeSlices: held.count,
+        ...(fill ? { fill } : {}),
+        latencyMs: {
+          p50: round(percentile(levelLatency.latencies, 50), 2),
+          p99: round(percentile(levelLatency.latencies, 99), 2),
+          mean: round(
+            levelLatency.latencies.reduce((a, b) => a + b, 0) /
+              Math.max(1, levelLatency.latencies.length),
+            2,
+          ),
+          requests: levelLatency.latencies.length,
+          notActive: levelLatency.notActive,
+          // Median time per lifecycle state on the way to active (slice-manager clock).
+          phasesP50: phasesP50(levelLatency.phases),
+        },
+        throughput: {
+          sliceRequestsPerSecond: throughput.perSecond,
+          activated: throughput.active,
+          notActive: throughput.notActive,
+          seconds: throughput.seconds,
+          concurrency: CONCURRENCY,
+          // Under this load: publish → active per request, and the median time per lifecycle state.
+          latencyP50Ms: round(percentile(throughput.latencies, 50), 1),
+          latencyP99Ms: round(percentile(throughput.latencies, 99), 1),
+          phasesP50: phasesP50(throughput.phases),
+          // CPU time per activated request (including its release), per process: less sensitive
+          // to other load on the machine than the rates are.
+          cpuMsPerRequest: throughput.cpuMsPerRequest,
+        },
+        rssMb: rssSnapshot(),
+      });
+    }
+    await unsubscribe();
+    const [first] = levels;
     const result: Record<string, unknown> = {
       orchestratorInstances: instances,
-      latencyMs: {
-        p50: round(percentile(latency.latencies, 50), 2),
-        p99: round(percentile(latency.latencies, 99), 2),
-        mean: round(latency.latencies.reduce((a, b) => a + b, 0) / latency.latencies.length, 2),
-        requests: latency.latencies.length,
-        notActive: latency.notActive,
-        // Median time per lifecycle state on the way to active (slice-manager clock).
-        phasesP50: phasesP50(latency.phases),
-      },
-      throughput: {
-        sliceRequestsPerSecond: throughput.perSecond,
-        activated: throughput.active,
-        notActive: throughput.notActive,
-        seconds: throughput.seconds,
-        concurrency: CONCURRENCY,
-        // Under this load: publish → active per request, and the median time per lifecycle state.
-        latencyP50Ms: round(percentile(throughput.latencies, 50), 1),
-        latencyP99Ms: round(percentile(throughput.latencies, 99), 1),
-        phasesP50: phasesP50(throughput.phases),
-        // CPU time per activated request (including its release), per process: less sensitive
-        // to other load on the machine than the rates are.
-        cpuMsPerRequest: throughput.cpuMsPerRequest,
-      },
+      // The figures on an empty plant, then every level (the first entry again).
+      latencyMs: first?.latencyMs,
+      throughput: first?.throughput,
+      levels,
     };
     const closing = performance.now();
     await mesh.close();
     // Mostly the memory-curator catching up with the outcomes of the throughput run.
     result.shutdownSeconds = round((performance.now() - closing) / 1000, 1);
-    const median = [...latency.traces].sort((a, b) => a.ms - b.ms)[
-      Math.floor(latency.traces.length / 2)
+    const median = [...(latency?.traces ?? [])].sort((a, b) => a.ms - b.ms)[
+      Math.floor((latency?.traces.length ?? 0) / 2)
     ];
     const traces = mesh.traceFile ? readTraceFile(mesh.traceFile) : undefined;
     const hold = traces ? placementHold(traces) : undefined;

@@ -74,6 +74,11 @@ export function scaleScenario(o: ScaleScenarioOptions): Record<string, unknown> 
   };
 }
 
+/** The scenario as YAML text (scenario files refuse aliases of collections: every SLA is written out). */
+export function scaleScenarioYaml(o: ScaleScenarioOptions): string {
+  return stringify(scaleScenario(o), { aliasDuplicateObjects: false });
+}
+
 function durationMs(text: string, what: string): number {
   const parsed = parseDuration(text);
   if (!parsed.ok) throw new SliceMeshError('scenario', `--${what}: ${parsed.message}`);
@@ -91,17 +96,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       out: { type: 'string' },
     },
   });
-  const yaml = stringify(
-    scaleScenario({
-      requests: Number(values.requests),
-      staying: Number(values.staying),
-      gapMs: durationMs(values.gap, 'gap'),
-      lifetimeMs: durationMs(values.lifetime, 'lifetime'),
-      seed: Number(values.seed),
-    }),
-    // Scenario files refuse aliases of collections: write every SLA out.
-    { aliasDuplicateObjects: false },
-  );
+  const yaml = scaleScenarioYaml({
+    requests: Number(values.requests),
+    staying: Number(values.staying),
+    gapMs: durationMs(values.gap, 'gap'),
+    lifetimeMs: durationMs(values.lifetime, 'lifetime'),
+    seed: Number(values.seed),
+  });
   if (values.out) writeFileSync(values.out, yaml);
   else process.stdout.write(yaml);
 }
