@@ -18,6 +18,7 @@ import {
   LearnedPolicy,
   PlacementTrainingEnv,
   createOrchestratorAgent,
+  fixedStateSource,
   initBackend,
   readCheckpointMetadata,
   train,
@@ -38,6 +39,7 @@ import {
   generateInstance,
   DEFAULT_MODEL_CONFIG,
   type ModelRequest,
+  type NetworkState,
 } from '../shared/model/index.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { percentile } from './stats.js';
@@ -150,7 +152,7 @@ async function benchInference() {
   const { cache } = await intents(requests);
   const env = new SliceEnv();
   const policyMs: number[] = [];
-  const requestsOnViews: PlacementRequest[] = [];
+  const requestsOnStates: { request: PlacementRequest; state: NetworkState }[] = [];
   for (const seed of evaluationSeeds(20)) {
     const instance = generateInstance(seed, 20);
     env.reset(instance);
@@ -163,27 +165,34 @@ async function benchInference() {
       const mask = fillActionMask(candidates, new Uint8Array(ACTION_NAMES.length));
       const decision = policy.decide(env.state, request, intent, candidates, mask);
       policyMs.push(performance.now() - t);
-      requestsOnViews.push({
-        type: 'orchestrator.place.request.v1',
-        sliceId: request.id,
-        profile: intent.profile,
-        preference: intent.preference,
-        demand: request.demand,
-        view: env.state.toView(),
+      requestsOnStates.push({
+        request: {
+          type: 'orchestrator.place.request.v2',
+          sliceId: request.id,
+          profile: intent.profile,
+          preference: intent.preference,
+          demand: request.demand,
+          minViewVersion: env.state.version,
+        },
+        state: env.state.clone(),
       });
       env.step(decision.action);
     }
   }
-  // The agent's whole in-process path (no NATS): parse-free, with view → state conversion and plan building.
+  // The agent's whole in-process path (no NATS): parse-free, planning on its
+  // replica of the state (here the state of each request) and building the plan.
+  let current: NetworkState | undefined;
   const agent = createOrchestratorAgent(
     { bus: fakeBus() },
     { method: 'qappo', modelDir, reloadIntervalMs: 0 },
+    fixedStateSource(() => current as NetworkState),
   );
   await agent.reload();
   const agentMs: number[] = [];
-  for (const req of requestsOnViews) {
+  for (const { request, state } of requestsOnStates) {
+    current = state;
     const t = performance.now();
-    await agent.place(req);
+    await agent.place(request);
     agentMs.push(performance.now() - t);
   }
   const stats = (xs: number[]) => {

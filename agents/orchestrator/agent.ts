@@ -1,10 +1,15 @@
 /**
- * The orchestrator agent: a stateless queue-group service on
+ * The orchestrator agent: a queue-group service on
  * `subjects.orchestratorPlace()` (queue `orchestrator`) that turns a
  * PlacementRequest into a plan with the configured method — the learned
  * `qappo` (default), `ppo-sla` or `ppo`, or any baseline of the model's registry — or a
  * rejection with a reason. Learned checkpoints are loaded at start and
  * replaced when a newer one is saved, without a restart.
+ *
+ * Each instance plans on its own replica of the infrastructure's resource
+ * state (replica.ts), at the version the request asks for or a later one;
+ * requests carry no network. Instances share nothing but the feed, so any
+ * of them may answer any request.
  */
 import path from 'node:path';
 import type { Span } from '@opentelemetry/api';
@@ -18,11 +23,11 @@ import {
   ACTION_NAMES,
   ACTION_REJECT,
   DEFAULT_MODEL_CONFIG,
-  NetworkState,
+  type NetworkState,
   Outcome,
   actionToPlan,
   createPolicy,
-  decideOnView,
+  decideOnState,
   decisionInputs,
   hasPolicy,
   newChoice,
@@ -43,6 +48,7 @@ import { ATTR, SPAN, instrument } from '../../shared/telemetry/index.js';
 import { bestAllowedAction, maskAvoided, usesAvoided } from './avoid.js';
 import { CheckpointSlot } from './checkpoint-slot.js';
 import { isLearnedMethod, LEARNED_METHODS, type LearnedMethod } from './features.js';
+import { NetworkReplica, type ReplicaOptions, type StateSource } from './replica.js';
 
 export const ORCHESTRATOR_ROLE = 'orchestrator';
 
@@ -53,11 +59,17 @@ export interface OrchestratorConfig {
   modelDir: string;
   /** How often to look for a newer checkpoint (ms); 0 turns reloading off. Default 2000. */
   reloadIntervalMs?: number;
+  /** The replica of the resource state (how long a placement waits for the feed, page sizes). */
+  replica?: ReplicaOptions;
 }
 
 /** The agent's settings from the environment configuration. */
 export function orchestratorConfigFrom(config: SliceMeshConfig): OrchestratorConfig {
-  return { method: config.orchestrator.method, modelDir: config.model.dir };
+  return {
+    method: config.orchestrator.method,
+    modelDir: config.model.dir,
+    replica: { waitMs: config.orchestrator.viewWaitMs },
+  };
 }
 
 export interface OrchestratorAgent extends AgentHandle {
@@ -65,6 +77,8 @@ export interface OrchestratorAgent extends AgentHandle {
   place(request: PlacementRequest): Promise<PlacementReply>;
   /** Looks for newer checkpoints now (the service also does it on a timer). */
   reload(): Promise<void>;
+  /** The replica of the resource state plans are made on (undefined with a fixed state source). */
+  readonly replica: NetworkReplica | undefined;
 }
 
 /** The bus is required; everything else defaults (role name, bus tracer and logger, system clock, seed 1, default config). */
@@ -73,15 +87,33 @@ export type OrchestratorDeps = Pick<AgentDeps, 'bus'> & Partial<AgentDeps>;
 type Planned = Extract<PlacementReply, { outcome: 'planned' }>;
 type Rejected = Extract<PlacementReply, { outcome: 'rejected' }>;
 
+/**
+ * The state as a re-placement of `sliceId` plans on it: its resources freed,
+ * since the infrastructure swaps them atomically on apply. A copy (it costs
+ * what the plant holds, once per re-placement; a new slice plans on the
+ * replica itself); the version stays the replica's, so the plan applies to it.
+ */
+function withoutSlice(state: NetworkState, sliceId: string): NetworkState {
+  if (state.getSlice(sliceId) === undefined) return state;
+  const copy = state.clone();
+  copy.release(sliceId);
+  copy.version = state.version;
+  return copy;
+}
+
 /** Creates the orchestrator agent; nothing happens until `start()`. */
 export function createOrchestratorAgent(
   partialDeps: OrchestratorDeps,
   config: OrchestratorConfig,
+  source?: StateSource,
 ): OrchestratorAgent {
   const deps = completeAgentDeps(partialDeps, ORCHESTRATOR_ROLE);
   const { bus } = deps;
   const { logger, tracer } = deps;
   const modelConfig = DEFAULT_MODEL_CONFIG;
+  const replica =
+    source === undefined ? new NetworkReplica(bus, logger, modelConfig, config.replica) : undefined;
+  const states: StateSource = source ?? (replica as NetworkReplica);
   const slots = new Map<LearnedMethod, CheckpointSlot>(
     LEARNED_METHODS.map((m) => [m, new CheckpointSlot(m, path.join(config.modelDir, m), logger)]),
   );
@@ -102,16 +134,22 @@ export function createOrchestratorAgent(
     return policy;
   };
 
-  const rejected = (req: PlacementRequest, method: string, reason: string): Rejected => ({
-    type: 'orchestrator.place.reply.v1',
+  const rejected = (
+    req: PlacementRequest,
+    state: NetworkState,
+    method: string,
+    reason: string,
+  ): Rejected => ({
+    type: 'orchestrator.place.reply.v2',
     sliceId: req.sliceId,
     outcome: 'rejected',
     reason,
     method,
+    viewVersion: state.version,
   });
 
   const planned = (req: PlacementRequest, plan: PlacementPlan): Planned => ({
-    type: 'orchestrator.place.reply.v1',
+    type: 'orchestrator.place.reply.v2',
     sliceId: req.sliceId,
     outcome: 'planned',
     plan,
@@ -138,11 +176,11 @@ export function createOrchestratorAgent(
 
   const placeLearned = (
     req: PlacementRequest,
+    state: NetworkState,
     method: LearnedMethod,
     span: Span,
   ): PlacementReply => {
     const policy = (slots.get(method) as CheckpointSlot).policy();
-    const state = NetworkState.fromView(req.view, modelConfig);
     const spec: SliceSpec = { id: req.sliceId, profile: req.profile, demand: req.demand };
     const { candidates, mask } = decisionInputs(state, spec);
     if (req.avoid) maskAvoided(state, spec, mask, req.avoid);
@@ -162,28 +200,28 @@ export function createOrchestratorAgent(
       [ATTR.orchestratorCheckpoint]: `${method}@${policy.metadata.steps}`,
     });
     if (decision.action === ACTION_REJECT)
-      return rejected(req, method, rejectReason(method, state, spec));
+      return rejected(req, state, method, rejectReason(method, state, spec));
     const plan = actionToPlan(state, spec, decision.action, method, decision.probabilities);
-    if (plan === null) return rejected(req, method, rejectReason(method, state, spec));
+    if (plan === null) return rejected(req, state, method, rejectReason(method, state, spec));
     return planned(req, plan);
   };
 
   const placeBaseline = async (
     req: PlacementRequest,
+    state: NetworkState,
+    policy: Policy,
     method: string,
     span: Span,
   ): Promise<PlacementReply> => {
-    const policy = await baseline(method);
     const spec: SliceSpec = { id: req.sliceId, profile: req.profile, demand: req.demand };
     const reject = (reason: string): PlacementReply => {
       span.setAttribute(ATTR.orchestratorAction, ACTION_NAMES[ACTION_REJECT] as string);
-      return rejected(req, method, reason);
+      return rejected(req, state, method, reason);
     };
-    let plan = await decideOnView(policy, req.view, spec, modelConfig);
+    let plan = await decideOnState(policy, state, spec);
     if (plan !== null && req.avoid && usesAvoided(plan, req.avoid)) {
       // Baselines know nothing of avoid-lists: take the cheapest placement
       // that keeps the slice's constraints on the resources still allowed.
-      const state = NetworkState.fromView(req.view, modelConfig);
       const { compiled, candidates, mask } = decisionInputs(state, spec);
       maskAvoided(state, spec, mask, req.avoid);
       const action = bestAllowedAction(state, compiled, candidates, mask);
@@ -194,9 +232,7 @@ export function createOrchestratorAgent(
         );
       }
     }
-    if (plan === null) {
-      return reject(rejectReason(method, NetworkState.fromView(req.view, modelConfig), spec));
-    }
+    if (plan === null) return reject(rejectReason(method, state, spec));
     span.setAttribute(
       ATTR.orchestratorAction,
       plan.decision?.action ?? `${plan.site}/${plan.scaling}`,
@@ -209,17 +245,24 @@ export function createOrchestratorAgent(
     return instrument(
       tracer,
       SPAN.orchestratorPlace,
-      { [ATTR.sliceId]: req.sliceId, [ATTR.method]: method, [ATTR.viewVersion]: req.view.version },
+      { [ATTR.sliceId]: req.sliceId, [ATTR.method]: method },
       async (span) => {
-        let reply: PlacementReply;
-        if (isLearnedMethod(method)) reply = placeLearned(req, method, span);
-        else if (hasPolicy(method)) reply = await placeBaseline(req, method, span);
-        else {
+        const learned = isLearnedMethod(method);
+        if (!learned && !hasPolicy(method)) {
           throw new SliceMeshError(
             'invalid-message',
             `unknown placement method "${method}"; known: ${[...LEARNED_METHODS].join(', ')} and the registered baselines`,
           );
         }
+        // Loaded before the replica is held: a slow first load does not hold the feed back.
+        const policy = learned ? undefined : await baseline(method);
+        const reply = await states.plan(req.minViewVersion, (live) => {
+          const state = withoutSlice(live, req.sliceId);
+          span.setAttribute(ATTR.viewVersion, state.version);
+          return policy === undefined
+            ? placeLearned(req, state, method as LearnedMethod, span)
+            : placeBaseline(req, state, policy, method, span);
+        });
         span.setAttribute(ATTR.orchestratorOutcome, reply.outcome);
         if (reply.outcome === 'planned') {
           span.setAttributes({
@@ -259,6 +302,7 @@ export function createOrchestratorAgent(
         });
       }
       for (const slot of slots.values()) slot.watch(config.reloadIntervalMs ?? 2_000);
+      await states.start();
       subscription = bus.serve(
         ENDPOINTS.orchestratorPlace,
         (req): Promise<PlacementReply> => place(req),
@@ -273,6 +317,7 @@ export function createOrchestratorAgent(
     stop: async () => {
       await subscription?.stop();
       subscription = undefined;
+      await states.stop();
       await Promise.all([...slots.values()].map((s) => s.close()));
     },
   });
@@ -280,5 +325,6 @@ export function createOrchestratorAgent(
   return extendAgentHandle(handle, {
     place,
     reload,
+    replica,
   });
 }

@@ -13,6 +13,14 @@ export {
   type OrchestratorDeps,
 } from './agent.js';
 export {
+  DEFAULT_REPLICA_WAIT_MS,
+  NetworkReplica,
+  fixedStateSource,
+  type ReplicaCounters,
+  type ReplicaOptions,
+  type StateSource,
+} from './replica.js';
+export {
   FeatureBuilder,
   LEARNED_METHODS,
   METHOD_INTENT,

@@ -6,7 +6,12 @@
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import { fromPromise } from 'xstate';
 import type { z } from 'zod';
-import { ENDPOINTS, SliceMeshError, type Endpoint } from '../../shared/contracts/index.js';
+import {
+  ENDPOINTS,
+  SliceMeshError,
+  type Endpoint,
+  type PlacementRequest,
+} from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import type { CallInput } from './lifecycle/machine.js';
 
@@ -19,11 +24,32 @@ export type BeforeCall = (sliceId: string) => Promise<void>;
 /** Runs once a call's request has been handed to NATS, before its reply. */
 export type AfterSend = (sliceId: string) => void;
 
+/**
+ * A placement request as a slice persisted by an earlier build may hold it
+ * (a restored call is re-sent with its stored input): v1 carried the whole
+ * network view. It is sent as v2, asking for that view's version.
+ */
+export function currentPlacementRequest(request: PlacementRequest): PlacementRequest {
+  const stored = request as PlacementRequest | LegacyPlacementRequest;
+  if (stored.type !== 'orchestrator.place.request.v1') return request;
+  const { view, type: _type, ...rest } = stored;
+  return { ...rest, type: 'orchestrator.place.request.v2', minViewVersion: view.version };
+}
+
+interface LegacyPlacementRequest extends Omit<PlacementRequest, 'type' | 'minViewVersion'> {
+  type: 'orchestrator.place.request.v1';
+  view: { version: number };
+}
+
 function call<Q extends z.ZodType, R extends z.ZodType>(
   bus: Bus,
   parentOf: TraceParent,
   endpoint: Endpoint<Q, R>,
-  hooks: { before?: BeforeCall; afterSend?: AfterSend } = {},
+  hooks: {
+    before?: BeforeCall;
+    afterSend?: AfterSend;
+    upgrade?: (request: z.input<Q>) => z.input<Q>;
+  } = {},
 ) {
   const subject = endpoint.subject(bus.subjects);
   return fromPromise<z.output<R>, CallInput<z.input<Q>>>(async ({ input, signal }) => {
@@ -37,9 +63,15 @@ function call<Q extends z.ZodType, R extends z.ZodType>(
     // bus.request publishes synchronously: once it returns, the request is on the connection.
     // (The subject form with the descriptor's parts: test doubles of the bus implement only it.)
     const pending = otelContext.with(parentOf(input.sliceId), () =>
-      bus.request(subject, endpoint.request, input.request, endpoint.reply, {
-        timeoutMs: input.timeoutMs,
-      }),
+      bus.request(
+        subject,
+        endpoint.request,
+        hooks.upgrade ? hooks.upgrade(input.request) : input.request,
+        endpoint.reply,
+        {
+          timeoutMs: input.timeoutMs,
+        },
+      ),
     );
     hooks.afterSend?.(input.sliceId);
     const reply = await pending;
@@ -74,7 +106,7 @@ export function busActors(
   return {
     interpret: call(bus, parentOf, ENDPOINTS.interpreterInfer),
     viewNetwork: call(bus, parentOf, ENDPOINTS.infraView, before),
-    plan: call(bus, parentOf, ENDPOINTS.orchestratorPlace),
+    plan: call(bus, parentOf, ENDPOINTS.orchestratorPlace, { upgrade: currentPlacementRequest }),
     apply: call(bus, parentOf, ENDPOINTS.infraApply, last),
     release: call(bus, parentOf, ENDPOINTS.infraRelease),
     decline: call(bus, parentOf, ENDPOINTS.infraDecline, last),

@@ -124,7 +124,7 @@ function replyFor(name: ActorName, mode: Mode, input: CallInput<unknown>): unkno
     case 'plan': {
       const request = input.request as PlacementRequest;
       return (
-        mode === 'reject' ? rejectedPlacement(sliceId) : plannedReply(sliceId, request.view.version)
+        mode === 'reject' ? rejectedPlacement(sliceId) : plannedReply(sliceId, request.minViewVersion)
       ) satisfies PlacementReply;
     }
     case 'apply':

@@ -64,7 +64,7 @@ export function inferenceReply(
 
 export function plannedReply(sliceId: string, viewVersion = 1): PlacementReply {
   return PlacementReply.parse({
-    type: 'orchestrator.place.reply.v1',
+    type: 'orchestrator.place.reply.v2',
     sliceId,
     outcome: 'planned',
     plan: {
@@ -84,11 +84,12 @@ export function rejectedPlacement(
   reason = 'no placement meets the latency class',
 ): PlacementReply {
   return PlacementReply.parse({
-    type: 'orchestrator.place.reply.v1',
+    type: 'orchestrator.place.reply.v2',
     sliceId,
     outcome: 'rejected',
     reason,
     method: 'qappo',
+    viewVersion: 1,
   });
 }
 
@@ -214,7 +215,7 @@ export function serveAgentDoubles(bus: Bus, handlers: DoubleHandlers = {}): Agen
       PlacementReply,
       (request) => {
         count('place', request.sliceId);
-        return handlers.place?.(request) ?? plannedReply(request.sliceId, request.view.version);
+        return handlers.place?.(request) ?? plannedReply(request.sliceId, request.minViewVersion);
       },
       { queue: 'orchestrator' },
     ),

@@ -3,22 +3,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createInfrastructureAgent,
+  type InfrastructureAgent,
+  type InfrastructureConfig,
+} from '../../agents/infrastructure/index.js';
+import {
   createOrchestratorAgent,
   inputSize,
   type LearnedMethod,
   saveCheckpoint,
   DEFAULT_HYPERPARAMETERS,
   type OrchestratorAgent,
+  type ReplicaOptions,
 } from '../../agents/orchestrator/index.js';
 import { initActorCritic } from '../../agents/orchestrator/ppo/network.js';
 import { RunningNormalizer } from '../../agents/orchestrator/ppo/normalizer.js';
 import { errorFromReply } from '../../shared/bus/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import {
+  ApplyReply,
+  ApplyRequest,
+  ENDPOINTS,
   PlacementReply,
   PlacementRequest,
   isSliceMeshError,
+  type PlacementPlan,
   type SliceMeshError,
+  type SliceProfile,
 } from '../../shared/contracts/index.js';
 import {
   ACTION_LOCAL_JOIN,
@@ -26,16 +37,16 @@ import {
   ACTION_NAMES,
   NetworkState,
   actionToPlan,
-  applyPlan,
   registerPolicy,
 } from '../../shared/model/index.js';
 import { SPAN } from '../../shared/telemetry/index.js';
+import { agentDeps } from '../unit/infrastructure-fixtures.js';
 import { useNatsServer } from '../helpers/nats.js';
 import { testTracing } from '../helpers/tracing.js';
 import { waitFor } from '../helpers/wait.js';
 
 const nats = useNatsServer();
-const running: OrchestratorAgent[] = [];
+const running: { stop(): Promise<void> }[] = [];
 let modelDir: string;
 
 beforeAll(async () => {
@@ -92,22 +103,88 @@ async function writeCheckpoint(
 
 function request(overrides: Partial<PlacementRequest> = {}): PlacementRequest {
   return {
-    type: 'orchestrator.place.request.v1',
+    type: 'orchestrator.place.request.v2',
     sliceId: 's-1',
     profile: { serviceType: 'URLLC', latency: 'high', reliability: 'high', cost: 'general' },
     preference: { latency: 0.6, reliability: 0.3, economics: 0.05, throughput: 0.05 },
     demand: { cpu: 3, mem: 2 },
-    view: new NetworkState(7).toView(),
+    minViewVersion: 0,
     ...overrides,
   };
 }
 
-async function startAgent(bus: Bus, method = 'qappo'): Promise<OrchestratorAgent> {
-  const agent = createOrchestratorAgent({ bus }, { method, modelDir, reloadIntervalMs: 50 });
+/** The infrastructure the orchestrator's replica follows (seed 7), in the namespace of `bus`. */
+async function startInfrastructure(
+  bus: Bus,
+  config: Partial<InfrastructureConfig> = {},
+): Promise<InfrastructureAgent> {
+  const own = await nats.connectBus({ name: 'infrastructure', namespace: bus.namespace });
+  const agent = createInfrastructureAgent(agentDeps(own, 'infrastructure'), {
+    seed: 7,
+    kpiIntervalMs: 0,
+    ownerProbeMs: 100,
+    ...config,
+  });
+  running.push(agent);
+  await agent.start();
+  return agent;
+}
+
+async function startAgent(
+  bus: Bus,
+  method = 'qappo',
+  replica?: ReplicaOptions,
+): Promise<OrchestratorAgent> {
+  const agent = createOrchestratorAgent(
+    { bus },
+    { method, modelDir, reloadIntervalMs: 50, ...(replica ? { replica } : {}) },
+  );
   running.push(agent);
   await agent.start();
   await bus.flush();
   return agent;
+}
+
+/** Applies `plan` for `sliceId` on the infrastructure, failing the test on a refusal. */
+async function applyOn(
+  client: Bus,
+  sliceId: string,
+  profile: SliceProfile,
+  plan: PlacementPlan,
+  demand = { cpu: 3, mem: 2 },
+): Promise<Extract<ApplyReply, { outcome: 'applied' }>> {
+  const reply = await client.request(
+    client.subjects.infraApply(),
+    ApplyRequest,
+    { type: 'infra.apply.request.v1', sliceId, profile, demand, plan },
+    ApplyReply,
+  );
+  if (reply.outcome !== 'applied') throw new Error(`refused: ${reply.message}`);
+  return reply;
+}
+
+/** A bus whose subscriptions to the change feed drop messages while `lossy.dropping` is set (counted in `dropped`). */
+function lossyFeed(bus: Bus): { bus: Bus; dropping: boolean; dropped: number } {
+  const lossy = { bus, dropping: false, dropped: 0 };
+  lossy.bus = new Proxy(bus, {
+    get(target, key, receiver) {
+      if (key !== 'subscribe') return Reflect.get(target, key, receiver) as unknown;
+      const subscribe: Bus['subscribe'] = (subject, schema, handler, options) =>
+        target.subscribe(
+          subject,
+          schema,
+          (message, ctx) => {
+            if (subject !== target.subjects.infraChange() || !lossy.dropping)
+              return handler(message, ctx);
+            lossy.dropped += 1;
+            return undefined;
+          },
+          options,
+        );
+      return subscribe;
+    },
+  });
+  return lossy;
 }
 
 async function rawRequest(bus: Bus, data: string): Promise<SliceMeshError | undefined> {
@@ -132,6 +209,7 @@ describe('orchestrator service', () => {
     const tracing = testTracing('orchestrator');
     const bus = await nats.connectBus({ name: 'orchestrator', tracer: tracing.tracer() });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
     await startAgent(bus);
 
     const reply = await client.request(
@@ -179,16 +257,20 @@ describe('orchestrator service', () => {
     // container is avoided no placement keeps its constraints.
     const holderProfile = request().profile;
     const profile = { ...holderProfile, cost: 'cost-sensitive' as const };
-    const state = new NetworkState(7);
-    const holder = { sliceId: 'holder', profile: holderProfile, demand: { cpu: 3, mem: 2 } };
-    const plan = actionToPlan(state, { id: 'holder', ...holder }, ACTION_LOCAL_NEW, 'test');
-    const applied = plan && applyPlan(state, holder, plan);
-    if (applied?.outcome !== 'applied') throw new Error('expected the holder to be placed');
-    const containerId = applied.placement.containerId;
-
     const tracing = testTracing('orchestrator');
     const bus = await nats.connectBus({ name: 'orchestrator', tracer: tracing.tracer() });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
+    const plan = actionToPlan(
+      new NetworkState(7),
+      { id: 'holder', profile: holderProfile, demand: { cpu: 3, mem: 2 } },
+      ACTION_LOCAL_NEW,
+      'test',
+    );
+    if (!plan) throw new Error('expected a plan for the holder');
+    const applied = await applyOn(client, 'holder', holderProfile, plan);
+    const containerId = applied.placement.containerId;
+
     await startAgent(bus, 'join-first-test');
     const place = (avoid?: PlacementRequest['avoid']) =>
       client.request(
@@ -197,7 +279,7 @@ describe('orchestrator service', () => {
         request({
           profile,
           demand: { cpu: 2, mem: 2 },
-          view: state.toView(),
+          minViewVersion: applied.viewVersion,
           ...(avoid ? { avoid } : {}),
         }),
         PlacementReply,
@@ -235,6 +317,7 @@ describe('orchestrator service', () => {
     await writeCheckpoint('local-new', 100);
     const bus = await nats.connectBus({ name: 'orchestrator' });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
     await startAgent(bus);
 
     expect((await rawRequest(client, 'not json'))?.code).toBe('invalid-json');
@@ -273,6 +356,7 @@ describe('orchestrator service', () => {
     await writeCheckpoint('cloud-new/vnf:nnn', 100, 'ppo-sla');
     const bus = await nats.connectBus({ name: 'orchestrator' });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
     await startAgent(bus);
     const place = (method?: string) =>
       client.request(
@@ -293,6 +377,7 @@ describe('orchestrator service', () => {
     await writeCheckpoint('local-new', 100);
     const bus = await nats.connectBus({ name: 'orchestrator' });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
     await startAgent(bus);
     const place = () =>
       client.request(bus.subjects.orchestratorPlace(), PlacementRequest, request(), PlacementReply);
@@ -316,6 +401,7 @@ describe('orchestrator service', () => {
     try {
       const bus = await nats.connectBus({ name: 'orchestrator' });
       const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+      await startInfrastructure(bus);
       const agent = createOrchestratorAgent(
         { bus },
         { method: 'ppo', modelDir: emptyDir, reloadIntervalMs: 50 },
@@ -342,5 +428,129 @@ describe('orchestrator service', () => {
     } finally {
       await rm(emptyDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('orchestrator replica of the resource state', () => {
+  const PROFILE: SliceProfile = {
+    serviceType: 'eMBB',
+    latency: 'best-effort',
+    reliability: 'best-effort',
+    cost: 'general',
+  };
+
+  /** Places `count` more slices on the infrastructure (cloud, each on its own new chain). */
+  async function placeMore(client: Bus, from: number, count: number, version: number) {
+    let at = version;
+    for (let i = from; i < from + count; i++) {
+      const state = new NetworkState(7);
+      state.version = at;
+      const plan = actionToPlan(
+        state,
+        { id: `x${i}`, profile: PROFILE, demand: { cpu: 1, mem: 1 } },
+        3,
+        'test',
+      );
+      if (!plan) throw new Error('expected a cloud plan');
+      at = (await applyOn(client, `x${i}`, PROFILE, plan, { cpu: 1, mem: 1 })).viewVersion;
+    }
+    return at;
+  }
+
+  function place(client: Bus, minViewVersion: number) {
+    return client.request(
+      ENDPOINTS.orchestratorPlace,
+      request({
+        method: 'first-fit',
+        minViewVersion,
+        profile: PROFILE,
+        demand: { cpu: 1, mem: 1 },
+      }),
+    );
+  }
+
+  it('plans on the version asked for once the feed brings it, and stays identical to the infrastructure', async () => {
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    const infrastructure = await startInfrastructure(bus);
+    const agent = await startAgent(bus, 'first-fit');
+    const replica = agent.replica;
+    if (!replica) throw new Error('expected a replica');
+    // Its first snapshot read, everything after comes from the feed.
+    await replica.catchUp();
+    const version = await placeMore(client, 0, 4, 0);
+    const reply = await place(client, version);
+    expect(reply.outcome === 'planned' && reply.plan.viewVersion).toBe(version);
+    await waitFor(() => replica.version === version || undefined);
+    expect(replica.counters()).toMatchObject({ snapshots: 1, fromFeed: 4, gaps: 0 });
+    // Nothing of it was read back from the log: the feed carried every change.
+    expect(replica.counters().fromLog).toBe(0);
+    expect(infrastructure.view().version).toBe(version);
+  });
+
+  it('catches up through the change log when it missed changes on the feed', async () => {
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    await startInfrastructure(bus);
+    const lossy = lossyFeed(bus);
+    const agent = await startAgent(lossy.bus, 'first-fit', { waitMs: 50 });
+    const replica = agent.replica;
+    if (!replica) throw new Error('expected a replica');
+    await replica.catchUp();
+    let version = await placeMore(client, 0, 2, 0);
+    await waitFor(() => replica.version === version || undefined);
+
+    // Three changes never reach it; the placement asking for the last one waits, then asks the log.
+    lossy.dropping = true;
+    version = await placeMore(client, 2, 3, version);
+    await waitFor(() => lossy.dropped === 3 || undefined, { what: 'three changes lost' });
+    lossy.dropping = false;
+    const caughtUp = await place(client, version);
+    expect(caughtUp.outcome === 'planned' && caughtUp.plan.viewVersion).toBe(version);
+    expect(replica.counters()).toMatchObject({ fromLog: 3, snapshots: 1 });
+
+    // A change lost in the middle: the next one shows the gap, and the log fills it.
+    lossy.dropping = true;
+    version = await placeMore(client, 5, 1, version);
+    await waitFor(() => lossy.dropped === 4 || undefined, { what: 'one more change lost' });
+    lossy.dropping = false;
+    version = await placeMore(client, 6, 1, version);
+    await waitFor(() => replica.version === version || undefined, { what: 'the gap filled' });
+    // The log answers from the replica's version: the lost change and the one that showed the gap.
+    expect(replica.counters()).toMatchObject({ gaps: 1, fromLog: 5, snapshots: 1 });
+  });
+
+  it('reads a new snapshot when the log no longer reaches back (view-expired), or the infrastructure restarted', async () => {
+    const bus = await nats.connectBus({ name: 'orchestrator' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    const first = await startInfrastructure(bus, { changeLogLength: 2, persist: true });
+    const lossy = lossyFeed(bus);
+    const agent = await startAgent(lossy.bus, 'first-fit', {
+      waitMs: 50,
+      snapshotPageLimit: 300,
+    });
+    const replica = agent.replica;
+    if (!replica) throw new Error('expected a replica');
+    await replica.catchUp();
+    let version = await placeMore(client, 0, 1, 0);
+    await waitFor(() => replica.version === version || undefined);
+
+    lossy.dropping = true;
+    version = await placeMore(client, 1, 4, version);
+    await waitFor(() => lossy.dropped === 4 || undefined, { what: 'four changes lost' });
+    lossy.dropping = false;
+    const reply = await place(client, version);
+    expect(reply.outcome === 'planned' && reply.plan.viewVersion).toBe(version);
+    expect(replica.counters()).toMatchObject({ expired: 1, snapshots: 2 });
+
+    // A restart is a new epoch: its first change makes the replica start over.
+    const epoch = replica.epoch;
+    await first.stop();
+    await startInfrastructure(bus, { changeLogLength: 2, persist: true });
+    version = await placeMore(client, 5, 1, version);
+    await waitFor(() => (replica.epoch !== epoch && replica.version === version) || undefined, {
+      what: 'the replica of the restarted infrastructure',
+    });
+    expect(replica.counters().snapshots).toBe(3);
   });
 });

@@ -107,7 +107,7 @@ describe('a role restarted while a slice needs it', () => {
           received.killed.push(request);
           resolve();
           await hold;
-          return plannedReply(request.sliceId, request.view.version);
+          return plannedReply(request.sliceId, request.minViewVersion);
         },
         { queue: 'orchestrator' },
       );
@@ -134,7 +134,7 @@ describe('a role restarted while a slice needs it', () => {
         ENDPOINTS.orchestratorPlace,
         (request) => {
           received.restarted.push(request);
-          return plannedReply(request.sliceId, request.view.version);
+          return plannedReply(request.sliceId, request.minViewVersion);
         },
         { queue: 'orchestrator' },
       ),

@@ -185,7 +185,7 @@ describe('slice lifecycle machine', () => {
     ]);
     // The orchestrator saw the overridden profile, the view and the default demand.
     expect(fakes.plan.calls[0]?.request.profile.latency).toBe('medium');
-    expect(fakes.plan.calls[0]?.request.view.version).toBe(1);
+    expect(fakes.plan.calls[0]?.request.minViewVersion).toBe(1);
     expect(fakes.plan.calls[0]?.request.demand).toEqual({ cpu: 3, mem: 3 });
     expect(fakes.interpret.calls[0]?.request.sla).toEqual({ latency: 'medium' });
     expect(fakes.interpret.calls[0]?.trace).toBeUndefined();
@@ -336,7 +336,7 @@ describe('slice lifecycle machine', () => {
     expect(fakes.interpret.calls).toHaveLength(1);
     // The re-plan used a fresh view, not the one from the first deployment,
     // in which the slice's own resources count as free (atomic re-placement)…
-    expect(fakes.plan.calls[1]?.request.view.version).toBe(2);
+    expect(fakes.plan.calls[1]?.request.minViewVersion).toBe(2);
     expect(fakes.view.calls[0]?.request.excludeSliceId).toBeUndefined();
     expect(fakes.view.calls[1]?.request.excludeSliceId).toBe('s1');
     // …and it steers clear of the container and nodes the latency violation was seen on.
@@ -487,7 +487,7 @@ describe('slice lifecycle machine', () => {
   it('keeps the history bounded, counting the entries it drops', async () => {
     const fakes = healthyFakes('s1');
     fakes.view.respond = (_, call) => viewReply(call);
-    fakes.plan.respond = (input) => plannedReply('s1', input.request.view.version);
+    fakes.plan.respond = (input) => plannedReply('s1', input.request.minViewVersion);
     const { actor } = start(sliceRequest('s1'), fakes);
     await reach(actor, 'active');
     const adaptations = 60;
@@ -534,7 +534,7 @@ describe('slice lifecycle machine', () => {
   it('re-plans when the infrastructure refuses a plan made on a stale view', async () => {
     const fakes = healthyFakes('s1');
     fakes.view.respond = (_, call) => viewReply(call);
-    fakes.plan.respond = (input) => plannedReply('s1', input.request.view.version);
+    fakes.plan.respond = (input) => plannedReply('s1', input.request.minViewVersion);
     fakes.apply.respond = (input) =>
       input.request.plan.viewVersion < 2 ? refusedReply('s1', 'stale-view', 2) : appliedReply('s1');
     const { actor } = start(sliceRequest('s1'), fakes);

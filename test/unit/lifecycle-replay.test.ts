@@ -20,9 +20,15 @@ import {
 } from '../helpers/lifecycle-replay.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'lifecycle-snapshots');
+/**
+ * Snapshots stored before the placement request named a version (v1 carried
+ * the whole network view, in the context and in the in-flight call's input):
+ * slices stored then must still restore and go the same way.
+ */
+const V1_DIR = join(import.meta.dirname, '..', 'fixtures', 'lifecycle-snapshots-v1');
 
-function fixture(leaf: string): LeafFixture {
-  return JSON.parse(readFileSync(join(DIR, `${leaf}.json`), 'utf8')) as LeafFixture;
+function fixture(leaf: string, dir = DIR): LeafFixture {
+  return JSON.parse(readFileSync(join(dir, `${leaf}.json`), 'utf8')) as LeafFixture;
 }
 
 /** Every state id of the lifecycle machine; persisted snapshots name these. */
@@ -125,5 +131,27 @@ describe.each(Object.keys(LEAF_SCENARIOS))('persisted slice in %s', (leaf) => {
       calls: expected?.calls,
     });
     expect(result.snapshot).toEqual(expected?.snapshot);
+  });
+});
+
+const V1_LEAVES = readdirSync(V1_DIR)
+  .filter((name) => name.endsWith('.json'))
+  .map((name) => name.replace(/\.json$/, ''));
+
+describe.each(V1_LEAVES)('slice stored with a v1 placement request in %s', (leaf) => {
+  const stored = fixture(leaf, V1_DIR);
+  const steps = Object.entries(LEAF_SCENARIOS[leaf]?.steps ?? {});
+
+  it.each(steps)('restores and takes the transition it took then on "%s"', async (name, step) => {
+    const expected = stored.next[name];
+    expect(expected, `fixture of ${leaf} has no step ${name}`).toBeDefined();
+    const result = await replayStep(stored.snapshot, stored.capturedAt, step);
+    expect({ state: result.state, status: result.status, calls: result.calls }).toEqual({
+      state: expected?.state,
+      status: expected?.status,
+      calls: expected?.calls,
+    });
+    // The record it ends with is the one it ended with then.
+    expect(result.snapshot.context.record).toEqual(expected?.snapshot.context.record);
   });
 });

@@ -9,6 +9,7 @@ import { busActors } from '../../agents/slice-manager/calls.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
+  PlacementRequest,
   createSubjects,
   type ApplyRequest,
   type DeclineRequest,
@@ -89,5 +90,41 @@ describe('bus actors: placement hooks', () => {
     expect(log).toEqual(['sent infrastructure.release']);
     answer({ type: 'infra.release.reply.v1', sliceId: 's1', released: true, viewVersion: 3 });
     await toPromise(release);
+  });
+});
+
+describe('bus actors: placement requests stored by an earlier build', () => {
+  it('sends a restored v1 request (with the whole view) as v2, asking for that view’s version', async () => {
+    const sent: unknown[] = [];
+    const bus = {
+      subjects: createSubjects('calls-test'),
+      request: (_subject: string, _schema: unknown, message: unknown) => {
+        sent.push(message);
+        return Promise.resolve(plannedReply('s1', 4));
+      },
+    } as unknown as Bus;
+    const actors = busActors(bus, () => ROOT_CONTEXT);
+    const stored = {
+      type: 'orchestrator.place.request.v1',
+      sliceId: 's1',
+      profile: { serviceType: 'URLLC', latency: 'high', reliability: 'high', cost: 'general' },
+      preference: { latency: 0.4, reliability: 0.3, economics: 0.2, throughput: 0.1 },
+      demand: { cpu: 3, mem: 3 },
+      view: networkView(4),
+      avoid: { containerIds: ['ct-local-0'], vnfNodeIds: [] },
+    } as unknown as PlacementRequest;
+    await toPromise(createActor(actors.plan, { input: input(stored) }).start());
+    expect(sent).toEqual([
+      {
+        type: 'orchestrator.place.request.v2',
+        sliceId: 's1',
+        profile: stored.profile,
+        preference: stored.preference,
+        demand: stored.demand,
+        minViewVersion: 4,
+        avoid: { containerIds: ['ct-local-0'], vnfNodeIds: [] },
+      },
+    ]);
+    expect(PlacementRequest.safeParse(sent[0]).success).toBe(true);
   });
 });

@@ -192,12 +192,12 @@ export function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
 export function placementInput(context: LifecycleContext): CallInput<PlacementRequest> {
   const { preference, profile } = interpretation(context);
   const request: PlacementRequest = {
-    type: 'orchestrator.place.request.v1',
+    type: 'orchestrator.place.request.v2',
     sliceId: context.record.sliceId,
     profile,
     preference,
     demand: demandOf(context),
-    view: requireView(context),
+    minViewVersion: requireView(context).version,
   };
   if (context.adaptation?.avoid) request.avoid = context.adaptation.avoid;
   return callInput(context, request, context.limits.planTimeoutMs);

@@ -103,8 +103,8 @@ function believedInstance(instance: Instance, beliefs: readonly Belief[]): Insta
 }
 
 /**
- * One decision on a wire view, as the orchestrator agent makes it: returns
- * the plan (with its expected QoE and `viewVersion`) or null to reject.
+ * One decision on a wire view: returns the plan (with its expected QoE and
+ * `viewVersion`) or null to reject.
  */
 export async function decideOnView(
   policy: Policy,
@@ -112,7 +112,19 @@ export async function decideOnView(
   request: SliceSpec & { description?: string },
   config: ModelConfig = DEFAULT_MODEL_CONFIG,
 ): Promise<PlacementPlan | null> {
-  const state = NetworkState.fromView(view, config);
+  return decideOnState(policy, NetworkState.fromView(view, config), request);
+}
+
+/**
+ * One decision on `state`, as the orchestrator agent makes it on its replica:
+ * returns the plan (with its expected QoE and `viewVersion`) or null to
+ * reject. Reads `state` only.
+ */
+export async function decideOnState(
+  policy: Policy,
+  state: NetworkState,
+  request: SliceSpec & { description?: string },
+): Promise<PlacementPlan | null> {
   const { compiled, candidates, mask } = decisionInputs(state, request);
   const observation = new Float32Array(OBSERVATION_SIZE);
   const ctx: DecisionContext = {
