@@ -20,6 +20,7 @@ import type { Clock } from '../../shared/runtime/clock.js';
 import type { SliceMeshConfig } from '../../shared/runtime/config.js';
 import { resolveServices, withServiceUrls } from '../../shared/runtime/embedded/index.js';
 import { launchRoles, traceFileLimits } from '../../shared/runtime/launch.js';
+import { jetstreamSettings } from '../../shared/runtime/jetstream.js';
 import { busIdentity } from '../../shared/runtime/security/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
 import {
@@ -149,6 +150,7 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
         name: `replay-${process.pid}`,
         tracer: tracing.tracer(),
         logger,
+        jetstream: jetstreamSettings(config),
         ...busIdentity(config, OPERATOR_IDENTITY),
       });
       steps.context.onShutdown('drain-bus', 'bus of the replay', () => bus.drain());

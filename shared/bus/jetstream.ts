@@ -9,6 +9,7 @@ import {
   type ConsumerMessages,
   DeliverPolicy,
   DiscardPolicy,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -18,7 +19,7 @@ import {
 import { type NatsConnection, headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { SpanKind, context as otelContext, type Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
-import { type SliceMeshError, toSliceMeshError } from '../contracts/errors.js';
+import { SliceMeshError, toSliceMeshError } from '../contracts/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { recordError } from '../telemetry/instrument.js';
 import { ATTR, SPAN } from '../telemetry/names.js';
@@ -59,8 +60,9 @@ export function retryDelayMs(deliveryCount: number): number {
 }
 
 /**
- * Creates the stream, or updates subjects and limits of an existing one. Lowering a limit
- * of a stream that holds more removes its oldest messages at once (JetStream's doing).
+ * Creates the stream, or updates subjects, limits and replica count of an existing one.
+ * Lowering a limit of a stream that holds more removes its oldest messages at once
+ * (JetStream's doing); a changed replica count is copied to or removed from the nodes.
  */
 export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void> {
   const jsm = await deps.jsm();
@@ -74,6 +76,7 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
     max_age: nanos(maxAgeMs),
     max_bytes: jetstreamLimit(spec.maxBytes ?? 0),
     max_msgs: jetstreamLimit(spec.maxMessages ?? 0),
+    num_replicas: spec.replicas ?? 1,
   };
   try {
     try {
@@ -85,7 +88,8 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
         current.duplicate_window === wanted.duplicate_window &&
         current.max_age === wanted.max_age &&
         current.max_bytes === wanted.max_bytes &&
-        current.max_msgs === wanted.max_msgs;
+        current.max_msgs === wanted.max_msgs &&
+        current.num_replicas === wanted.num_replicas;
       if (!same && spec.update !== false) {
         await jsm.streams.update(spec.name, { subjects: spec.subjects, ...wanted });
         deps.logger.info('stream updated', {
@@ -93,6 +97,7 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
           maxAgeMs: spec.maxAgeMs ?? 0,
           maxBytes: spec.maxBytes ?? 0,
           maxMessages: spec.maxMessages ?? 0,
+          replicas: wanted.num_replicas,
         });
       }
       return;
@@ -106,11 +111,36 @@ export async function ensureStream(deps: JsDeps, spec: StreamSpec): Promise<void
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       ...wanted,
-      num_replicas: 1,
     });
   } catch (error) {
-    throw fromNatsError(error, `stream ${spec.name}`);
+    throw placementError(error, spec) ?? fromNatsError(error, `stream ${spec.name}`);
   }
+}
+
+const REPLICAS_NOT_SUPPORTED = 10074;
+
+/**
+ * A stream the server cannot hold as configured: the operator's to fix, not worth a retry,
+ * so the error says which setting it comes from.
+ */
+function placementError(error: unknown, spec: StreamSpec): SliceMeshError | undefined {
+  if (!(error instanceof JetStreamApiError)) return undefined;
+  if (error.code === REPLICAS_NOT_SUPPORTED) {
+    return new SliceMeshError(
+      'config',
+      `stream ${spec.name}: ${spec.replicas ?? 1} replicas need a NATS cluster with JetStream on at least as many nodes, and this server runs alone (SLICEMESH_JETSTREAM_REPLICAS=1 on a single server)`,
+      { retryable: false, cause: error },
+    );
+  }
+  if (/insufficient storage resources/i.test(error.message)) {
+    return new SliceMeshError(
+      'config',
+      `stream ${spec.name}: the server's JetStream file store has no room left for its size limit of ${spec.maxBytes ?? 0} bytes ` +
+        '(raise max_file_store of nats-server, or lower SLICEMESH_STREAM_*_MAX_BYTES: docs/operations.md#retention)',
+      { retryable: false, cause: error },
+    );
+  }
+  return undefined;
 }
 
 /** Publishes into JetStream with a msgId, retrying transient failures within `retryForMs`. */

@@ -1,8 +1,9 @@
 /**
- * Retention of the mesh's JetStream streams. Every stream is bounded by age and
- * by size, so nothing on the server grows with the plant (docs/operations.md#retention).
- * The defaults live here so a bus without configuration (a test, a tool) creates the
- * same streams as a configured mesh; SLICEMESH_STREAM_* overrides them.
+ * How the mesh's JetStream streams and buckets are created: their replica count and
+ * their retention. Every stream is bounded by age and by size, so nothing on the server
+ * grows with the plant (docs/operations.md#retention). The defaults live here so a bus
+ * without configuration (a test, a tool) creates the same streams as a configured mesh;
+ * SLICEMESH_JETSTREAM_REPLICAS and SLICEMESH_STREAM_* override them.
  */
 import type { StreamKey } from '../contracts/permissions.js';
 
@@ -43,13 +44,19 @@ export const MIN_STREAM_MAX_AGE_MS = DUPLICATE_WINDOW_MS;
 /** The smallest size limit a configuration may set: a stream must hold its largest message (1 MB on the server). */
 export const MIN_STREAM_MAX_BYTES = MIB;
 
-/** How the mesh's streams are created. */
+/** How the mesh's streams and KV buckets are created. */
 export interface JetStreamSettings {
+  /**
+   * Copies of each stream and bucket (num_replicas) on the nodes of a NATS cluster: with 3, a
+   * stream stays available and loses nothing when one node fails. 1 on a single server.
+   */
+  readonly replicas: number;
   /** Retention of each of the mesh's streams. */
   readonly limits: Readonly<Record<StreamKey, StreamLimits>>;
 }
 
 export const DEFAULT_JETSTREAM_SETTINGS: JetStreamSettings = Object.freeze({
+  replicas: 1,
   limits: DEFAULT_STREAM_LIMITS,
 });
 

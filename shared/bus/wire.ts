@@ -179,6 +179,13 @@ function looksLikeErrorReply(data: Uint8Array): boolean {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(ERROR_TYPE_MARK) >= 0;
 }
 
+function isNoResponders(error: unknown): boolean {
+  return (
+    error instanceof natsErrors.NoRespondersError ||
+    (error instanceof natsErrors.RequestError && error.isNoResponders())
+  );
+}
+
 /** Maps anything nats.js throws to a SliceMeshError with a meaningful code. */
 export function fromNatsError(error: unknown, subject: string, timeoutMs?: number): SliceMeshError {
   if (isSliceMeshError(error)) return error;
@@ -203,14 +210,21 @@ export function fromNatsError(error: unknown, subject: string, timeoutMs?: numbe
       details: { subject },
     });
   }
-  if (
-    error instanceof natsErrors.NoRespondersError ||
-    (error instanceof natsErrors.RequestError && error.isNoResponders())
-  ) {
+  if (isNoResponders(error)) {
     return new SliceMeshError('unavailable', `no service is listening on ${subject}`, {
       cause: error,
       details: { subject },
     });
+  }
+  // nats.js reports a JetStream request nobody answered as "jetstream is not enabled". On a
+  // cluster that is what a publish meets while the stream elects a new leader after a node
+  // died: passing, so worth a retry, like any other service not listening yet.
+  if (error instanceof Error && isNoResponders(error.cause)) {
+    return new SliceMeshError(
+      'unavailable',
+      `JetStream did not answer on ${subject} (no stream leader elected yet, or no stream for the subject)`,
+      { cause: error, details: { subject } },
+    );
   }
   if (error instanceof natsErrors.RequestError && error.cause instanceof natsErrors.TimeoutError) {
     return new SliceMeshError('timeout', `no reply from ${subject} within ${timeoutMs ?? '?'} ms`, {

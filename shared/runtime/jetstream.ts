@@ -2,10 +2,11 @@
 import type { JetStreamSettings } from '../bus/limits.js';
 import type { SliceMeshConfig } from './config.js';
 
-/** The stream limits of SLICEMESH_STREAM_*, in the shape `connectBus` takes. */
+/** The replica count and stream limits (SLICEMESH_JETSTREAM_REPLICAS, SLICEMESH_STREAM_*), in the shape `connectBus` takes. */
 export function jetstreamSettings(config: Pick<SliceMeshConfig, 'jetstream'>): JetStreamSettings {
   const js = config.jetstream;
   return {
+    replicas: js.replicas,
     limits: {
       intake: {
         maxAgeMs: js.intakeMaxAgeMs,

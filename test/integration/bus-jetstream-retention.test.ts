@@ -20,6 +20,7 @@ const request = (sliceId: string): SliceRequest => ({
 });
 
 const limits = (over: Partial<JetStreamSettings['limits']>): JetStreamSettings => ({
+  replicas: 1,
   limits: { ...DEFAULT_STREAM_LIMITS, ...over },
 });
 

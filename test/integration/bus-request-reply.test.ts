@@ -29,6 +29,35 @@ async function expectError(promise: Promise<unknown>, code: string): Promise<Sli
 }
 
 describe('bus request/reply', () => {
+  it('answers a reply too large for the server with a typed payload-too-large, not a timeout', async () => {
+    const server = await nats.connectBus({ name: 'big-server' });
+    const client = await nats.connectBus({ name: 'big-client', namespace: server.namespace });
+    const Big = z.object({ type: z.literal('big.v1'), blob: z.string() }).strict();
+    const subject = server.subjects.custom('big');
+    const limit = server.connection.info?.max_payload ?? 1_048_576;
+    server.serve(subject, Ping, Big, (req) => ({
+      type: 'big.v1' as const,
+      blob: 'x'.repeat(req.n),
+    }));
+    await server.flush();
+    // Just below the limit it is sent; above it the caller learns why at once.
+    const fits = await client.request(
+      subject,
+      Ping,
+      { type: 'ping.v1', sliceId: 's', n: 1_000 },
+      Big,
+    );
+    expect(fits.blob).toHaveLength(1_000);
+    const error = await expectError(
+      client.request(subject, Ping, { type: 'ping.v1', sliceId: 's', n: limit + 1 }, Big, {
+        timeoutMs: 10_000,
+      }),
+      'payload-too-large',
+    );
+    expect(error.retryable).toBe(false);
+    expect(server.counters().handlerErrors[subject]).toEqual({ 'payload-too-large': 1 });
+  });
+
   it('round-trips typed messages and the handler span joins the caller trace', async () => {
     const tracing = testTracing();
     const server = await nats.connectBus({ name: 'server', tracer: tracing.tracer() });

@@ -12,14 +12,16 @@ import {
   INTAKE_PARTITIONS,
   SliceEvent,
   SliceRequest,
+  SliceTermination,
   isSliceMeshError,
   partitionOf,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { listAllSlices, listSlicePages } from '../../shared/clients/slice-list.js';
-import { systemClock } from '../../shared/runtime/clock.js';
+import { ManualClock, systemClock } from '../../shared/runtime/clock.js';
 import { silentLogger } from '../../shared/runtime/logger.js';
 import { SliceManager } from '../../agents/slice-manager/manager.js';
+import { openSliceStore } from '../../agents/slice-manager/store.js';
 import { uniqueNamespace, useNatsServer } from '../helpers/nats.js';
 import { serveAgentDoubles, sliceRequest, type AgentDoubles } from '../helpers/slice-doubles.js';
 import { waitFor } from '../helpers/wait.js';
@@ -156,5 +158,60 @@ describe('slice-manager instances sharing the partitions', () => {
     }
     const listed = await listAllSlices(client, { state: 'active' });
     expect(listed.map((r) => r.sliceId).sort()).toEqual([...first, ...later].sort());
+  });
+});
+
+describe('compacting finished slices', () => {
+  it('drops a finished slice after the retention period, from memory and from the store', async () => {
+    const namespace = uniqueNamespace('compact');
+    const client = await nats.connectBus({ namespace, name: 'client' });
+    const doubles = serveAgentDoubles(await nats.connectBus({ namespace, name: 'doubles' }));
+    const bus = await nats.connectBus({ namespace, name: 'manager' });
+    const clock = new ManualClock(1_000_000);
+    const manager = new SliceManager(
+      { bus, logger: silentLogger, clock, seed: 1 },
+      { finishedRetentionMs: 60_000, reconcileIntervalMs: 0 },
+    );
+    await manager.start();
+    try {
+      for (const id of ['kept', 'gone']) {
+        await client.jsPublish(
+          client.subjects.sliceRequest('default', id),
+          SliceRequest,
+          sliceRequest(id),
+          { msgId: id },
+        );
+      }
+      await waitFor(() => manager.records('active').length === 2, { what: 'both active' });
+      await client.jsPublish(
+        client.subjects.sliceTerminate('default', 'gone'),
+        SliceTermination,
+        {
+          type: 'slice.terminate.v2',
+          tenant: 'default',
+          sliceId: 'gone',
+          submittedAt: clock.now(),
+        },
+        { msgId: 'gone-terminate' },
+      );
+      await waitFor(() => manager.records('released').length === 1, { what: 'gone released' });
+      // Within the retention period it stays.
+      expect(await manager.compact()).toBe(0);
+      clock.advance(61_000);
+      expect(await manager.compact()).toBe(1);
+      expect(manager.records().map((r) => r.sliceId)).toEqual(['kept']);
+      expect(manager.counters().compacted).toBe(1);
+      expect(await (await openSliceStore(bus)).get('gone')).toBeNull();
+      const error = await client
+        .request(ENDPOINTS.sliceGet, { type: 'slice.get.request.v1', sliceId: 'gone' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isSliceMeshError(error) && error.code).toBe('unknown-slice');
+    } finally {
+      await manager.stop();
+      await doubles.stop();
+    }
   });
 });

@@ -55,4 +55,26 @@ describe('stream retention settings', () => {
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(refused({ [name]: value })).toBe(name);
   });
+
+  it('replicas default to 1 and accept up to 5', () => {
+    expect(jetstreamSettings(loadConfig({})).replicas).toBe(1);
+    expect(jetstreamSettings(loadConfig({ SLICEMESH_JETSTREAM_REPLICAS: '3' })).replicas).toBe(3);
+    expect(refused({ SLICEMESH_JETSTREAM_REPLICAS: '0' })).toBe('SLICEMESH_JETSTREAM_REPLICAS');
+    expect(refused({ SLICEMESH_JETSTREAM_REPLICAS: '6' })).toBe('SLICEMESH_JETSTREAM_REPLICAS');
+  });
+});
+
+describe('NATS_URL', () => {
+  it('takes one URL or the comma-separated URLs of a cluster’s nodes', () => {
+    expect(loadConfig({ NATS_URL: 'nats://nats:4222' }).nats.url).toBe('nats://nats:4222');
+    expect(
+      loadConfig({ NATS_URL: ' nats://nats-1:4222, nats://nats-2:4222 ,nats://nats-3:4222,' }).nats
+        .url,
+    ).toBe('nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222');
+  });
+
+  it('refuses a list with an entry that is not a server URL', () => {
+    expect(refused({ NATS_URL: 'nats://nats-1:4222,nats-2:4222' })).toBe('NATS_URL');
+    expect(refused({ NATS_URL: ',' })).toBe('NATS_URL');
+  });
 });
