@@ -188,6 +188,7 @@ export function servedFromIndex(
   let nextRefresh = clock() + options.refreshMs;
   return {
     source: 'knowledge',
+    inProcess: true,
     down: false,
     async query(embedding, k) {
       if (clock() >= nextRefresh) {

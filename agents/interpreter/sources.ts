@@ -14,6 +14,7 @@
  * the index), until a probe succeeds.
  */
 import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
 import { isSliceMeshError, SliceMeshError } from '../../shared/contracts/errors.js';
 import { ATTR } from '../../shared/telemetry/names.js';
@@ -38,6 +39,8 @@ export interface SourceAnswer {
 
 export interface GuardedSource {
   readonly source: IntentSource;
+  /** Answered by a search in this process (CPU work) rather than by a store round trip. */
+  readonly inProcess?: boolean;
   query(embedding: readonly number[], k: number): Promise<SourceAnswer>;
   /** Whether the store is currently taken to be down (requests skip it until `retryAfterMs` passed). */
   readonly down: boolean;
@@ -181,11 +184,16 @@ export async function retrieveGuarded(
   now: number,
   options: RetrievalOptions = DEFAULT_RETRIEVAL_OPTIONS,
 ): Promise<Retrieval> {
-  const [knowledge, memory] = await Promise.all([
-    sources.knowledge.query(embedding, options.candidates),
+  // The memory bank's round trip first; an in-process search waits one turn of the event loop,
+  // so the request is on its way to the store while the search holds the CPU.
+  const memoryAnswer =
     sources.memory?.query(embedding, options.candidates) ??
-      Promise.resolve<SourceAnswer>({ hits: [] }),
-  ]);
+    Promise.resolve<SourceAnswer>({ hits: [] });
+  const knowledgeAnswer =
+    sources.knowledge.inProcess === true
+      ? nextTurn().then(() => sources.knowledge.query(embedding, options.candidates))
+      : sources.knowledge.query(embedding, options.candidates);
+  const [knowledge, memory] = await Promise.all([knowledgeAnswer, memoryAnswer]);
   // One note per reason, the memory bank first: what the answer lacks, then why.
   const byReason = new Map<string, string[]>();
   const unavailable: IntentSource[] = [];
