@@ -52,7 +52,7 @@ export interface TestNatsClusterOptions {
 }
 
 /** A port nobody listens on right now (loopback). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
