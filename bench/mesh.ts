@@ -370,8 +370,8 @@ function readTraceFile(path: string): TraceFile {
 
 /**
  * How long each placement of the throughput run held the slice-manager's
- * placement lock — from its network-view request until its apply (or decline)
- * request went out — and the request/reply hops inside. Placements run one at
+ * placement lock — from its placement request until its apply (or decline)
+ * reply came back — and the request/reply hops inside. Placements run one at
  * a time, so the run cannot place faster than 1000 / mean hold (ms) per second.
  */
 function placementHold(file: TraceFile): Record<string, number> | undefined {
@@ -387,7 +387,7 @@ function placementHold(file: TraceFile): Record<string, number> | undefined {
   }
   const ms = (ns: string) => Number(BigInt(ns) / 1000n) / 1000;
   const holds: number[] = [];
-  const hops: Record<'view' | 'place' | 'apply', number[]> = { view: [], place: [], apply: [] };
+  const hops: Record<'place' | 'apply', number[]> = { place: [], apply: [] };
   let slices = 0;
   for (const spans of byTrace.values()) {
     if (!spans.some((s) => s.name.includes('bench-throughput'))) continue;
@@ -395,18 +395,17 @@ function placementHold(file: TraceFile): Record<string, number> | undefined {
       spans
         .filter((s) => s.name.startsWith('bus.request') && services.some((x) => s.name.endsWith(x)))
         .sort((a, b) => ms(a.startTimeUnixNano) - ms(b.startTimeUnixNano));
-    const views = requests('.svc.infrastructure.view');
+    const places = requests('.svc.orchestrator.place');
     const ends = requests('.svc.infrastructure.apply', '.svc.infrastructure.decline');
-    if (views.length === 0) continue;
+    if (places.length === 0) continue;
     slices += 1;
-    for (const view of views) {
-      const start = ms(view.startTimeUnixNano);
+    for (const place of places) {
+      const start = ms(place.startTimeUnixNano);
       const end = ends.find((e) => ms(e.startTimeUnixNano) >= start);
-      if (end) holds.push(ms(end.startTimeUnixNano) - start);
+      if (end) holds.push(ms(end.endTimeUnixNano) - start);
     }
     for (const [hop, list] of [
-      ['view', views],
-      ['place', requests('.svc.orchestrator.place')],
+      ['place', places],
       ['apply', requests('.svc.infrastructure.apply')],
     ] as const) {
       for (const s of list) hops[hop].push(ms(s.endTimeUnixNano) - ms(s.startTimeUnixNano));
@@ -416,7 +415,6 @@ function placementHold(file: TraceFile): Record<string, number> | undefined {
   return {
     holdMsP50: round(percentile(holds, 50), 1),
     holdMsMean: round(holds.reduce((a, b) => a + b, 0) / holds.length, 1),
-    viewRequestMsP50: round(percentile(hops.view, 50), 1),
     placeRequestMsP50: round(percentile(hops.place, 50), 1),
     applyRequestMsP50: round(percentile(hops.apply, 50), 1),
     placementsPerSlice: round(holds.length / slices, 2),

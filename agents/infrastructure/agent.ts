@@ -1,6 +1,6 @@
 /**
  * The infrastructure agent: owns the resource state (the case-study model),
- * serves view / apply / release (and the paged list of reservations) in the
+ * serves apply / release / decline (and the paged list of reservations) in the
  * `infrastructure` queue group and emits KPI samples of every slice holding
  * resources.
  *
@@ -14,7 +14,7 @@
  *
  * The state lives in this one process. A second instance would own a second,
  * diverging state, so start() refuses when another instance already answers
- * on the view subject; scaling this role out needs a shared state store.
+ * on the change-log subject; scaling this role out needs a shared state store.
  */
 import type { Subscription } from '../../shared/bus/index.js';
 import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
@@ -38,8 +38,6 @@ import {
   type SnapshotRequest,
   TrafficLoad,
   type VersionedChange,
-  type ViewReply,
-  type ViewRequest,
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
@@ -162,11 +160,6 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       }
     }
   };
-
-  const handleView = (request: ViewRequest): ViewReply => ({
-    type: 'infra.view.reply.v1',
-    view: owner.view(request.excludeSliceId),
-  });
 
   /** What is held, a page at a time (the slice-manager's reconciler compares it with its records). */
   const handleReservations = (request: ReservationsRequest): ReservationsReply => {
@@ -317,14 +310,15 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   const probeForOwner = async () => {
     try {
       await bus.request(
-        ENDPOINTS.infraView,
-        { type: 'infra.view.request.v1' },
+        ENDPOINTS.infraChanges,
+        { type: 'infra.changes.request.v1', since: 0, limit: 1 },
         { timeoutMs: config.ownerProbeMs ?? DEFAULT_OWNER_PROBE_MS },
       );
     } catch (error) {
       if (isSliceMeshError(error) && (error.code === 'unavailable' || error.code === 'timeout'))
         return;
-      throw error;
+      // Any other answer (`view-expired`: its log starts later) comes from an owner too.
+      if (!isSliceMeshError(error) || error.code !== 'view-expired') throw error;
     }
     throw new SliceMeshError(
       'config',
@@ -387,11 +381,11 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
       const log = new ChangeLog(config.changeLogLength ?? DEFAULT_CHANGE_LOG_LENGTH, owner.version);
       owner.watch(changed);
       const queue = subjects.queueGroup('infrastructure');
-      // View, apply, release and decline read or change the state synchronously as each
-      // message arrives, so one client's requests take effect in the order it sent them:
-      // the slice-manager's placement lock relies on it (see placement-lock.ts).
+      // Apply, release, decline, changes and snapshot read or change the state
+      // synchronously as each message arrives, so one client's requests take effect in
+      // the order it sent them, and a change is on the feed and in the log before the
+      // request that made it is answered (the orchestrator's replica relies on it).
       const subscriptions = [
-        bus.serve(ENDPOINTS.infraView, handleView, { queue }),
         bus.serve(ENDPOINTS.infraApply, handleApply, { queue }),
         bus.serve(ENDPOINTS.infraRelease, handleRelease, { queue }),
         bus.serve(ENDPOINTS.infraDecline, handleDecline, { queue }),

@@ -1,6 +1,7 @@
 /**
  * Infrastructure role: the resource state of the case-study network, served
- * over the bus (view, apply, release) with KPI samples of every slice.
+ * over the bus (apply, release, decline; its change feed, change log and
+ * paged snapshot for replicas) with KPI samples of every slice.
  *
  * One instance per namespace: the state lives in the agent (optionally
  * mirrored to a KV key for restarts), so start() refuses when another

@@ -245,7 +245,7 @@ export class SliceManager {
         (sliceId) => this.#runners.get(sliceId)?.traceContext() ?? ROOT_CONTEXT,
         {
           beforePlacement: (sliceId) => this.#placementLock.acquire(sliceId),
-          placementSent: (sliceId) => this.#placementLock.release(sliceId),
+          placementDone: (sliceId) => this.#placementLock.release(sliceId),
         },
       ),
     });

@@ -1,7 +1,8 @@
 /**
- * One placement at a time: a slice holds the lock from the moment it asks
- * for the network view until its apply (or, after a refusal, its decline)
- * request is on the connection to the infrastructure — or it gave up.
+ * One placement at a time: a slice holds the lock from the moment it takes
+ * its turn to place (the local view step, right before its placement
+ * request) until the reply to its apply (or, after a refusal, to its
+ * decline) has arrived — or it gave up.
  *
  * The infrastructure refuses plans made on a stale view, so placements that
  * overlap only waste each other's work: with twenty slices planning at once,
@@ -10,11 +11,17 @@
  * which is what lets a replay through the mesh match the model's evaluation.
  * Optimistic concurrency stays as the safety net (e.g. a second manager).
  *
- * The lock need not wait for the apply's reply: the manager sends every
- * request on one connection, NATS delivers one connection's messages in
- * order, and the infrastructure handles them in arrival order, so the next
- * holder's view request is answered after the previous apply took effect.
- * That takes one round trip out of each serialised placement.
+ * Why the lock waits for the apply's reply: the next holder asks the
+ * orchestrator to plan on a version (`minViewVersion`), and the version that
+ * includes the previous placement is the one its apply (or decline) reply
+ * reports. The orchestrator plans on its own replica of the state, which the
+ * infrastructure's change feed brings to that version — usually before the
+ * next request arrives, else within a bounded wait and a catch-up — so no
+ * network view crosses the bus. A placement thus spans two round trips under
+ * the lock (place, apply) instead of the three it took when the manager
+ * fetched a view first (view, place, and the apply's send, the reply of
+ * which it could skip because one connection's requests reach the
+ * infrastructure in order).
  */
 export interface PlacementLockOptions {
   /** A holder that neither releases nor progresses loses the lock after this long. */
@@ -52,7 +59,7 @@ export class PlacementLock {
 
   /**
    * Resolves once `sliceId` holds the lock. Re-entrant: a holder asking again
-   * (a re-plan, a retried view call) passes at once, and a slice already
+   * (a re-plan, a retried view step) passes at once, and a slice already
    * waiting shares its place in the queue instead of taking a second one.
    */
   acquire(sliceId: string): Promise<void> {

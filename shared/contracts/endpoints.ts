@@ -37,8 +37,6 @@ import {
   SliceTermination,
   TelemetrySummary,
   TelemetrySummaryRequest,
-  ViewReply,
-  ViewRequest,
 } from './messages.js';
 import { ChangesReply, ChangesRequest, SnapshotReply, SnapshotRequest } from './network-changes.js';
 import type { Role, Subjects } from './subjects.js';
@@ -79,13 +77,6 @@ export const ENDPOINTS = Object.freeze({
     subject: (s) => s.orchestratorPlace(),
     request: PlacementRequest,
     reply: PlacementReply,
-  }),
-  infraView: endpoint({
-    name: 'infrastructure.view',
-    role: 'infrastructure',
-    subject: (s) => s.infraView(),
-    request: ViewRequest,
-    reply: ViewReply,
   }),
   infraApply: endpoint({
     name: 'infrastructure.apply',

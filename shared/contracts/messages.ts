@@ -12,7 +12,7 @@ import {
 } from './common.js';
 import { ErrorCode } from './errors.js';
 import { MAX_REQUEST_TEXT_CHARS, requestTextTooLong } from './limits.js';
-import { AppliedPlacement, NetworkView, PlacementPlan } from './placement.js';
+import { AppliedPlacement, PlacementPlan } from './placement.js';
 
 /** Free text of a request: bounded so one message cannot exhaust an agent. */
 export const RequestText = z
@@ -170,23 +170,6 @@ export const PlacementReply = z.discriminatedUnion('outcome', [
 export type PlacementReply = z.infer<typeof PlacementReply>;
 
 // ---------------------------------------------------------------- infrastructure
-
-export const ViewRequest = z
-  .object({
-    type: z.literal('infra.view.request.v1'),
-    /**
-     * Re-placement planning: show the network as if this slice's resources were
-     * already free, since the infrastructure swaps them atomically on apply.
-     */
-    excludeSliceId: Id.optional(),
-  })
-  .strict();
-export type ViewRequest = z.infer<typeof ViewRequest>;
-
-export const ViewReply = z
-  .object({ type: z.literal('infra.view.reply.v1'), view: NetworkView })
-  .strict();
-export type ViewReply = z.infer<typeof ViewReply>;
 
 export const ApplyRequest = z
   .object({

@@ -100,7 +100,6 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
     calls: [
       'interpreterInfer',
       'orchestratorPlace',
-      'infraView',
       'infraApply',
       'infraRelease',
       'infraDecline',
@@ -123,8 +122,8 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
     consumes: [],
   },
   infrastructure: {
-    // It asks its own view endpoint whether another instance already owns the state.
-    calls: ['infraView'],
+    // It asks its own change log whether another instance already owns the state.
+    calls: ['infraChanges'],
     publishes: [(s) => s.kpiAll(), (s) => s.infraChange()],
     subscribes: [(s) => s.trafficLoadAll(), (s) => s.heartbeatsAll()],
     consumes: [],

@@ -89,7 +89,6 @@ export interface Subjects {
   // Request/reply services.
   interpreterInfer(): string;
   orchestratorPlace(): string;
-  infraView(): string;
   infraApply(): string;
   infraRelease(): string;
   infraDecline(): string;
@@ -178,7 +177,6 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     sliceEventsAll: () => s('slice', 'event', '>'),
     interpreterInfer: () => s('svc', 'interpreter', 'infer'),
     orchestratorPlace: () => s('svc', 'orchestrator', 'place'),
-    infraView: () => s('svc', 'infrastructure', 'view'),
     infraApply: () => s('svc', 'infrastructure', 'apply'),
     infraRelease: () => s('svc', 'infrastructure', 'release'),
     infraDecline: () => s('svc', 'infrastructure', 'decline'),

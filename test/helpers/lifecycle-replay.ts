@@ -20,8 +20,8 @@ import {
   type PlacementRequest,
   type ReleaseReply,
   type SliceRequest,
-  type ViewReply,
 } from '../../shared/contracts/index.js';
+import type { ViewStep } from '../../agents/slice-manager/lifecycle/types.js';
 import type { LifecycleLimits } from '../../agents/slice-manager/lifecycle/limits.js';
 import {
   createLifecycleMachine,
@@ -120,11 +120,13 @@ function replyFor(name: ActorName, mode: Mode, input: CallInput<unknown>): unkno
     case 'interpret':
       return inferenceReply(sliceId) satisfies InferenceReply;
     case 'viewNetwork':
-      return viewReply(1) satisfies ViewReply;
+      return viewReply(1) satisfies ViewStep;
     case 'plan': {
       const request = input.request as PlacementRequest;
       return (
-        mode === 'reject' ? rejectedPlacement(sliceId) : plannedReply(sliceId, request.minViewVersion)
+        mode === 'reject'
+          ? rejectedPlacement(sliceId)
+          : plannedReply(sliceId, request.minViewVersion)
       ) satisfies PlacementReply;
     }
     case 'apply':

@@ -16,9 +16,8 @@ import {
   ReleaseReply,
   ReleaseRequest,
   SliceRequest,
-  ViewReply,
-  ViewRequest,
 } from '../../shared/contracts/index.js';
+import type { ViewStep } from '../../agents/slice-manager/lifecycle/types.js';
 
 export function networkView(version = 1): NetworkView {
   return NetworkView.parse({
@@ -31,8 +30,9 @@ export function networkView(version = 1): NetworkView {
   });
 }
 
-export function viewReply(version = 1): ViewReply {
-  return ViewReply.parse({ type: 'infra.view.reply.v1', view: networkView(version) });
+/** What the slice-manager's local view step answers: the version to plan on. */
+export function viewReply(version = 1): ViewStep {
+  return { view: { version } };
 }
 
 export function inferenceReply(
@@ -158,15 +158,14 @@ type Answer<Req, Rep> = (request: Req) => Rep | Promise<Rep>;
 
 export interface DoubleHandlers {
   infer?: Answer<InferenceRequest, InferenceReply>;
-  view?: Answer<ViewRequest, ViewReply>;
   place?: Answer<PlacementRequest, PlacementReply>;
   apply?: Answer<ApplyRequest, ApplyReply>;
   release?: Answer<ReleaseRequest, ReleaseReply>;
 }
 
 export interface AgentDoubles {
-  /** Requests received per service and slice id (views count under `*`). */
-  readonly calls: Record<'infer' | 'view' | 'place' | 'apply' | 'release', Map<string, number>>;
+  /** Requests received per service and slice id. */
+  readonly calls: Record<'infer' | 'place' | 'apply' | 'release', Map<string, number>>;
   /** Total requests received by one service. */
   total(service: keyof AgentDoubles['calls']): number;
   stop(): Promise<void>;
@@ -181,7 +180,6 @@ export function serveAgentDoubles(bus: Bus, handlers: DoubleHandlers = {}): Agen
   const { subjects } = bus;
   const calls: AgentDoubles['calls'] = {
     infer: new Map(),
-    view: new Map(),
     place: new Map(),
     apply: new Map(),
     release: new Map(),
@@ -198,16 +196,6 @@ export function serveAgentDoubles(bus: Bus, handlers: DoubleHandlers = {}): Agen
         return handlers.infer?.(request) ?? inferenceReply(request.sliceId);
       },
       { queue: 'interpreter' },
-    ),
-    bus.serve(
-      subjects.infraView(),
-      ViewRequest,
-      ViewReply,
-      (request) => {
-        count('view', request.excludeSliceId ?? '*');
-        return handlers.view?.(request) ?? viewReply(1);
-      },
-      { queue: 'infrastructure' },
     ),
     bus.serve(
       subjects.orchestratorPlace(),

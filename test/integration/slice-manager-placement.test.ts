@@ -1,10 +1,11 @@
 /**
  * Concurrent placements through the real slice-manager, infrastructure and
  * orchestrator (first-fit), each on its own NATS connection; the interpreter
- * is a double. The placement lock hands over as soon as a slice's apply is on
- * the connection, not when its reply is back: the infrastructure still sees
- * every view after the apply before it, so no plan goes stale, and the
- * outcome is the model's own for the same arrival order.
+ * is a double. No view crosses the bus: the placement lock hands over once a
+ * slice's apply (or decline) reply is back, the next slice asks for the
+ * version that reply reported, and the orchestrator plans on its replica at
+ * that version — so no plan goes stale, and the outcome is the model's own
+ * for the same arrival order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,14 +15,13 @@ import {
   InferenceRequest,
   SliceEvent,
   SliceRequest,
-  ViewRequest,
   type SliceProfile,
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { createInfrastructureAgent } from '../../agents/infrastructure/index.js';
 import { createOrchestratorAgent } from '../../agents/orchestrator/index.js';
 import { createSliceManagerAgent } from '../../agents/slice-manager/index.js';
-import { NetworkState, applyPlan, createPolicy, decideOnView } from '../../shared/model/index.js';
+import { NetworkState, applyPlan, createPolicy, decideOnState } from '../../shared/model/index.js';
 import type { AgentHandle } from '../../shared/runtime/agent.js';
 import { uniqueNamespace, useNatsServer } from '../helpers/nats.js';
 import { inferenceReply, sliceRequest } from '../helpers/slice-doubles.js';
@@ -70,7 +70,6 @@ describe('placements in flight together', () => {
       (request) => inferenceReply(request.sliceId),
       { queue: 'interpreter' },
     );
-    client.subscribe(client.subjects.infraView(), ViewRequest, () => void seen.push('view'));
     client.subscribe(client.subjects.infraApply(), ApplyRequest, (r) => {
       seen.push(`apply:${r.sliceId}`);
     });
@@ -104,7 +103,7 @@ describe('placements in flight together', () => {
     await Promise.allSettled(buses.map((bus) => bus.drain()));
   });
 
-  it('plans every slice on a fresh view and decides each as the model does in the same order', async () => {
+  it('plans every slice on the latest version and decides each as the model does in the same order', async () => {
     const ids = Array.from({ length: SLICES }, (_, i) => `p-${String(i).padStart(2, '0')}`);
     // Published together: all twelve are interpreted, then queue for the lock.
     await Promise.all(
@@ -132,7 +131,7 @@ describe('placements in flight together', () => {
     }
 
     // The model, deciding the slices one by one in the order the infrastructure heard of them.
-    const decisions = seen.filter((s) => s !== 'view').map((s) => s.split(':'));
+    const decisions = seen.map((s) => s.split(':'));
     expect(decisions).toHaveLength(SLICES);
     const state = new NetworkState(SEED);
     const policy = await createPolicy('first-fit');
@@ -140,7 +139,7 @@ describe('placements in flight together', () => {
     for (const [kind, id = ''] of decisions) {
       const i = ids.indexOf(id);
       const spec = { id, profile: profileOf(i), demand: demandOf(i) };
-      const plan = await decideOnView(policy, state.toView(), spec);
+      const plan = await decideOnState(policy, state, spec);
       expect(plan === null ? 'decline' : 'apply', id).toBe(kind);
       if (plan === null) {
         state.skipPlacement();

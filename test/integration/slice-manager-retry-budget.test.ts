@@ -30,7 +30,6 @@ import {
   sliceRequest,
   appliedReply,
   releaseReply,
-  viewReply,
 } from '../helpers/slice-doubles.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -66,7 +65,6 @@ describe('a role restarted while a slice needs it', () => {
         (r) => inferenceReply(r.sliceId),
         queue('interpreter'),
       ),
-      roles.serve(ENDPOINTS.infraView, () => viewReply(1), queue('infrastructure')),
       roles.serve(ENDPOINTS.infraApply, (r) => appliedReply(r.sliceId), queue('infrastructure')),
       roles.serve(ENDPOINTS.infraRelease, (r) => releaseReply(r.sliceId), queue('infrastructure')),
     );

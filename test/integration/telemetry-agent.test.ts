@@ -17,8 +17,6 @@ import {
   TelemetrySummary,
   TelemetrySummaryRequest,
   TrafficLoad,
-  ViewReply,
-  ViewRequest,
   type SliceProfile,
   type SliceState,
 } from '../../shared/contracts/index.js';
@@ -250,13 +248,8 @@ describe('telemetry agent', () => {
     const telemetry = await startTelemetry(bus);
 
     const apply = async (sliceId: string, where: Where) => {
-      const { view } = await client.request(
-        client.subjects.infraView(),
-        ViewRequest,
-        { type: 'infra.view.request.v1' },
-        ViewReply,
-      );
-      const plan = planFor(NetworkState.fromView(view), sliceId, PROFILE, where);
+      // Planned on the agent's own state, as the orchestrator's replica holds it.
+      const plan = planFor(NetworkState.fromView(infra.view()), sliceId, PROFILE, where);
       const reply = await client.request(
         client.subjects.infraApply(),
         ApplyRequest,

@@ -38,7 +38,8 @@ describe('endpoint descriptors', () => {
     for (const subject of built) expect(subject.startsWith('ep-test.')).toBe(true);
     expect(ENDPOINTS.interpreterInfer.subject(subjects)).toBe(subjects.interpreterInfer());
     expect(ENDPOINTS.orchestratorPlace.subject(subjects)).toBe(subjects.orchestratorPlace());
-    expect(ENDPOINTS.infraView.subject(subjects)).toBe(subjects.infraView());
+    expect(ENDPOINTS.infraChanges.subject(subjects)).toBe(subjects.infraChanges());
+    expect(ENDPOINTS.infraSnapshot.subject(subjects)).toBe(subjects.infraSnapshot());
     expect(ENDPOINTS.infraApply.subject(subjects)).toBe(subjects.infraApply());
     expect(ENDPOINTS.infraRelease.subject(subjects)).toBe(subjects.infraRelease());
     expect(ENDPOINTS.infraDecline.subject(subjects)).toBe(subjects.infraDecline());

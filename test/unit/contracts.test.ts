@@ -24,7 +24,8 @@ import {
   SliceRequest,
   SliceTermination,
   SlaViolation,
-  ViewReply,
+  InfraChange,
+  ChangesRequest,
   INTAKE_PARTITIONS,
   createSubjects,
   partitionOf,
@@ -301,17 +302,38 @@ const cases: Array<{
     ],
   },
   {
-    name: 'ViewReply',
-    schema: ViewReply,
-    valid: { type: 'infra.view.reply.v1', view },
+    name: 'NetworkView',
+    schema: NetworkView,
+    valid: view,
+    invalid: [{ value: { ...view, local: { ...view.local, cpuUsed: -1 } }, path: 'local.cpuUsed' }],
+  },
+  {
+    name: 'InfraChange',
+    schema: InfraChange,
+    valid: {
+      type: 'infra.change.v1',
+      epoch: 'infrastructure-1-a-1',
+      version: 4,
+      change: { op: 'release', sliceId: 'a' },
+    },
     invalid: [
       {
         value: {
-          type: 'infra.view.reply.v1',
-          view: { ...view, local: { ...view.local, cpuUsed: -1 } },
+          type: 'infra.change.v1',
+          epoch: 'e',
+          version: 0,
+          change: { op: 'release', sliceId: 'a' },
         },
-        path: 'view.local.cpuUsed',
+        path: 'version',
       },
+    ],
+  },
+  {
+    name: 'ChangesRequest',
+    schema: ChangesRequest,
+    valid: { type: 'infra.changes.request.v1', since: 0, limit: 10 },
+    invalid: [
+      { value: { type: 'infra.changes.request.v1', since: 0, limit: 100_000 }, path: 'limit' },
     ],
   },
   {

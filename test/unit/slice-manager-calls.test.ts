@@ -1,7 +1,8 @@
 /**
  * The lifecycle's bus actors: the placement hooks run at the right moments —
- * before the view request, and as soon as the apply (or decline) request is
- * on the connection, before its reply.
+ * the turn to place is taken in the local view step, and handed on once the
+ * apply (or decline) reply has arrived — and the view step answers the
+ * version the infrastructure's latest reply reported.
  */
 import { describe, expect, it } from 'vitest';
 import { createActor, toPromise } from 'xstate';
@@ -14,9 +15,14 @@ import {
   type ApplyRequest,
   type DeclineRequest,
   type ReleaseRequest,
-  type ViewRequest,
 } from '../../shared/contracts/index.js';
-import { appliedReply, networkView, plannedReply } from '../helpers/slice-doubles.js';
+import {
+  appliedReply,
+  networkView,
+  plannedReply,
+  refusedReply,
+  releaseReply,
+} from '../helpers/slice-doubles.js';
 
 /** A bus whose requests stay unanswered until the test answers them. */
 function pendingBus(log: string[]) {
@@ -28,7 +34,13 @@ function pendingBus(log: string[]) {
       return new Promise((resolve) => answers.push(resolve));
     },
   } as unknown as Bus;
-  return { bus, answer: (value: unknown) => answers.shift()?.(value) };
+  return {
+    bus,
+    answer: (value: unknown) => {
+      log.push('answered');
+      answers.shift()?.(value);
+    },
+  };
 }
 
 const input = <T>(request: T) => ({
@@ -39,57 +51,103 @@ const input = <T>(request: T) => ({
   attempt: 1,
 });
 
-describe('bus actors: placement hooks', () => {
-  it('hands the placement on once the apply is sent, before its reply', async () => {
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+const PROFILE = {
+  serviceType: 'URLLC',
+  latency: 'high',
+  reliability: 'high',
+  cost: 'general',
+} as const;
+
+describe('bus actors: placement hooks and the version to plan on', () => {
+  it('takes the turn in the view step and hands it on once the apply’s reply is in', async () => {
     const log: string[] = [];
     const { bus, answer } = pendingBus(log);
     const actors = busActors(bus, () => ROOT_CONTEXT, {
       beforePlacement: async (id) => void log.push(`acquire ${id}`),
-      placementSent: (id) => void log.push(`hand over ${id}`),
+      placementDone: (id) => void log.push(`hand over ${id}`),
     });
+    const view = () => toPromise(createActor(actors.viewNetwork, { input: input({}) }).start());
+
+    // Nothing heard of the infrastructure yet: plan on whatever the orchestrator has.
+    await expect(view()).resolves.toEqual({ view: { version: 0 } });
+    expect(log).toEqual(['acquire s1']);
+
+    log.length = 0;
     const plan = plannedReply('s1');
     if (plan.outcome !== 'planned') throw new Error('expected a plan');
     const apply = createActor(actors.apply, {
       input: input<ApplyRequest>({
         type: 'infra.apply.request.v1',
         sliceId: 's1',
-        profile: { serviceType: 'URLLC', latency: 'high', reliability: 'high', cost: 'general' },
+        profile: PROFILE,
         demand: { cpu: 2, mem: 2 },
         plan: plan.plan,
       }),
     }).start();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(log).toEqual(['sent infrastructure.apply', 'hand over s1']);
-    answer(appliedReply('s1'));
+    await settle();
+    // Still held while the apply is on its way: the next slice needs its version.
+    expect(log).toEqual(['sent infrastructure.apply']);
+    answer(appliedReply('s1', { viewVersion: 7 }));
     await expect(toPromise(apply)).resolves.toMatchObject({ outcome: 'applied' });
-
-    log.length = 0;
-    const view = createActor(actors.viewNetwork, {
-      input: input<ViewRequest>({ type: 'infra.view.request.v1' }),
-    }).start();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(log).toEqual(['acquire s1', 'sent infrastructure.view']);
-    answer({ type: 'infra.view.reply.v1', view: networkView() });
-    await toPromise(view);
+    expect(log).toEqual(['sent infrastructure.apply', 'answered', 'hand over s1']);
+    await expect(view()).resolves.toEqual({ view: { version: 7 } });
 
     log.length = 0;
     const decline = createActor(actors.decline, {
       input: input<DeclineRequest>({ type: 'infra.decline.request.v1', sliceId: 's1' }),
     }).start();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(log).toEqual(['sent infrastructure.decline', 'hand over s1']);
-    answer({ type: 'infra.decline.reply.v1', sliceId: 's1', counted: true, viewVersion: 2 });
+    await settle();
+    expect(log).toEqual(['sent infrastructure.decline']);
+    answer({ type: 'infra.decline.reply.v1', sliceId: 's1', counted: true, viewVersion: 8 });
     await toPromise(decline);
+    expect(log).toEqual(['sent infrastructure.decline', 'answered', 'hand over s1']);
 
-    // Neither hook runs around the other calls.
+    // A release answers outside the lock: neither hook runs, its version counts if higher.
     log.length = 0;
     const release = createActor(actors.release, {
       input: input<ReleaseRequest>({ type: 'infra.release.request.v1', sliceId: 's1' }),
     }).start();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(log).toEqual(['sent infrastructure.release']);
-    answer({ type: 'infra.release.reply.v1', sliceId: 's1', released: true, viewVersion: 3 });
+    await settle();
+    answer({ ...releaseReply('s1'), viewVersion: 9 });
     await toPromise(release);
+    expect(log).toEqual(['sent infrastructure.release', 'answered']);
+    await expect(view()).resolves.toEqual({ view: { version: 9 } });
+  });
+
+  it('hands the turn on when the apply fails, and takes a refusal’s version even when lower', async () => {
+    const log: string[] = [];
+    const bus = {
+      subjects: createSubjects('calls-test'),
+      request: () => {
+        log.push('sent');
+        return log.length === 1
+          ? Promise.reject(new Error('connection closed'))
+          : Promise.resolve(refusedReply('s1', 'stale-view', 3));
+      },
+    } as unknown as Bus;
+    const actors = busActors(bus, () => ROOT_CONTEXT, {
+      placementDone: (id) => void log.push(`hand over ${id}`),
+    });
+    const plan = plannedReply('s1');
+    if (plan.outcome !== 'planned') throw new Error('expected a plan');
+    const request = input<ApplyRequest>({
+      type: 'infra.apply.request.v1',
+      sliceId: 's1',
+      profile: PROFILE,
+      demand: { cpu: 2, mem: 2 },
+      plan: plan.plan,
+    });
+    await expect(toPromise(createActor(actors.apply, { input: request }).start())).rejects.toThrow(
+      'connection closed',
+    );
+    expect(log).toEqual(['sent', 'hand over s1']);
+    // The infrastructure restarted from an older state: its own version is the one to ask for.
+    await toPromise(createActor(actors.apply, { input: request }).start());
+    await expect(
+      toPromise(createActor(actors.viewNetwork, { input: input({}) }).start()),
+    ).resolves.toEqual({ view: { version: 3 } });
   });
 });
 

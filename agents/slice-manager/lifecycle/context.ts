@@ -12,7 +12,6 @@ import {
   type DeclineRequest,
   type InferenceReply,
   type InferenceRequest,
-  type NetworkView,
   type PlacementReply,
   type PlacementRequest,
   type ReleaseReply,
@@ -21,7 +20,6 @@ import {
   type SlaViolation,
   type SliceChange,
   type SliceRecord,
-  type ViewRequest,
 } from '../../../shared/contracts/index.js';
 import { resolveLimits } from './limits.js';
 import {
@@ -39,7 +37,9 @@ import type {
   Inferred,
   LifecycleContext,
   LifecycleInput,
+  LocalViewRequest,
   Mark,
+  ViewMark,
 } from './types.js';
 
 /** A slice just requested: its record, its limits, and the cause of its first history entry. */
@@ -149,7 +149,7 @@ function interpretation(context: LifecycleContext): Inferred {
   return { preference, profile };
 }
 
-function requireView(context: LifecycleContext): NetworkView {
+function requireView(context: LifecycleContext): ViewMark {
   if (!context.view) {
     throw new SliceMeshError('internal', `slice ${context.record.sliceId} has no network view`);
   }
@@ -181,12 +181,13 @@ export function inferenceInput(context: LifecycleContext): CallInput<InferenceRe
   return callInput(context, request, context.limits.interpretTimeoutMs);
 }
 
-export function viewInput(context: LifecycleContext): CallInput<ViewRequest> {
-  const request: ViewRequest = { type: 'infra.view.request.v1' };
-  // Re-placement: the infrastructure swaps a slice's resources atomically, so
-  // plan on a view in which what the slice holds is already free.
-  if (context.mayHoldResources) request.excludeSliceId = context.record.sliceId;
-  return callInput(context, request, context.limits.viewTimeoutMs);
+/**
+ * The local view step: the slice's turn to place, and the version to plan on.
+ * (A re-placement needs no flag: the orchestrator plans as if what the slice
+ * holds were free whenever its replica shows the slice holding resources.)
+ */
+export function viewInput(context: LifecycleContext): CallInput<LocalViewRequest> {
+  return callInput(context, {}, context.limits.viewTimeoutMs);
 }
 
 export function placementInput(context: LifecycleContext): CallInput<PlacementRequest> {

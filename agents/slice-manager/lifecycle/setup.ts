@@ -24,8 +24,6 @@ import {
   type SliceHistoryEntry,
   type SliceRecord,
   type SliceState,
-  type ViewReply,
-  type ViewRequest,
 } from '../../../shared/contracts/index.js';
 import {
   abandon,
@@ -54,7 +52,9 @@ import type {
   LifecycleEvent,
   LifecycleInput,
   LifecycleOptions,
+  LocalViewRequest,
   Mark,
+  ViewStep,
 } from './types.js';
 
 function notProvided<TOutput, TRequest>(name: string) {
@@ -95,7 +95,7 @@ export function createLifecycleSetup(options: LifecycleOptions) {
     },
     actors: {
       interpret: notProvided<InferenceReply, InferenceRequest>('interpret'),
-      viewNetwork: notProvided<ViewReply, ViewRequest>('viewNetwork'),
+      viewNetwork: notProvided<ViewStep, LocalViewRequest>('viewNetwork'),
       plan: notProvided<PlacementReply, PlacementRequest>('plan'),
       apply: notProvided<ApplyReply, ApplyRequest>('apply'),
       release: notProvided<ReleaseReply, ReleaseRequest>('release'),
@@ -225,7 +225,7 @@ export function createLifecycleSetup(options: LifecycleOptions) {
       storeInference: assign(({ context }, { reply }: { reply: InferenceReply }) =>
         withInference(context, reply),
       ),
-      storeView: assign((_, { reply }: { reply: ViewReply }) => ({
+      storeView: assign((_, { reply }: { reply: ViewStep }) => ({
         view: reply.view,
         attempts: 0,
       })),

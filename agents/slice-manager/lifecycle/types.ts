@@ -4,7 +4,6 @@
  * added here is part of the snapshot format.
  */
 import type {
-  NetworkView,
   PreferenceVector,
   SlaViolation,
   SliceChange,
@@ -30,6 +29,24 @@ export interface CallInput<TRequest> {
   timeoutMs: number;
   /** 1-based attempt number of this call. */
   attempt: number;
+}
+
+/**
+ * The network as a placement knows it: only the infrastructure version to
+ * plan on (the orchestrator plans on its own replica of the state). Slices
+ * stored by an earlier build hold a whole NetworkView here, which has the
+ * version too.
+ */
+export interface ViewMark {
+  version: number;
+}
+
+/** What the local `viewNetwork` step is asked: nothing beyond the call's envelope. */
+export type LocalViewRequest = Record<string, never>;
+
+/** What the local `viewNetwork` step answers. */
+export interface ViewStep {
+  view: ViewMark;
 }
 
 /** Event that re-arms timers after the machine was restored from a persisted snapshot. */
@@ -108,7 +125,8 @@ export interface LifecycleContext {
   expiresAt: number | undefined;
   /** The interpreter's answer before explicit SLA overrides. */
   inferred: Inferred | undefined;
-  view: NetworkView | undefined;
+  /** The version the placement in progress plans on (dropped once it has its plan). */
+  view: ViewMark | undefined;
   /** Failed attempts of the call in progress. */
   attempts: number;
   lastError: string | undefined;
