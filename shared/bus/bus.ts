@@ -507,7 +507,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       } catch (error) {
         throw fromNatsError(error, `KV ${bucket}`);
       }
-      return typedKv(kv, bucket, schema);
+      return typedKv(kv, bucket, schema, await jsm());
     },
 
     counters: () => counters.snapshot(),

@@ -44,11 +44,40 @@ export async function openBucket(
   });
 }
 
+/** How many keys' last entries `liveKeys` reads at once. */
+const KEY_CHECK_BATCH = 100;
+
+/**
+ * The bucket's keys that hold a value, read from its stream's subjects and each candidate's
+ * last entry (deleted and purged keys keep a marker there). Not `kv.keys()`: that runs an
+ * ephemeral consumer, which nats-server up to 2.11 may place on a cluster node that is down,
+ * so while one is, about one listing in three waits out its request timeout and fails.
+ * Stream info is answered by the stream's leader and a get by any replica, so this works
+ * whenever the bucket does.
+ */
+async function liveKeys(kv: KV, jsm: JetStreamManager, bucket: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  const candidates = Object.keys(info.state.subjects ?? {}).map((subject) =>
+    subject.slice(prefix.length),
+  );
+  const live: string[] = [];
+  for (let i = 0; i < candidates.length; i += KEY_CHECK_BATCH) {
+    const batch = candidates.slice(i, i + KEY_CHECK_BATCH);
+    const entries = await Promise.all(batch.map((key) => kv.get(key)));
+    entries.forEach((entry, j) => {
+      if (entry?.operation === 'PUT') live.push(batch[j]!);
+    });
+  }
+  return live.sort();
+}
+
 /** Wraps a bucket with schema validation and SliceMeshError mapping. */
 export function typedKv<S extends z.ZodType>(
   kv: KV,
   bucket: string,
   schema: S,
+  jsm: JetStreamManager,
 ): TypedKv<z.output<S>> {
   const what = `value of KV ${bucket}`;
   const wrap = async <T>(op: string, key: string, fn: () => Promise<T>): Promise<T> => {
@@ -97,11 +126,6 @@ export function typedKv<S extends z.ZodType>(
     create: (key, value) =>
       wrap('create', key, () => kv.create(key, encodeMessage(schema, value as z.input<S>, what))),
     delete: (key) => wrap('delete', key, () => kv.delete(key)),
-    keys: () =>
-      wrap('keys', '*', async () => {
-        const out: string[] = [];
-        for await (const key of await kv.keys()) out.push(key);
-        return out.sort();
-      }),
+    keys: () => wrap('keys', '*', () => liveKeys(kv, jsm, bucket)),
   };
 }
