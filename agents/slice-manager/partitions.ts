@@ -131,7 +131,14 @@ export class PartitionLeases {
         this.#owned.set(partition, await kv.update(partitionKey(partition), lease, revision));
       } catch (error) {
         if (!isSliceMeshError(error) || error.code !== 'stale-view') throw error;
-        lost.push(partition);
+        // A renewal the server applied but whose answer was lost (a node failing
+        // over) leaves the lease ours at a newer revision: keep it, do not drop it.
+        const current = await kv.get(partitionKey(partition));
+        if (current?.value.instance === this.#instance) {
+          this.#owned.set(partition, current.revision);
+        } else {
+          lost.push(partition);
+        }
       }
     }
     if (lost.length > 0) {
