@@ -28,7 +28,9 @@ import {
   type DeclineRequest,
   Heartbeat,
   InfraChange,
+  KpiBatch,
   KpiSample,
+  chunked,
   type ReleaseReply,
   type ReleaseRequest,
   type ReservationsReply,
@@ -134,14 +136,15 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   };
   const persist = () => running?.store?.save(record());
 
-  /** Publishes the KPIs of `sliceIds` (those still held); traced only when the caller asks. */
-  const emit = (sliceIds: Iterable<string>, traced: boolean) => {
+  /** The current KPIs of `sliceIds` (those still held). */
+  const samplesOf = (sliceIds: Iterable<string>): KpiSample[] => {
     const at = clock.now();
     const loadOf = (id: string) => traffic.loadOf(id);
+    const samples: KpiSample[] = [];
     for (const id of sliceIds) {
       const kpi = sliceKpi(owner.state, id, loadOf, kpiParams);
       if (kpi === undefined) continue;
-      const sample: KpiSample = {
+      samples.push({
         type: 'kpi.sample.v1',
         sliceId: id,
         at,
@@ -152,11 +155,37 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         cpu: kpi.cpu,
         mem: kpi.mem,
         load: kpi.load,
-      };
+      });
+    }
+    return samples;
+  };
+
+  /** A change's KPIs: one message per slice, in the trace of the change that moved them. */
+  const emit = (sliceIds: Iterable<string>) => {
+    for (const sample of samplesOf(sliceIds)) {
       try {
-        bus.publish(subjects.kpi(id), KpiSample, sample, { trace: traced });
+        bus.publish(subjects.kpi(sample.sliceId), KpiSample, sample, { trace: true });
       } catch (error) {
-        logger.warn('could not publish a KPI sample', { sliceId: id, error });
+        logger.warn('could not publish a KPI sample', { sliceId: sample.sliceId, error });
+      }
+    }
+  };
+
+  /** The periodic KPIs of every held slice, KpiBatch.limit per message, untraced. */
+  const emitAll = () => {
+    const at = clock.now();
+    for (const items of chunked(samplesOf(owner.sliceIds()), KpiBatch.limit)) {
+      try {
+        bus.publish(
+          subjects.kpiBatch(),
+          KpiBatch.send,
+          { type: KpiBatch.type, at, items },
+          {
+            trace: false,
+          },
+        );
+      } catch (error) {
+        logger.warn('could not publish a KPI batch', { samples: items.length, error });
       }
     }
   };
@@ -209,7 +238,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
           ...neighboursOf(owner.state, request.sliceId),
           ...reply.affectedSliceIds,
         ]);
-        emit([...touched].sort(), true);
+        emit([...touched].sort());
         return reply;
       },
     );
@@ -226,7 +255,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
           sliceId: request.sliceId,
           viewVersion: reply.viewVersion,
         });
-        emit(before, true);
+        emit(before);
       }
       return reply;
     });
@@ -253,7 +282,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
         }
         if (!traffic.setFactor(load.sliceId, load.factor)) return;
         persist();
-        emit([load.sliceId, ...neighboursOf(owner.state, load.sliceId)], true);
+        emit([load.sliceId, ...neighboursOf(owner.state, load.sliceId)]);
       },
     );
 
@@ -366,7 +395,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   } = {
     tick() {
       traffic.tick();
-      emit(owner.sliceIds(), false);
+      emitAll();
     },
     heldSliceIds: () => owner.sliceIds(),
     view: () => owner.view(),

@@ -18,9 +18,10 @@ import type {
   Subscription,
   TypedKv,
 } from '../../shared/bus/index.js';
+import { subscribeKpis } from '../../shared/clients/kpis.js';
 import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
-  KpiSample,
+  type KpiSample,
   SliceEvent,
   SliceMeshError,
   SlaViolation,
@@ -249,7 +250,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
       running = r;
       const queue = subjects.queueGroup('telemetry');
       r.subscriptions.push(
-        bus.subscribe(subjects.kpiAll(), KpiSample, handleKpi, { trace: false }),
+        subscribeKpis(bus, handleKpi),
         bus.serve(ENDPOINTS.telemetrySummary, snapshot, { queue }),
       );
       r.events = await bus.consume(

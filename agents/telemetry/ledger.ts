@@ -193,6 +193,9 @@ export class TelemetryLedger {
     this.#kpiSamples++;
     const live = this.#live.get(sample.sliceId);
     if (live === undefined || live.limits === undefined) return { known: false };
+    // A change's sample and the periodic batch travel on different subjects, so an
+    // older sample can arrive after a newer one: it no longer says how the slice is.
+    if (live.lastSample !== undefined && sample.at < live.lastSample.at) return { known: true };
     const verdict = judgeSample(live.limits, sample, live.preference);
     live.verdict = verdict;
     live.lastSample = sample;

@@ -6,11 +6,11 @@
  * namespace's event subjects, KPI samples and SLA violations are watched on
  * theirs, final records come from the slice-manager's `slice.list`.
  */
+import { subscribeKpis } from '../../shared/clients/kpis.js';
 import { listAllSlices } from '../../shared/clients/slice-list.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { intakeSubject } from '../../shared/contracts/endpoints.js';
 import {
-  KpiSample,
   SlaViolation,
   SliceChange,
   type SliceMeshError,
@@ -91,7 +91,7 @@ export function busReplayMesh(bus: Bus, options: BusReplayMeshOptions): ReplayMe
       return () => subscription.stop();
     },
     async watch(signals) {
-      const kpis = bus.subscribe(subjects.kpiAll(), KpiSample, signals.kpi, { trace: false });
+      const kpis = subscribeKpis(bus, signals.kpi);
       // Violations go to the slice-manager's durable intake; a plain subscription sees them too.
       const violations = bus.subscribe(
         subjects.slaViolationsAll(),

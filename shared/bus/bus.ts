@@ -15,6 +15,7 @@ import {
 } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
+  type Context,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -23,8 +24,10 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { z } from 'zod';
+import type { BatchSchemas } from '../contracts/batch.js';
 import type { Endpoint } from '../contracts/endpoints.js';
 import { SliceMeshError, isSliceMeshError, toSliceMeshError } from '../contracts/errors.js';
+import { schemaErrorCode } from '../contracts/limits.js';
 import { BUCKETS, STREAMS, type StreamKey, streamAccess } from '../contracts/permissions.js';
 import { createSubjects } from '../contracts/subjects.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
@@ -51,6 +54,7 @@ import type {
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   decodeMessage,
+  describeIssues,
   encodeMessage,
   errorFromReply,
   errorReply,
@@ -164,6 +168,23 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
   const jsDeps: JsDeps = { nc, js, jsm, tracer, logger, counters, maxPayloadBytes, noteInvalid };
   const subscriptions = new Set<Subscription>();
   const consumers = new Set<ConsumerHandle>();
+
+  /** Runs a subscription handler in its span's context; a throw is counted and logged, never propagated. */
+  const runHandler = async (
+    subject: string,
+    m: Msg,
+    span: Span,
+    context: Context,
+    run: () => unknown,
+  ) => {
+    try {
+      await otelContext.with(context, async () => run());
+    } catch (error) {
+      counters.handlerError(subject, toSliceMeshError(error).code);
+      recordError(span, error);
+      logger.warn('subscription handler failed', { subject: m.subject, error });
+    }
+  };
 
   /** Shared plumbing of subscribe() and serve(): one NATS subscription, in-flight tracking, stop(). */
   const listen = (
@@ -430,13 +451,55 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
             return;
           }
           span.setAttributes(messageAttributes(decoded.value));
+          await runHandler(subject, m, span, context, () =>
+            handler(decoded.value, messageContext(m, span, context)),
+          );
+        } finally {
+          span.end();
+        }
+      });
+    },
+
+    subscribeBatch<T extends z.ZodType>(
+      subject: string,
+      batch: BatchSchemas<T>,
+      handler: Handler<z.output<T>>,
+      subOptions: SubscribeOptions = {},
+    ) {
+      const limit = subOptions.maxPayloadBytes ?? maxPayloadBytes;
+      const traced = subOptions.trace !== false;
+      const itemKey = `${subject}#item`;
+      return listen(subject, subOptions, async (m) => {
+        const { span, context } = handlerSpan(
+          traced,
+          SpanKind.CONSUMER,
+          SPAN.busReceive,
+          subject,
+          m,
+        );
+        try {
+          const decoded = decodeMessage(batch.envelope, m.data, limit);
+          if (!decoded.ok) {
+            noteInvalid(subject, decoded.error, m.subject);
+            recordError(span, decoded.error);
+            return;
+          }
           const ctx = messageContext(m, span, context);
-          try {
-            await otelContext.with(context, () => handler(decoded.value, ctx));
-          } catch (error) {
-            counters.handlerError(subject, toSliceMeshError(error).code);
-            recordError(span, error);
-            logger.warn('subscription handler failed', { subject: m.subject, error });
+          const { items } = decoded.value;
+          span.setAttribute(ATTR.batchItems, items.length);
+          for (const [index, raw] of items.entries()) {
+            const item = batch.item.safeParse(raw);
+            if (!item.success) {
+              const error = new SliceMeshError(
+                schemaErrorCode(item.error),
+                `item ${index} of a ${batch.type} batch does not match its schema: ${describeIssues(item.error)}`,
+                { details: { index } },
+              );
+              noteInvalid(itemKey, error, m.subject);
+              recordError(span, error);
+              continue;
+            }
+            await runHandler(subject, m, span, context, () => handler(item.data, ctx));
           }
         } finally {
           span.end();

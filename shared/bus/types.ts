@@ -5,6 +5,7 @@
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
+import type { BatchSchemas } from '../contracts/batch.js';
 import type { Endpoint } from '../contracts/endpoints.js';
 import type { ErrorCode } from '../contracts/errors.js';
 import type { Subjects } from '../contracts/subjects.js';
@@ -175,6 +176,17 @@ export interface Bus {
     subject: string,
     schema: S,
     handler: Handler<z.output<S>>,
+    options?: SubscribeOptions,
+  ): Subscription;
+  /**
+   * Handles each item of every batch on `subject` (shared/contracts/batch.ts), in order.
+   * An invalid envelope refuses the whole message; an invalid item is refused alone
+   * (counted and logged under `<subject>#item` with its own typed error), the rest go on.
+   */
+  subscribeBatch<T extends z.ZodType>(
+    subject: string,
+    batch: BatchSchemas<T>,
+    handler: Handler<z.output<T>>,
     options?: SubscribeOptions,
   ): Subscription;
   /**

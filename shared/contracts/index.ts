@@ -1,3 +1,4 @@
+export * from './batch.js';
 export * from './common.js';
 export * from './errors.js';
 export * from './limits.js';

@@ -124,14 +124,14 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
   infrastructure: {
     // It asks its own change log whether another instance already owns the state.
     calls: ['infraChanges'],
-    publishes: [(s) => s.kpiAll(), (s) => s.infraChange()],
+    publishes: [(s) => s.kpiAll(), (s) => s.kpiBatch(), (s) => s.infraChange()],
     subscribes: [(s) => s.trafficLoadAll(), (s) => s.heartbeatsAll()],
     consumes: [],
   },
   telemetry: {
     calls: [],
     publishes: [],
-    subscribes: [(s) => s.kpiAll()],
+    subscribes: [(s) => s.kpiAll(), (s) => s.kpiBatch()],
     consumes: ['events'],
   },
   'memory-curator': { ...NOTHING, subscribes: [(s) => s.sliceOutcomesAll()] },

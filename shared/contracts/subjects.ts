@@ -112,6 +112,8 @@ export interface Subjects {
   infraChange(): string;
   kpi(sliceId: string): string;
   kpiAll(): string;
+  /** Periodic samples of many slices at once (KpiBatch); not matched by kpiAll(). */
+  kpiBatch(): string;
   sliceOutcome(sliceId: string): string;
   sliceOutcomesAll(): string;
   heartbeat(role: string, instanceId: string): string;
@@ -198,6 +200,7 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     infraChange: () => s('infra', 'change'),
     kpi: (sliceId) => s('kpi', id(sliceId)),
     kpiAll: () => s('kpi', '*'),
+    kpiBatch: () => s('kpi-batch'),
     sliceOutcome: (sliceId) => s('slice', 'outcome', id(sliceId)),
     sliceOutcomesAll: () => s('slice', 'outcome', '*'),
     heartbeat: (role, instanceId) =>

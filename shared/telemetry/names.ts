@@ -84,6 +84,8 @@ export const ATTR = {
   messagingOperation: 'messaging.operation.type',
   messagingConsumerGroup: 'messaging.consumer.group.name',
   messagingBodySize: 'messaging.message.body.size',
+  /** Items in a batch message (OTel messaging semconv). */
+  batchItems: 'messaging.batch.message_count',
   messagingMessageId: 'messaging.message.id',
   messagingDeliveryCount: 'messaging.nats.delivery.count',
   messagingStreamSeq: 'messaging.nats.stream.sequence',

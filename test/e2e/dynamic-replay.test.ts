@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ReplayRun } from '../../cli/replay/runner.js';
-import { KpiSample, type SliceProfile } from '../../shared/contracts/index.js';
+import { subscribeKpis } from '../../shared/clients/kpis.js';
+import type { KpiSample, SliceProfile } from '../../shared/contracts/index.js';
 import { DEFAULT_MODEL_CONFIG } from '../../shared/model/index.js';
 import { loadScenarioFile, type Scenario } from '../../shared/scenario/index.js';
 import { replayThroughMesh, useE2eServices } from './mesh.js';
@@ -19,7 +20,7 @@ async function replayWithKpis(scenario: Scenario): Promise<{ run: ReplayRun; kpi
   const namespace = `e2e-dynamic-${Math.floor(Math.random() * 1e9)}`;
   const bus = await services().nats.connectBus({ namespace });
   const kpis: KpiSample[] = [];
-  bus.subscribe(bus.subjects.kpiAll(), KpiSample, (s) => void kpis.push(s), { trace: false });
+  subscribeKpis(bus, (s) => void kpis.push(s));
   await bus.flush();
   const run = await replayThroughMesh(services(), { scenario, namespace });
   return { run, kpis };

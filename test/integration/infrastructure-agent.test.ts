@@ -1,16 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import {
   createInfrastructureAgent,
   type InfrastructureAgent,
   type InfrastructureConfig,
 } from '../../agents/infrastructure/index.js';
 import { type Bus, errorFromReply } from '../../shared/bus/index.js';
+import { subscribeKpis } from '../../shared/clients/kpis.js';
 import {
   ApplyReply,
   ApplyRequest,
   DeclineReply,
   DeclineRequest,
-  KpiSample,
+  KpiBatch,
+  type KpiSample,
+  KpiSample as KpiSampleSchema,
   ReleaseReply,
   ReleaseRequest,
   type SliceMeshError,
@@ -163,11 +167,11 @@ function decline(client: Bus, sliceId: string): Promise<DeclineReply> {
   );
 }
 
+type KpiBatchMessage = z.output<typeof KpiBatch.send>;
+
 function collectKpis(client: Bus): KpiSample[] {
   const samples: KpiSample[] = [];
-  client.subscribe(client.subjects.kpiAll(), KpiSample, (s) => void samples.push(s), {
-    trace: false,
-  });
+  subscribeKpis(client, (s) => void samples.push(s));
   return samples;
 }
 
@@ -383,6 +387,23 @@ describe('infrastructure agent', () => {
     expect(b).toMatchObject({ load: 2, sharing: 2, cpu: 2 * DEMAND.cpu });
     expect(b?.latencyMs).toBeGreaterThan(30);
     expect(surged.find((s) => s.sliceId === 'a')?.latencyMs).toBeGreaterThan(30);
+  });
+
+  it('sends a tick’s samples of every held slice as one batch message, not one message per slice', async () => {
+    const { client, agent } = await setup();
+    for (const id of ['a', 'b', 'c']) applied(await apply(client, id, { site: 'local' }));
+    const batches: KpiBatchMessage[] = [];
+    const singles: KpiSample[] = [];
+    client.subscribe(client.subjects.kpiBatch(), KpiBatch.send, (m) => void batches.push(m));
+    client.subscribe(client.subjects.kpiAll(), KpiSampleSchema, (m) => void singles.push(m));
+    await client.flush();
+    agent.tick();
+    const [batch] = await waitFor(() => (batches.length > 0 ? batches : undefined));
+    expect(batches).toHaveLength(1);
+    expect(batch!.items.map((s) => s.sliceId).sort()).toEqual(['a', 'b', 'c']);
+    expect(new Set(batch!.items.map((s) => s.at))).toEqual(new Set([batch!.at]));
+    await client.flush();
+    expect(singles).toEqual([]);
   });
 
   it('traces apply and release as spans in the caller’s trace', async () => {

@@ -124,3 +124,17 @@ describe('telemetry ledger checkpoint', () => {
     expect(checkpoint.totals.failed).toBe(RECENTLY_ENDED_LIMIT + 10);
   });
 });
+
+describe('telemetry ledger: samples arriving out of order', () => {
+  it('keeps judging the newest sample when an older one arrives after it', () => {
+    const ledger = new TelemetryLedger({ hysteresis });
+    ledger.onSliceEvent(event('s', 'active', 1, placed('c1', 1)));
+    const newer = { ...sample('s', 1), at: 2_000 };
+    const older = { ...sample('s', 999), at: 1_500 };
+    expect(ledger.onKpi(newer, 2_000).verdict?.breaches).toEqual([]);
+    expect(ledger.onKpi(older, 2_100)).toEqual({ known: true });
+    // A newer breaching sample is judged again.
+    const breach = ledger.onKpi({ ...sample('s', 999), at: 2_500 }, 2_500);
+    expect(breach.verdict?.breaches.map((b) => b.dimension)).toEqual(['latency']);
+  });
+});
