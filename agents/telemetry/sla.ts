@@ -86,5 +86,7 @@ export function judgeSample(
   figures.forEach(([, observed, limit], i) => {
     qoe += (w[i] ?? 0) * satisfaction(observed, limit);
   });
-  return { withinSla: breaches.length === 0, breaches, qoe };
+  // Renormalised weights can sum to a hair over 1 (0.4 + 0.3 + 0.2 over 0.9): the summary's
+  // schema caps QoE at 1, and a reply over it would be refused as invalid.
+  return { withinSla: breaches.length === 0, breaches, qoe: Math.min(1, qoe) };
 }

@@ -45,6 +45,12 @@ describe('SLA judgement', () => {
     expect(verdict).toEqual({ withinSla: true, breaches: [], qoe: 1 });
   });
 
+  it('never puts full QoE above 1, whatever the renormalised weights round to', () => {
+    // 0.4/0.9 + 0.3/0.9 + 0.2/0.9 is 1.0000000000000002 in floating point.
+    const preference = { latency: 0.4, reliability: 0.3, economics: 0.2, throughput: 0.1 };
+    expect(judgeSample(LIMITS, sample(30), preference).qoe).toBe(1);
+  });
+
   it('lists breaches worst first and lowers the preference-weighted QoE', () => {
     const verdict = judgeSample(LIMITS, sample(60, { sharing: 3 }), {
       latency: 0.5,
