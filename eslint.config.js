@@ -95,4 +95,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard's page modules run in the browser (served as they are, no build step).
+    files: ['agents/api/dashboard/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'EventSource',
+          'URLSearchParams',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -33,6 +33,12 @@ export interface ReportContext {
 }
 
 export const REPORT_FILE = 'index.html';
+/**
+ * The same report as data, beside the HTML: what the live dashboard lists and
+ * draws its charts from (it reads report dirs, it does not parse HTML).
+ */
+export const REPORT_DATA_FILE = 'report.json';
+export const REPORT_DATA_TYPE = 'slicemesh.replay-report.v1';
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -150,7 +156,7 @@ ${rows}
 `;
 }
 
-/** Writes the report as `<dir>/index.html`; returns its absolute path. */
+/** Writes the report as `<dir>/index.html` (and its data as `<dir>/report.json`); returns the HTML's absolute path. */
 export async function writeReport(
   dir: string,
   result: ReplayResult,
@@ -158,6 +164,8 @@ export async function writeReport(
 ): Promise<string> {
   const html = await renderReport(result, context);
   await mkdir(dir, { recursive: true });
+  const data = { type: REPORT_DATA_TYPE, context, result };
+  await writeFile(join(dir, REPORT_DATA_FILE), `${JSON.stringify(data, null, 2)}\n`);
   const path = resolve(join(dir, REPORT_FILE));
   await writeFile(path, html);
   return path;

@@ -13,6 +13,29 @@ export interface SliceListOptions {
   readonly timeoutMs?: number;
 }
 
+export interface SlicePageOptions extends SliceListOptions {
+  /** The previous page's `nextCursor` (absent: the first page). */
+  readonly cursor?: string;
+}
+
+/** One page and the cursor of the next (absent on the last page): for callers that page on demand. */
+export async function fetchSlicePage(
+  bus: Bus,
+  options: SlicePageOptions = {},
+): Promise<{ slices: SliceRecord[]; nextCursor: string | undefined }> {
+  const page = await bus.request(
+    ENDPOINTS.sliceList,
+    {
+      type: 'slice.list.request.v2',
+      ...(options.state === undefined ? {} : { state: options.state }),
+      ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+    },
+    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+  );
+  return { slices: page.slices, nextCursor: page.nextCursor };
+}
+
 /** Every slice record the requester may see, one page at a time. */
 export async function* listSlicePages(
   bus: Bus,
@@ -20,16 +43,10 @@ export async function* listSlicePages(
 ): AsyncGenerator<SliceRecord[]> {
   let cursor: string | undefined;
   do {
-    const page = await bus.request(
-      ENDPOINTS.sliceList,
-      {
-        type: 'slice.list.request.v2',
-        ...(options.state === undefined ? {} : { state: options.state }),
-        ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
-        ...(cursor === undefined ? {} : { cursor }),
-      },
-      options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
-    );
+    const page = await fetchSlicePage(bus, {
+      ...options,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
     yield page.slices;
     cursor = page.nextCursor;
   } while (cursor !== undefined);
