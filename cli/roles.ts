@@ -38,7 +38,16 @@ export const roles: Readonly<Record<Role, AgentFactory>> = {
     (await import('../agents/slice-manager/index.js')).createSliceManagerAgent(deps),
   'audit-log': async (deps) =>
     (await import('../agents/audit-log/index.js')).createAuditLogAgent(deps),
+  api: async (deps) => (await import('../agents/api/index.js')).createApiAgent(deps),
 };
+
+/**
+ * The roles a replay's own mesh runs: all but the api, an operator surface of a running
+ * mesh (a port, a bearer token) that a batch run next to `slicemesh up` has no use for.
+ */
+export function replayRoles(): Readonly<Record<string, AgentFactory>> {
+  return Object.fromEntries(Object.entries(roles).filter(([role]) => role !== 'api'));
+}
 
 /** Registered role names in start order. */
 export function roleNames(): string[] {

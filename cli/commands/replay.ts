@@ -160,10 +160,11 @@ async function replay(file: string, flags: ReplayFlags): Promise<void> {
       scenario,
       startMesh: async (options) => {
         // Loaded only when a replay runs: the agents pull in ML and LLM libraries.
-        const [{ localMesh }, { roles: registry }] = await Promise.all([
+        const [{ localMesh }, { replayRoles }] = await Promise.all([
           import('../replay/local-mesh.js'),
           import('../roles.js'),
         ]);
+        const registry = replayRoles();
         return localMesh({ config, registry, logger, keepStreams: flags.keepStreams === true })(
           options,
         );

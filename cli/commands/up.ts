@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../shared/runtime/config.js';
 import {
   assertNoRunningMesh,
+  httpEndpointOf,
   meshFilePath,
   resolveServices,
   writeMeshFile,
@@ -81,7 +82,9 @@ async function up(options: UpOptions): Promise<void> {
       proc.onShutdown('stop-services', 'embedded services', () => services.stop());
       const config = withServiceUrls(baseConfig, services);
       const traceFile = traceFilePath(config.tracing.traceDir, 'mesh');
-      await launchRoles({ config, registry, roles, traceFile, process: proc });
+      const handles = await launchRoles({ config, registry, roles, traceFile, process: proc });
+      // The api role's bound port (SLICEMESH_HTTP_PORT=0 picks any free one) and token file.
+      const http = httpEndpointOf(handles);
       // Announce the mesh only once every role is up, so `request`/`status` never find a half-started one.
       const removeMeshFile = writeMeshFile(config.mesh.dataDir, {
         natsUrl: services.natsUrl,
@@ -90,6 +93,8 @@ async function up(options: UpOptions): Promise<void> {
         credentialsDir: services.credentialsDir,
         pid: process.pid,
         startedAt: Date.now(),
+        apiUrl: http?.url ?? null,
+        apiTokenFile: http?.tokenFile ?? null,
       });
       proc.onShutdown('stop-intake', 'mesh file', removeMeshFile);
       const embedded = (name: 'nats' | 'chroma') =>
@@ -99,6 +104,7 @@ async function up(options: UpOptions): Promise<void> {
           `SliceMesh is up (namespace ${config.mesh.namespace})`,
           `  NATS    ${services.natsUrl} (${embedded('nats')}${services.credentialsDir ? `, credentials in ${services.credentialsDir}` : ''})`,
           `  Chroma  ${services.chromaUrl ?? '-'} (${embedded('chroma')})`,
+          ...(http ? [`  API     ${http.url} (bearer token in ${http.tokenFile})`] : []),
           `  roles   ${roles.join(', ') || '(none registered)'}`,
           `  data    ${config.mesh.dataDir}  (mesh file ${meshFilePath(config.mesh.dataDir)})`,
           `  traces  ${traceFile}${config.tracing.otlpEndpoint ? ` and ${config.tracing.otlpEndpoint}` : ''}`,

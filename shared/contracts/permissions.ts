@@ -77,6 +77,8 @@ export const BUCKETS = Object.freeze({
   partitions: { name: (s) => s.partitionBucket, owner: 'slice-manager' },
   infraState: { name: (s) => s.infraStateBucket, owner: 'infrastructure' },
   telemetry: { name: (s) => s.telemetryBucket, owner: 'telemetry' },
+  apiIntents: { name: (s) => s.apiIntentBucket, owner: 'api' },
+  apiHubs: { name: (s) => s.apiHubBucket, owner: 'api' },
 } as const satisfies Record<string, BucketDescriptor>);
 export type BucketKey = keyof typeof BUCKETS;
 
@@ -90,6 +92,12 @@ export interface RoleGrant {
   readonly subscribes: readonly SubjectPattern[];
   /** Streams it runs a durable consumer on (the durable carries the role's name). */
   readonly consumes: readonly StreamKey[];
+  /**
+   * Sends requests, changes and terminations for the mesh's tenants, on each tenant's own
+   * intake subjects (the api role, which takes them over HTTP): never a subject pattern
+   * that would let it send for a tenant the mesh does not have.
+   */
+  readonly actsForTenants?: true;
 }
 
 const NOTHING: RoleGrant = { calls: [], publishes: [], subscribes: [], consumes: [] };
@@ -136,6 +144,15 @@ export const ROLE_GRANTS: Readonly<Record<Role, RoleGrant>> = Object.freeze({
   },
   'memory-curator': { ...NOTHING, subscribes: [(s) => s.sliceOutcomesAll()] },
   'audit-log': { ...NOTHING, consumes: ['events'] },
+  // TMF921 over HTTP: it reads slices and their QoE, follows the slice events (its event
+  // hub's durable consumer, the dashboard's live view) and submits intake for tenants.
+  api: {
+    calls: ['sliceGet', 'sliceList', 'telemetrySummary'],
+    publishes: [],
+    subscribes: [(s) => s.sliceEventsAll()],
+    consumes: ['events'],
+    actsForTenants: true,
+  },
 });
 
 /**
@@ -251,7 +268,9 @@ export type StreamAccess = 'manage' | 'create' | 'none';
 function roleStreamAccess(role: Role, key: StreamKey): StreamAccess {
   if (STREAMS[key].owner === role) return 'manage';
   const sendsInto =
-    key === 'intake' && Object.values(INTAKE).some((channel) => channel.sender === role);
+    key === 'intake' &&
+    (ROLE_GRANTS[role].actsForTenants === true ||
+      Object.values(INTAKE).some((channel) => channel.sender === role));
   return ROLE_GRANTS[role].consumes.includes(key) || sendsInto ? 'create' : 'none';
 }
 
@@ -333,6 +352,11 @@ function rolePermissions(role: Role, s: Subjects, tenants: readonly string[]): P
   const channels = Object.values(INTAKE);
   // A role's channel is not a tenant's: its pattern ignores the tenant.
   const sends = channels.filter((c) => c.sender === role).map((c) => c.pattern(s, ''));
+  const tenantChannels = channels.filter((c) => c.sender === 'tenant');
+  const forTenants =
+    grant.actsForTenants === true
+      ? tenants.flatMap((tenant) => tenantChannels.map((c) => c.pattern(s, tenant)))
+      : [];
   // The intake's consumer tells a requester why it refused a message, on the inbox the
   // requester named (SliceMesh-Reply-To): it may publish into the requesters' inboxes.
   const answersRequesters = channels.some((c) => c.role === role && c.sender === 'tenant');
@@ -351,6 +375,7 @@ function rolePermissions(role: Role, s: Subjects, tenants: readonly string[]): P
       s.heartbeatsOf(role),
       ...own.publish,
       ...sends,
+      ...forTenants,
       ...requesterInboxes,
       ...(jetstream.length > 0 ? [jsApi.info, ...jetstream] : []),
     ]),

@@ -34,6 +34,8 @@ export const ROLES = [
   'telemetry',
   'memory-curator',
   'audit-log',
+  // Last: it serves HTTP for the others, so it starts once they run and stops first.
+  'api',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -137,6 +139,10 @@ export interface Subjects {
   readonly telemetryBucket: string;
   /** KV bucket of the infrastructure's resource state. */
   readonly infraStateBucket: string;
+  /** KV bucket of the api role's intents (what TMF921 adds to a slice: name, expression, reports). */
+  readonly apiIntentBucket: string;
+  /** KV bucket of the api role's event hub registrations (they outlive a restart). */
+  readonly apiHubBucket: string;
   queueGroup(role: string): string;
 }
 
@@ -219,6 +225,8 @@ export function createSubjects(namespace: string = DEFAULT_NAMESPACE): Subjects 
     partitionBucket: `${upper}_SLICE_PARTITIONS`,
     telemetryBucket: `${upper}_TELEMETRY`,
     infraStateBucket: `${upper}_INFRA_STATE`,
+    apiIntentBucket: `${upper}_API_INTENTS`,
+    apiHubBucket: `${upper}_API_HUBS`,
     queueGroup: (role) => assertToken(role, 'role'),
   };
 }

@@ -339,6 +339,28 @@ export const SECTIONS = {
       'cosine similarity from which a slice outcome is merged into an existing memory entry instead of stored anew (embedding-provider specific)',
     ),
   },
+  api: {
+    httpPort: setting(
+      'SLICEMESH_HTTP_PORT',
+      z.coerce.number().int().min(0).max(65_535).default(8080),
+      'HTTP port of the api role (TMF921 and the dashboard); 0 = any free port (written to mesh.json)',
+    ),
+    httpHost: setting(
+      'SLICEMESH_HTTP_HOST',
+      z.string().min(1).default('127.0.0.1'),
+      'address the api role listens on (0.0.0.0 in a container)',
+    ),
+    tokenFile: setting(
+      'SLICEMESH_API_TOKEN_FILE',
+      z.string().min(1).optional(),
+      'file holding the api role’s bearer token (default <credentials dir>/api.token, generated with the mesh’s credentials)',
+    ),
+    jaegerUrl: setting(
+      'SLICEMESH_JAEGER_URL',
+      z.url({ protocol: /^https?$/ }).optional(),
+      'base URL of the Jaeger UI the dashboard links trace ids to',
+    ),
+  },
   audit: {
     dir: setting(
       'SLICEMESH_AUDIT_DIR',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { roles } from '../../cli/roles.js';
+import { replayRoles } from '../../cli/roles.js';
 import { localMesh } from '../../cli/replay/local-mesh.js';
 import { runReplay, type ReplayOptions, type ReplayRun } from '../../cli/replay/runner.js';
 import type { AgentFactory } from '../../shared/runtime/agent.js';
@@ -83,6 +83,8 @@ export function useE2eServices(
       SLICEMESH_AUDIT_DIR: join(workDir, 'audit'),
       SLICEMESH_MODEL_DIR: join(workDir, 'models'),
       SLICEMESH_PROMETHEUS_PORT: '-1',
+      // Never the default 8080: suites run side by side (and next to a developer's mesh).
+      SLICEMESH_HTTP_PORT: '0',
       SLICEMESH_KPI_INTERVAL_MS: String(E2E_KPI_INTERVAL_MS),
       SLICEMESH_LOG_LEVEL: 'warn',
       ...extraEnv,
@@ -131,7 +133,7 @@ export function replayThroughMesh(
   options: E2eReplayOptions,
 ): Promise<ReplayRun> {
   const registry: Record<string, AgentFactory> = {};
-  for (const [role, factory] of Object.entries(roles))
+  for (const [role, factory] of Object.entries(replayRoles()))
     if (!options.roles || options.roles.includes(role)) registry[role] = factory;
   const logger = options.logger ?? createLogger({ level: 'warn', fields: { test: 'e2e' } });
   return runReplay({

@@ -116,6 +116,7 @@ describe('the mesh on a 3-node NATS cluster', () => {
       SLICEMESH_AUDIT_DIR: join(workDir, 'audit'),
       SLICEMESH_MODEL_DIR: join(workDir, 'models'),
       SLICEMESH_PROMETHEUS_PORT: '-1',
+      SLICEMESH_HTTP_PORT: '0',
       SLICEMESH_KPI_INTERVAL_MS: '250',
       // A call whose request or reply was on the killed node is retried after its timeout:
       // shorter than the defaults keeps the test quick, still far above a loaded answer.

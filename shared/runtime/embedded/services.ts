@@ -28,8 +28,33 @@ export const MeshFile = z.object({
   credentialsDir: z.string().min(1).nullable().optional(),
   pid: z.number().int().positive(),
   startedAt: z.number().int().nonnegative().optional(),
+  /** Where the api role serves HTTP (TMF921, the dashboard): the port it bound. Null without it. */
+  apiUrl: z.string().min(1).nullable().optional(),
+  /** The file of the api's bearer token (mode 0600); the token itself is never in this file. */
+  apiTokenFile: z.string().min(1).nullable().optional(),
 });
 export type MeshFile = z.infer<typeof MeshFile>;
+
+/** What an agent serving HTTP tells the process that started it (the api role's handle). */
+export interface HttpEndpoint {
+  readonly url: string;
+  readonly tokenFile: string;
+}
+
+/** The HTTP endpoint among started agents' handles, if one serves it (for the mesh file). */
+export function httpEndpointOf(handles: readonly object[]): HttpEndpoint | null {
+  for (const handle of handles) {
+    const http = (handle as { http?: unknown }).http;
+    if (
+      typeof http === 'object' &&
+      http !== null &&
+      typeof (http as HttpEndpoint).url === 'string' &&
+      typeof (http as HttpEndpoint).tokenFile === 'string'
+    )
+      return http as HttpEndpoint;
+  }
+  return null;
+}
 
 /** Path of the mesh file in `dataDir`. */
 export function meshFilePath(dataDir: string): string {

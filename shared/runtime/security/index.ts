@@ -9,6 +9,7 @@ import type { BusOptions } from '../../bus/bus.js';
 import { SliceMeshError } from '../../contracts/errors.js';
 import { meshIdentities, parseIdentity } from '../../contracts/permissions.js';
 import type { SliceMeshConfig } from '../config.js';
+import { apiTokenPath, ensureApiToken } from './api-token.js';
 import { ensureCredentials, seedFilePath, type IdentityCredential } from './credentials.js';
 import { type ServerTls, writeServerConfig } from './server-config.js';
 
@@ -20,6 +21,7 @@ export {
   seedFilePath,
   type IdentityCredential,
 } from './credentials.js';
+export { API_TOKEN_FILE, apiTokenPath, ensureApiToken, readApiToken } from './api-token.js';
 export {
   AUTH_CONFIG_FILE,
   renderServerConfig,
@@ -48,6 +50,8 @@ export interface PreparedSecurity {
   readonly credentials: readonly IdentityCredential[];
   /** Identities whose seed was generated now. */
   readonly created: readonly string[];
+  /** The api role's bearer token file (mode 0600). */
+  readonly apiTokenFile: string;
 }
 
 /** Seeds for every identity of the mesh plus the server configuration naming them, in `dir`. */
@@ -60,7 +64,8 @@ export function prepareSecurity(dir: string, options: SecurityOptions): Prepared
     tenants: options.tenants,
     ...(options.tls ? { tls: options.tls } : {}),
   });
-  return { dir, configFile, credentials, created };
+  ensureApiToken(dir, options.rotate === undefined ? {} : { rotate: options.rotate });
+  return { dir, configFile, credentials, created, apiTokenFile: apiTokenPath(dir) };
 }
 
 /** What `connectBus` needs to connect as `identity` with this configuration. */
