@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +31,10 @@ function pidsMentioning(needle: string): number[] {
 describe('slicemesh up', () => {
   it('starts embedded services and roles, announces itself, and stops everything on SIGINT', async () => {
     const dataDir = join(dir, 'data');
-    // One cheap role keeps this test about `up` itself; whole-mesh runs are the e2e suite's job.
+    // Cheap roles keep this test about `up` itself; whole-mesh runs are the e2e suite's job.
     const up = spawn(
       process.execPath,
-      [join(root, 'bin/slicemesh.js'), 'up', '--roles', 'infrastructure'],
+      [join(root, 'bin/slicemesh.js'), 'up', '--roles', 'infrastructure,api'],
       {
         cwd: dir,
         env: {
@@ -43,6 +43,8 @@ describe('slicemesh up', () => {
           SLICEMESH_TRACE_DIR: join(dir, 'traces'),
           NATS_URL: '',
           CHROMA_URL: '',
+          // Any free port: the one bound is announced in mesh.json.
+          SLICEMESH_HTTP_PORT: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -77,7 +79,23 @@ describe('slicemesh up', () => {
     await nc.close();
     expect((await fetch(`${mesh.chromaUrl}/api/v2/heartbeat`)).ok).toBe(true);
     expect(stderr).toContain('SliceMesh is up');
-    expect(stderr).toMatch(/roles\s+infrastructure/);
+    expect(stderr).toMatch(/roles\s+infrastructure, api/);
+
+    // The api: its bound port and its token file (0600, next to the seeds) in the mesh file,
+    // never the token itself.
+    expect(mesh.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(mesh.apiUrl).not.toMatch(/:8080$/);
+    expect(mesh.apiTokenFile).toBe(join(mesh.credentialsDir!, 'api.token'));
+    expect(statSync(mesh.apiTokenFile!).mode & 0o777).toBe(0o600);
+    const apiToken = readFileSync(mesh.apiTokenFile!, 'utf8').trim();
+    expect(apiToken.length).toBeGreaterThanOrEqual(32);
+    expect(meshText).not.toContain(apiToken);
+    const intents = `${mesh.apiUrl}/tmf-api/intentManagement/v5/intent`;
+    expect((await fetch(intents)).status).toBe(401);
+    const authorized = await fetch(intents, { headers: { authorization: `Bearer ${apiToken}` } });
+    // Past the token; no slice-manager runs here to list slices: the mesh is unavailable.
+    expect(authorized.status).toBe(503);
+    expect(stderr).toContain(`API     ${mesh.apiUrl}`);
 
     const servers = pidsMentioning(dataDir).filter((pid) => pid !== up.pid);
     // watchdog + nats-server, watchdog + chroma
