@@ -56,7 +56,8 @@ const authenticate: preHandlerHookHandler = (request, reply, done) => {
 };
 
 async function startDashboard(bus: Bus, reportDirs: string[]) {
-  const app = Fastify({ logger: false });
+  // Validation as the api server configures it: query values are not coerced.
+  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false } } });
   await app.register(dashboardPlugin, {
     bus,
     logger: silentLogger,
@@ -224,6 +225,38 @@ describe('the dashboard plugin on a real mesh', () => {
     expect(detail.traceId).toBeNull();
     expect(detail.traceUrl).toBeNull();
     expect(detail.adaptations).toEqual([]);
+  });
+
+  it('pages the list with a limit and the cursor it gave', async () => {
+    await client.jsPublish(
+      client.subjects.sliceRequest('default', 'dash-2'),
+      SliceRequest,
+      sliceRequest('dash-2', { submittedAt: Date.now() }),
+      { msgId: 'dash-2' },
+    );
+    const page = async (query: string) =>
+      (await (await fetch(`${url}${DASHBOARD_API}/slices?${query}`, { headers: auth })).json()) as {
+        slices: SliceRow[];
+        nextCursor?: string;
+      };
+    const seen = new Set<string>();
+    await waitFor(
+      async () => {
+        seen.clear();
+        let next: string | undefined;
+        do {
+          const got = await page(`limit=1${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+          expect(got.slices.length).toBeLessThanOrEqual(1);
+          for (const s of got.slices) seen.add(s.sliceId);
+          next = got.nextCursor;
+        } while (next !== undefined);
+        return seen.has('dash-2');
+      },
+      { what: 'both slices across pages of one' },
+    );
+    expect([...seen].sort()).toEqual(['dash-1', 'dash-2']);
+    const tooMany = await fetch(`${url}${DASHBOARD_API}/slices?limit=500`, { headers: auth });
+    expect(tooMany.status).toBe(400);
   });
 
   it('answers 404 for an unknown slice and 400 for a bad filter', async () => {

@@ -74,9 +74,12 @@ export function loadAssets(): DashboardAssets {
   const html = readFileSync(join(PUBLIC_DIR, 'index.html'), 'utf8')
     .replace('__IMPORT_MAP__', importMap)
     .replaceAll('__ASSETS__', ASSET_PREFIX);
+  // The hash covers the script element's exact text, whitespace around the map included.
+  const inline = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  if (inline === undefined) throw new Error('dashboard index.html has no import map');
   return {
     page: { body: Buffer.from(html), contentType: TYPES['.html'] as string },
-    importMapHash: createHash('sha256').update(importMap).digest('base64'),
+    importMapHash: createHash('sha256').update(inline).digest('base64'),
     files,
   };
 }

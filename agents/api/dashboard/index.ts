@@ -119,7 +119,7 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
       .send(asset.body);
   });
 
-  app.get<{ Querystring: { state?: SliceState; limit?: number; cursor?: string } }>(
+  app.get<{ Querystring: { state?: SliceState; limit?: string; cursor?: string } }>(
     `${DASHBOARD_API}/slices`,
     {
       preHandler: authenticate,
@@ -129,7 +129,8 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
           additionalProperties: false,
           properties: {
             state: { type: 'string', enum: [...SLICE_STATES] },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_SLICE_PAGE },
+            // A string: the api's validator does not coerce query values (checked below).
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
             cursor: { type: 'string', minLength: 1, maxLength: 512 },
             access_token: { type: 'string' },
           },
@@ -138,7 +139,13 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
     },
     async (request, reply) => {
       try {
-        const { state, limit, cursor } = request.query;
+        const { state, cursor } = request.query;
+        const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
+        if (limit !== undefined && limit > MAX_SLICE_PAGE) {
+          return await reply
+            .code(400)
+            .send({ code: 'invalid-message', message: `limit is at most ${MAX_SLICE_PAGE}` });
+        }
         const page = await fetchSlicePage(bus, {
           timeoutMs: MESH_TIMEOUT_MS,
           ...(state === undefined ? {} : { state }),
