@@ -134,7 +134,7 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
     if (declined.length > 0) state.declined = declined;
     return state;
   };
-  const persist = () => running?.store?.save(record());
+  const persist = () => running?.store?.save(record);
 
   /** The current KPIs of `sliceIds` (those still held). */
   const samplesOf = (sliceIds: Iterable<string>): KpiSample[] => {

@@ -23,7 +23,7 @@ import {
 
 export type { InfrastructureConfig, InfrastructureCore } from './agent.js';
 export { DEFAULT_KPI_MODEL_PARAMS, type KpiModelParams, type SliceKpi } from './kpi-model.js';
-export { InfraStateRecord, infraStateBucket } from './persistence.js';
+export { InfraStateRecord, StateStore, infraStateBucket } from './persistence.js';
 
 export type InfrastructureAgent = AgentHandle & InfrastructureCore;
 

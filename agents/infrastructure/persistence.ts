@@ -1,8 +1,10 @@
 /**
  * Optional persistence of the resource state in a JetStream KV key, so a
  * restarted infrastructure agent keeps the placements the slice-manager
- * believes in. One key holds the whole state: it is small (a few KB for a
- * plant's worth of slices) and is written after every change, in order.
+ * believes in. The whole state is one record, written after changes: a few KB
+ * for a small plant, several MB at 10,000 slices (hence chunks and pacing).
+ * Writes lag the replies (a crash may lose the last changes' record; the
+ * slice-manager's reconciler finds what the restored state lacks).
  *
  * The version is kept (it is the snapshot's view version), the change log is
  * not: a restarted agent starts a new epoch with an empty log at the restored
@@ -10,9 +12,11 @@
  * docs/orchestrator.md).
  */
 import { z } from 'zod';
-import type { Bus, TypedKv } from '../../shared/bus/index.js';
+import { ChunkedRecord } from '../../shared/bus/chunked-record.js';
+import type { Bus } from '../../shared/bus/index.js';
 import { Id, StateSnapshot, createSubjects } from '../../shared/contracts/index.js';
 import type { Logger } from '../../shared/runtime/logger.js';
+import { PacedWriter } from '../../shared/runtime/paced-writer.js';
 import { REMEMBERED_DECLINES } from './resources.js';
 
 export const InfraStateRecord = z
@@ -39,52 +43,56 @@ export function infraStateBucket(namespace: string): string {
   return createSubjects(namespace).infraStateBucket;
 }
 
-/** Writes the latest state after every change; writes never overlap and only the newest pending one is sent. */
+/**
+ * Keeps the latest state: every change asks for a write, and writes are coalesced and paced
+ * (PacedWriter) so one change never costs a whole encoding of the plant. The record is
+ * spread over chunk keys (ChunkedRecord), since the state of a full plant outgrows one message.
+ */
 export class StateStore {
-  readonly #kv: TypedKv<InfraStateRecord>;
+  readonly #record: ChunkedRecord<typeof InfraStateRecord>;
   readonly #logger: Logger;
-  #pending: InfraStateRecord | undefined;
-  #writing: Promise<void> | undefined;
+  readonly #writer: PacedWriter;
+  #latest: (() => InfraStateRecord) | undefined;
 
-  private constructor(kv: TypedKv<InfraStateRecord>, logger: Logger) {
-    this.#kv = kv;
+  private constructor(record: ChunkedRecord<typeof InfraStateRecord>, logger: Logger) {
+    this.#record = record;
     this.#logger = logger;
+    this.#writer = new PacedWriter(() => this.#writeLatest());
   }
 
   static async open(bus: Bus, logger: Logger): Promise<StateStore> {
-    const kv = await bus.kv(infraStateBucket(bus.namespace), InfraStateRecord, { history: 1 });
-    return new StateStore(kv, logger);
+    const record = await ChunkedRecord.open(
+      bus,
+      infraStateBucket(bus.namespace),
+      STATE_KEY,
+      InfraStateRecord,
+    );
+    return new StateStore(record, logger);
   }
 
-  async load(): Promise<InfraStateRecord | null> {
-    return (await this.#kv.get(STATE_KEY))?.value ?? null;
+  load(): Promise<InfraStateRecord | null> {
+    return this.#record.load();
   }
 
-  /** Queues `record` for writing; earlier records still pending are superseded. */
-  save(record: InfraStateRecord): void {
-    this.#pending = record;
-    this.#writing ??= this.#drain();
+  /**
+   * Asks for the state to be written; `build` makes the record when the write starts, so
+   * changes made until then are in it and a record is built once per write, not per change.
+   */
+  save(build: () => InfraStateRecord): void {
+    this.#latest = build;
+    void this.#writer.request().catch((error: unknown) => {
+      // The in-memory state stays authoritative; the next change writes again.
+      this.#logger.warn('could not persist the infrastructure state', { error });
+    });
   }
 
-  /** Resolves once everything queued so far is written (or has failed and been logged). */
-  async flush(): Promise<void> {
-    while (this.#writing !== undefined) await this.#writing;
+  /** Resolves once everything asked for so far is written (or has failed and been logged). */
+  flush(): Promise<void> {
+    return this.#writer.flush();
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending !== undefined) {
-        const record = this.#pending;
-        this.#pending = undefined;
-        try {
-          await this.#kv.put(STATE_KEY, record);
-        } catch (error) {
-          // The in-memory state stays authoritative; the next change writes again.
-          this.#logger.warn('could not persist the infrastructure state', { error });
-        }
-      }
-    } finally {
-      this.#writing = undefined;
-    }
+  async #writeLatest(): Promise<void> {
+    const build = this.#latest;
+    if (build !== undefined) await this.#record.save(build());
   }
 }

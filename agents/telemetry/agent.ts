@@ -12,12 +12,8 @@
  * stop. One telemetry agent per namespace: the checkpoint is the namespace's.
  */
 import type { Context } from '@opentelemetry/api';
-import type {
-  ConsumerHandle,
-  MessageContext,
-  Subscription,
-  TypedKv,
-} from '../../shared/bus/index.js';
+import type { ConsumerHandle, MessageContext, Subscription } from '../../shared/bus/index.js';
+import { ChunkedRecord } from '../../shared/bus/chunked-record.js';
 import { subscribeKpis } from '../../shared/clients/kpis.js';
 import { ENDPOINTS } from '../../shared/contracts/endpoints.js';
 import {
@@ -30,6 +26,7 @@ import {
 } from '../../shared/contracts/index.js';
 import type { ModelConfig } from '../../shared/model/index.js';
 import type { AgentDeps } from '../../shared/runtime/agent.js';
+import { PacedWriter } from '../../shared/runtime/paced-writer.js';
 import { ATTR, SPAN, extractTraceContext, instrument } from '../../shared/telemetry/index.js';
 import { DEFAULT_HYSTERESIS, type HysteresisOptions } from './breach.js';
 import { LEDGER_KEY, StoredLedger } from './checkpoint.js';
@@ -69,7 +66,7 @@ export interface TelemetryCore {
 interface Running {
   readonly subscriptions: Subscription[];
   readonly metrics: TelemetryMetrics;
-  readonly store: TypedKv<StoredLedger>;
+  readonly store: ChunkedRecord<typeof StoredLedger>;
   events?: ConsumerHandle;
   timer?: NodeJS.Timeout;
 }
@@ -87,36 +84,33 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
   let lastSeq = 0;
   /** The ledger changed since the last checkpoint. */
   let dirty = false;
-  /** Checkpoint writes run one after another; `queued` is the one not started yet. */
-  let saving: Promise<void> = Promise.resolve();
-  let queued: Promise<void> | undefined;
-
-  /** Writes the ledger as it is when the write starts (so a later call never stores older state). */
-  const checkpoint = (store: TypedKv<StoredLedger>): Promise<void> => {
-    if (queued !== undefined) return queued;
-    const write = saving.then(async () => {
-      queued = undefined;
-      dirty = false;
-      try {
-        await store.put(LEDGER_KEY, {
-          type: 'telemetry.ledger.v1',
-          lastSeq,
-          at: clock.now(),
-          ledger: ledger.checkpoint(),
-        });
-      } catch (error) {
-        dirty = true;
-        throw error;
-      }
-    });
-    queued = write;
-    saving = write.catch(() => undefined);
-    return write;
+  /**
+   * Writes the ledger as it is when each write starts, coalesced and paced: events that
+   * arrive while a write runs share the next one, so a large ledger is written less
+   * often rather than once per event.
+   */
+  const writeLedger = async () => {
+    const store = running?.store;
+    if (store === undefined) return;
+    dirty = false;
+    try {
+      await store.save({
+        type: 'telemetry.ledger.v1',
+        lastSeq,
+        at: clock.now(),
+        ledger: ledger.checkpoint(),
+      });
+    } catch (error) {
+      dirty = true;
+      throw error;
+    }
   };
+  let writer = new PacedWriter(writeLedger);
+  const checkpoint = (): Promise<void> => writer.request();
 
   /** A checkpoint whose failure is only logged (the next one carries the same state). */
-  const checkpointQuietly = (store: TypedKv<StoredLedger>, why: string) =>
-    checkpoint(store).catch((error: unknown) =>
+  const checkpointQuietly = (why: string) =>
+    checkpoint().catch((error: unknown) =>
       logger.warn('could not checkpoint the telemetry ledger', { why, error }),
     );
 
@@ -133,7 +127,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
     }
     // Acknowledged only once checkpointed: a crash before that redelivers the event to a
     // ledger restored without it. A failed write is retried through the redelivery.
-    if (running !== undefined) await checkpoint(running.store);
+    if (running !== undefined) await checkpoint();
   };
 
   const publishViolation = (violation: SlaViolation, msgId: string, parent: Context) =>
@@ -155,7 +149,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
         ledger.noteViolation(violation.sliceId);
         dirty = true;
         running?.metrics.recordViolation(violation.dimension);
-        if (running !== undefined) void checkpointQuietly(running.store, 'violation');
+        if (running !== undefined) void checkpointQuietly('violation');
         logger.info('SLA violation', {
           sliceId: violation.sliceId,
           dimension: violation.dimension,
@@ -212,18 +206,24 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
       if (running !== undefined) return;
       // The violation intake is the slice-manager's stream; make sure it exists whoever starts first.
       await bus.ensureStreams();
-      const store = await bus.kv(subjects.telemetryBucket, StoredLedger, { history: 1 });
+      const store = await ChunkedRecord.open(
+        bus,
+        subjects.telemetryBucket,
+        LEDGER_KEY,
+        StoredLedger,
+      );
+      writer = new PacedWriter(writeLedger);
       ledger = new TelemetryLedger(ledgerOptions);
       lastSeq = 0;
       dirty = false;
       try {
-        const stored = await store.get(LEDGER_KEY);
+        const stored = await store.load();
         if (stored !== null) {
-          ledger = TelemetryLedger.restore(stored.value.ledger, ledgerOptions);
-          lastSeq = stored.value.lastSeq;
+          ledger = TelemetryLedger.restore(stored.ledger, ledgerOptions);
+          lastSeq = stored.lastSeq;
           logger.info('telemetry ledger restored', {
             lastSeq,
-            requests: stored.value.ledger.totals.requests,
+            requests: stored.ledger.totals.requests,
           });
         }
       } catch (error) {
@@ -262,7 +262,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
       );
       const interval = config.checkpointIntervalMs ?? 5_000;
       r.timer = setInterval(() => {
-        if (dirty) void checkpointQuietly(store, 'interval');
+        if (dirty) void checkpointQuietly('interval');
       }, interval);
       r.timer.unref();
       // Live once the server has processed the subscriptions: start() means listening.
@@ -281,8 +281,8 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
         ...(r.events === undefined ? [] : [r.events.stop()]),
       ]);
       // What came in since the last checkpoint (KPI counts): a clean restart loses nothing.
-      if (dirty) await checkpointQuietly(r.store, 'stop');
-      else await saving;
+      if (dirty) await checkpointQuietly('stop');
+      else await writer.flush();
       running = undefined;
       await r.metrics.shutdown();
     },

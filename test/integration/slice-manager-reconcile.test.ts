@@ -18,10 +18,10 @@ import {
 } from '../../shared/contracts/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { loadConfig } from '../../shared/runtime/config.js';
+import { createLogger } from '../../shared/runtime/logger.js';
 import {
-  InfraStateRecord,
+  StateStore,
   createInfrastructureAgent,
-  infraStateBucket,
   type InfrastructureAgent,
 } from '../../agents/infrastructure/index.js';
 import { createOrchestratorAgent } from '../../agents/orchestrator/index.js';
@@ -130,8 +130,8 @@ describe('reconciling the slice-manager with the infrastructure', () => {
     expect(failed.record.error).toMatch(/release failed after .*resources may still be held/);
 
     // Its saved state, which it comes back with, still holds the slice the manager has as failed.
-    const saved = await client.kv(infraStateBucket(namespace), InfraStateRecord, { history: 1 });
-    const state = (await saved.get('state'))?.value;
+    const saved = await StateStore.open(client, createLogger({ level: 'error' }));
+    const state = await saved.load();
     expect(state?.network.slices.map((slice) => slice.id)).toEqual(['o1']);
     const back = await startInfrastructure(true);
     // Released by the next pass: within a period, plus a pass that may still have been

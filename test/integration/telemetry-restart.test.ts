@@ -131,7 +131,14 @@ describe('telemetry agent across a restart', () => {
     await waitFor(
       () => {
         const s = first.snapshot();
-        return s.requests === 7 && s.failed === 3 && s.violations === 1 && s.kpiSamples === 2;
+        const pending = s.slices?.find((slice) => slice.sliceId === 'pending-a');
+        return (
+          s.requests === 7 &&
+          s.failed === 3 &&
+          s.violations === 1 &&
+          s.kpiSamples === 2 &&
+          pending?.state === 'planning'
+        );
       },
       { what: 'the first agent to see every event and sample' },
     );
