@@ -33,6 +33,9 @@ import { collectionNames, connectChromaStore } from '../../shared/vectorstore/in
 import { busReplayMesh } from './bus-mesh.js';
 import type { MeshRunOptions, StartMesh } from './runner.js';
 
+/** Roles a replay's own mesh does not start. */
+const REPLAY_SKIPS: ReadonlySet<string> = new Set(['api']);
+
 export interface LocalMeshOptions {
   readonly config: SliceMeshConfig;
   /** Role name → factory (the CLI passes `cli/roles.ts`). */
@@ -179,7 +182,9 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
         }
       }
 
-      const roles = Object.keys(options.registry);
+      // A replay drives the mesh over NATS and writes its own report: the operator's HTTP
+      // surface (the api role) has nothing to serve there, and would hold a port.
+      const roles = Object.keys(options.registry).filter((role) => !REPLAY_SKIPS.has(role));
       if (roles.length === 0) {
         throw new SliceMeshError(
           'config',
@@ -189,6 +194,7 @@ export function localMesh(options: LocalMeshOptions): StartMesh {
       await launchRoles({
         config,
         registry: options.registry,
+        roles,
         traceFile,
         process: steps.context,
         ...(options.clock ? { clock: options.clock } : {}),
