@@ -104,6 +104,7 @@ export function createApiAgent(
         tenants: config.tenants,
         defaultTenant: config.defaultTenant,
         now: () => deps.clock.now(),
+        tracer: deps.tracer,
         ...(config.busTimeoutMs === undefined ? {} : { timeoutMs: config.busTimeoutMs }),
       });
       app = await buildServer({

@@ -6,6 +6,7 @@
  * typed `unavailable`/`timeout` (503), and then nothing was accepted.
  */
 import { randomBytes } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import type { Bus, TypedKv } from '../../shared/bus/index.js';
 import type { StoredIntent } from '../../shared/contracts/api.js';
 import { ENDPOINTS, intakeSubject } from '../../shared/contracts/endpoints.js';
@@ -18,6 +19,8 @@ import {
   type SliceRecord,
 } from '../../shared/contracts/messages.js';
 import { listSlicePages } from '../../shared/clients/slice-list.js';
+import { instrument } from '../../shared/telemetry/instrument.js';
+import { ATTR, SPAN } from '../../shared/telemetry/names.js';
 import { HttpError, notFound } from './errors.js';
 import {
   newIntentId,
@@ -41,6 +44,8 @@ export interface IntentServiceOptions {
   readonly now?: () => number;
   /** Per bus call (default 3 s): a client waits this long at most before a 503. */
   readonly timeoutMs?: number;
+  /** Each write is a span, the parent of its intake message (the slice's trace starts here). */
+  readonly tracer?: Tracer;
 }
 
 export type IntentReportView = ReturnType<typeof toIntentReport>;
@@ -72,6 +77,15 @@ export function createIntentService(options: IntentServiceOptions): IntentServic
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 3_000;
   const publishOptions = { timeoutMs, retryForMs: timeoutMs };
+  const traced = <T>(operation: string, sliceId: string, fn: () => Promise<T>): Promise<T> =>
+    options.tracer
+      ? instrument(
+          options.tracer,
+          SPAN.apiIntent,
+          { [ATTR.apiOperation]: operation, [ATTR.sliceId]: sliceId },
+          fn,
+        )
+      : fn();
 
   /**
    * A round trip to the server before a write: while the connection is down the client
@@ -159,18 +173,22 @@ export function createIntentService(options: IntentServiceOptions): IntentServic
         accepted: false,
         reports: [],
       };
-      await assertConnected();
-      await intents.create(sliceId, stored);
-      try {
-        await bus.jsPublish(intakeSubject(bus.subjects, request.data), SliceRequest, request.data, {
-          msgId: `request-${sliceId}`,
-          ...publishOptions,
-        });
-      } catch (error) {
-        // Not accepted: the stored half goes too (if the bus lets it; it stays hidden if not).
-        await intents.delete(sliceId).catch(() => undefined);
-        throw error;
-      }
+      await traced('create', sliceId, async () => {
+        await assertConnected();
+        await intents.create(sliceId, stored);
+        try {
+          await bus.jsPublish(
+            intakeSubject(bus.subjects, request.data),
+            SliceRequest,
+            request.data,
+            { msgId: `request-${sliceId}`, ...publishOptions },
+          );
+        } catch (error) {
+          // Not accepted: the stored half goes too (if the bus lets it; it stays hidden if not).
+          await intents.delete(sliceId).catch(() => undefined);
+          throw error;
+        }
+      });
       const accepted = { ...stored, accepted: true };
       // Accepted now whatever happens to this flag: the slice-manager's record shows it too.
       await intents.put(sliceId, accepted).catch(() => undefined);
@@ -213,10 +231,13 @@ export function createIntentService(options: IntentServiceOptions): IntentServic
         });
         if (!change.success)
           throw new SliceMeshError('invalid-message', `invalid change: ${change.error.message}`);
-        await assertConnected();
-        await bus.jsPublish(intakeSubject(bus.subjects, change.data), SliceChange, change.data, {
-          msgId: change.data.changeId,
-          ...publishOptions,
+        const message = change.data;
+        await traced('change', id, async () => {
+          await assertConnected();
+          await bus.jsPublish(intakeSubject(bus.subjects, message), SliceChange, message, {
+            msgId: message.changeId,
+            ...publishOptions,
+          });
         });
       }
       const next = (current: StoredIntent): StoredIntent => ({
@@ -258,10 +279,14 @@ export function createIntentService(options: IntentServiceOptions): IntentServic
         reason: 'DELETE /intent',
         submittedAt: now(),
       };
-      await assertConnected();
-      await bus.jsPublish(intakeSubject(bus.subjects, termination), SliceTermination, termination, {
-        msgId: `terminate-${id}`,
-        ...publishOptions,
+      await traced('terminate', id, async () => {
+        await assertConnected();
+        await bus.jsPublish(
+          intakeSubject(bus.subjects, termination),
+          SliceTermination,
+          termination,
+          { msgId: `terminate-${id}`, ...publishOptions },
+        );
       });
     },
 

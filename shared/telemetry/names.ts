@@ -32,12 +32,16 @@ export const SPAN = {
   memoryCurate: 'memory.curate',
   memoryEvict: 'memory.evict',
   auditAppend: 'audit.append',
+  /** The api role's write of an intent (operation in ATTR.apiOperation): where its slice's trace starts. */
+  apiIntent: 'api.intent',
 } as const;
 export type SpanName = (typeof SPAN)[keyof typeof SPAN];
 
 /** Attribute keys: `slicemesh.*` for the domain, OpenTelemetry messaging conventions for the bus. */
 export const ATTR = {
   sliceId: 'slicemesh.slice.id',
+  /** The api role: `create`, `change` or `terminate`. */
+  apiOperation: 'slicemesh.api.operation',
   sliceState: 'slicemesh.slice.state',
   /** The state a slice transition left (absent on the first). */
   slicePreviousState: 'slicemesh.slice.previous_state',

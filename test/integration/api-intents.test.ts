@@ -289,6 +289,14 @@ describe('the api role (TMF921 Intent Management v5)', () => {
       sliceId: robotId,
     });
     expect(slice.slice.tenant).toBe('acme');
+    // The slice's trace (started by the api's write) is on the intent, for Jaeger.
+    expect(slice.slice.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(active.characteristic).toEqual(
+      expect.arrayContaining([
+        { '@type': 'StringCharacteristic', name: 'traceId', value: slice.slice.traceId },
+        { '@type': 'StringCharacteristic', name: 'sliceState', value: 'active' },
+      ]),
+    );
     expect(slice.slice.text).toBe('wireless control of robotic arms on a factory floor');
     expect(slice.slice.sla).toBeUndefined();
   });
