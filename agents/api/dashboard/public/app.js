@@ -128,6 +128,10 @@ function ReportView({ report }) {
   </div>`;
 }
 
+function reportLine(r) {
+  return `${r.scenario} · ${r.method} · ${r.summary.served}/${r.summary.requests} served`;
+}
+
 function Reports({ token }) {
   const [reports, setReports] = useState(null);
   const [open, setOpen] = useState(null);
@@ -158,8 +162,8 @@ function Reports({ token }) {
                       class=${open?.id === r.id ? 'selected' : ''}
                       onClick=${() => show(r.id)}
                     >
-                      <b>${r.name}</b> ${r.scenario} · ${r.method} ·
-                      ${r.summary.served}/${r.summary.requests} served
+                      <b>${r.name}</b>
+                      <span>${reportLine(r)}</span>
                       <span class="muted">${new Date(r.writtenAt).toLocaleString()}</span>
                     </button>
                   </li>`,
@@ -290,4 +294,7 @@ function App() {
   />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+// The server-rendered "loading" line goes; render() adds to what the element holds.
+root.replaceChildren();
+render(html`<${App} />`, root);

@@ -29,7 +29,7 @@ const ROW_H = 18;
 /** One row per slice, one bar per state it was in, on a time axis from the replay's start. */
 export function TimelineChart({ slices, startedAt, endedAt }) {
   const width = 760;
-  const plotW = width - LABEL_W - 20;
+  const plotW = width - LABEL_W - 40;
   const end = Math.max(endedAt, ...slices.flatMap((s) => s.history.map((h) => h.at))) - startedAt;
   const x = (ms) => LABEL_W + (Math.max(0, ms) / Math.max(1, end)) * plotW;
   const height = slices.length * ROW_H + 40;
@@ -84,8 +84,9 @@ export function MetricChart({ slices, metric, title }) {
   const height = 200;
   const left = 40;
   const bottom = 24;
-  const max = Math.max(1e-9, ...values.map((s) => s[metric]));
-  const ts = ticks(max, 4);
+  const max = Math.max(0, ...values.map((s) => s[metric]));
+  // All zero (no shared node anywhere): an axis up to 1 rather than a vanishing one.
+  const ts = max > 0 ? ticks(max, 4) : [0, 1];
   const top = ts.at(-1) || 1;
   const plotH = height - bottom - 20;
   const barW = Math.max(2, (width - left - 10) / Math.max(1, values.length) - 2);

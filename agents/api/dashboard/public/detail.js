@@ -4,6 +4,21 @@ import { html } from './html.js';
 import { LifecycleStrip, PreferenceBar, PreferenceLegend, DIMENSIONS } from './charts.js';
 import { StateBadge, duration, num, time } from './format.js';
 
+// Sentences are built as strings: template whitespace across lines is dropped.
+function profileText(p) {
+  return `${p.serviceType} · latency ${p.latency} · reliability ${p.reliability} · cost ${p.cost}`;
+}
+
+function liveText(live) {
+  const parts = [
+    live.withinSla == null ? 'no KPI sample yet' : live.withinSla ? 'within SLA' : 'outside SLA',
+  ];
+  if (live.qoe != null) parts.push(`QoE ${live.qoe.toFixed(2)}`);
+  if (live.latencyMs != null) parts.push(`${live.latencyMs.toFixed(1)} ms`);
+  if (live.load != null) parts.push(`load ×${live.load.toFixed(2)}`);
+  return `live: ${parts.join(' · ')}`;
+}
+
 function Verdict({ met }) {
   if (met == null) return html`<span class="muted">not observed</span>`;
   return met ? html`<span class="ok">met</span>` : html`<span class="bad">not met</span>`;
@@ -38,12 +53,7 @@ function Qoe({ qoe }) {
   return html`<section class="panel">
     <h3>QoE against the SLA</h3>
     <p>
-      ${
-        qoe.profile
-          ? html`${qoe.profile.serviceType} · latency ${qoe.profile.latency} · reliability
-            ${qoe.profile.reliability} · cost ${qoe.profile.cost}`
-          : html`<span class="muted">no profile yet</span>`
-      }
+      ${qoe.profile ? profileText(qoe.profile) : html`<span class="muted">no profile yet</span>`}
       ${
         qoe.stated && Object.keys(qoe.stated).length > 0
           ? html` <span class="muted"
@@ -89,13 +99,7 @@ function Qoe({ qoe }) {
       qoe.telemetry === 'unavailable'
         ? html`<p class="muted">telemetry is not answering: no live QoE</p>`
         : live
-          ? html`<p>
-              live:
-              ${live.withinSla == null ? 'no KPI sample yet' : live.withinSla ? 'within SLA' : 'outside SLA'}
-              ${live.qoe == null ? '' : ` · QoE ${live.qoe.toFixed(2)}`}
-              ${live.latencyMs == null ? '' : ` · ${live.latencyMs.toFixed(1)} ms`}
-              ${live.load == null ? '' : ` · load ×${live.load.toFixed(2)}`}
-            </p>`
+          ? html`<p>${liveText(live)}</p>`
           : html`<p class="muted">telemetry has no figures for this slice</p>`
     }
   </section>`;
@@ -192,8 +196,8 @@ export function SliceDetail({ detail, onClose }) {
     <p class="request">${r.text}</p>
     ${r.reason ? html`<p class="bad">reason: ${r.reason}</p>` : null}
     ${r.error ? html`<p class="bad">error: ${r.error}</p>` : null}
-    <p>
-      trace
+    <p class="trace">
+      <span class="muted">trace</span>
       ${
         detail.traceId
           ? detail.traceUrl
