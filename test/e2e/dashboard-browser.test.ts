@@ -87,6 +87,10 @@ describe('the dashboard in a browser', () => {
     const origins = new Set<string>();
     page.on('request', (request) => origins.add(new URL(request.url()).origin));
 
+    // The data is the api's token's: without it, 401.
+    expect((await fetch(`${apiUrl}/dashboard/api/slices`)).status).toBe(401);
+    expect((await fetch(`${apiUrl}/dashboard/api/events`)).status).toBe(401);
+
     await page.goto(`${apiUrl}/#token=${token}`);
     await page
       .getByTestId('live')
