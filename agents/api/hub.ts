@@ -6,7 +6,8 @@
  * Delivery is at least once per accepted event while the api runs: the slice events
  * feeding it come from a durable consumer that is acknowledged only after the callbacks
  * were tried. A listener that does not answer 2xx is tried again a few times, then
- * skipped for that event (logged): one dead listener cannot stall the others' events.
+ * skipped for that event (logged), and rests for a while: the events of its rest are not
+ * sent to it, so one dead listener cannot hold every event up by its timeouts.
  */
 import { randomBytes } from 'node:crypto';
 import type { TypedKv } from '../../shared/bus/index.js';
@@ -30,6 +31,8 @@ export interface HubOptions {
   readonly timeoutMs?: number;
   /** Attempts per event and listener (default 3). */
   readonly attempts?: number;
+  /** How long a listener that failed every attempt is left out (default 30 s). */
+  readonly restMs?: number;
   readonly now?: () => number;
 }
 
@@ -64,9 +67,21 @@ export function createHub(options: HubOptions): Hub {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const attempts = options.attempts ?? 3;
   const now = options.now ?? Date.now;
+  const restMs = options.restMs ?? 30_000;
   const listeners = new Map<string, HubRegistration>();
+  /** Listener id → until when it rests after failing an event. */
+  const resting = new Map<string, number>();
 
   async function deliver(listener: HubRegistration, event: HubEvent): Promise<void> {
+    const until = resting.get(listener.id);
+    if (until !== undefined && now() < until) {
+      logger.debug('hub listener resting; event not sent', {
+        hub: listener.id,
+        eventType: event.eventType,
+        eventId: event.eventId,
+      });
+      return;
+    }
     const body = JSON.stringify(event);
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
@@ -78,7 +93,10 @@ export function createHub(options: HubOptions): Hub {
         });
         // The body is not read: drain it so the connection is reused.
         await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return;
+        if (response.ok) {
+          resting.delete(listener.id);
+          return;
+        }
         logger.warn('hub listener refused an event', {
           hub: listener.id,
           status: response.status,
@@ -94,6 +112,12 @@ export function createHub(options: HubOptions): Hub {
         });
       }
     }
+    resting.set(listener.id, now() + restMs);
+    logger.warn('hub listener failed an event; resting', {
+      hub: listener.id,
+      eventId: event.eventId,
+      restMs,
+    });
   }
 
   return {
@@ -122,6 +146,7 @@ export function createHub(options: HubOptions): Hub {
       if (!known) return false;
       await kv.delete(id);
       listeners.delete(id);
+      resting.delete(id);
       return true;
     },
     list: () => [...listeners.values()],
