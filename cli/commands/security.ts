@@ -130,6 +130,7 @@ function init(dir: string, flags: InitFlags): void {
     out(`  ${prepared.created.includes(identity) ? 'new ' : 'kept'}  ${seedFile}`);
   }
   out(`  nats-server users and permissions: ${prepared.configFile}`);
+  out(`  the api role's bearer token:        ${prepared.apiTokenFile}`);
   out('');
   out(
     `Include it in the server's configuration:   include ${AUTH_CONFIG_FILE}   (a path relative to that file)`,
