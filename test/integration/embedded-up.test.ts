@@ -97,6 +97,46 @@ describe('slicemesh up', () => {
     expect(authorized.status).toBe(503);
     expect(stderr).toContain(`API     ${mesh.apiUrl}`);
 
+    // The api also runs alone, joining this mesh through its mesh file, as its own identity.
+    const agent = spawn(process.execPath, [join(root, 'bin/slicemesh.js'), 'agent', 'api'], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        SLICEMESH_DATA_DIR: dataDir,
+        SLICEMESH_TRACE_DIR: join(dir, 'traces'),
+        NATS_URL: '',
+        SLICEMESH_HTTP_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let agentLog = '';
+    agent.stderr.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
+    const agentExited = new Promise<number | null>((resolve) =>
+      agent.on('exit', (code) => resolve(code)),
+    );
+    const served = await waitFor(
+      () =>
+        agentLog
+          .split('\n')
+          .map((line) => {
+            try {
+              return JSON.parse(line) as { msg?: string; url?: string };
+            } catch {
+              return undefined;
+            }
+          })
+          .find((entry) => entry?.msg === 'api serving')?.url,
+      { timeoutMs: 60_000, intervalMs: 200, what: 'slicemesh agent api serving' },
+    ).catch((error: unknown) => {
+      agent.kill('SIGKILL');
+      throw new Error(`${String(error)}; stderr:\n${agentLog}`);
+    });
+    expect(served).not.toBe(mesh.apiUrl);
+    expect((await fetch(`${served}/openapi.json`)).status).toBe(200);
+    expect((await fetch(`${served}/tmf-api/intentManagement/v5/intent`)).status).toBe(401);
+    agent.kill('SIGINT');
+    expect(await agentExited).toBe(0);
+
     const servers = pidsMentioning(dataDir).filter((pid) => pid !== up.pid);
     // watchdog + nats-server, watchdog + chroma
     expect(servers.length).toBeGreaterThanOrEqual(4);
