@@ -313,6 +313,14 @@ describe('the dashboard plugin on a real mesh', () => {
     ).toBe(404);
   });
 
+  it('ends open event streams when the server closes', async () => {
+    const other = await startDashboard(await nats.connectAs('operator'), []);
+    const stream = await openSse(`${other.url}${DASHBOARD_API}/events?access_token=${TOKEN}`);
+    await waitFor(() => stream.comments.includes('connected'), { what: 'the stream to open' });
+    await other.app.close();
+    await stream.ended;
+  });
+
   it('answers 503 while no slice-manager answers', async () => {
     // Last: the slice-manager goes away for good.
     const manager = agents.pop()!;
