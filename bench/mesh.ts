@@ -23,7 +23,10 @@
  * With `--active-levels` (default 0,1000,10000), the one-orchestrator run
  * measures both again with that many slices held active in the background
  * (requested first, never released), and reports each process's resident
- * memory at every level: whether a request's cost stays flat as the plant fills.
+ * memory at every level: whether a request's cost stays flat as the plant fills. At each
+ * level it first measures the CPU the held slices cost with nothing sent (KPI ticks and
+ * their judging, heartbeats, paced state writes), which every request there shares the
+ * machine with.
  *
  *   npm run bench:mesh [-- --requests 100 --throughput-requests 200 --concurrency 32 --method first-fit --active-levels 0,1000]
  */
@@ -118,6 +121,15 @@ function cpuSnapshot(): Record<string, number | undefined> {
   const out: Record<string, number | undefined> = { mesh: (own.user + own.system) / 1000 };
   for (const [name, pid] of helperPids) out[name] = processCpuMs(pid);
   return out;
+}
+
+const IDLE_SECONDS = 5;
+
+/** CPU ms per second, per process, over IDLE_SECONDS with nothing sent. */
+async function measureIdle(): Promise<Record<string, number | null>> {
+  const before = cpuSnapshot();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+  return cpuPerRequest(before, cpuSnapshot(), IDLE_SECONDS);
 }
 
 /** CPU ms per activated request, per process, between two snapshots. */
@@ -557,6 +569,8 @@ async function runConfiguration(
         progress(`${instances}: filling the plant to ${level} active slices`);
         fill = await fillTo(mesh, waiter, held, level);
       }
+      progress(`${instances} @${held.count}: background load, ${IDLE_SECONDS} s without requests`);
+      const idle = await measureIdle();
       progress(`${instances} @${held.count}: latency, ${LATENCY_REQUESTS} requests one at a time`);
       const levelLatency = await measureLatency(mesh, waiter);
       latency ??= levelLatency;
@@ -567,6 +581,10 @@ async function runConfiguration(
       levels.push({
         activeSlices: held.count,
         ...(fill ? { fill } : {}),
+        // CPU the held slices cost with no request in flight (KPI ticks, their judging,
+        // heartbeats, paced state writes), in ms per second per process: what every request at
+        // this level shares the machine with.
+        idleCpuMsPerSecond: idle,
         latencyMs: {
           p50: round(percentile(levelLatency.latencies, 50), 2),
           p99: round(percentile(levelLatency.latencies, 99), 2),
