@@ -1,6 +1,7 @@
 /**
- * The dashboard plugin in a Fastify of the test's own, on a real nats-server
- * with the mesh's generated identities: a slice-manager, orchestrator
+ * The dashboard plugin in a Fastify of the test's own, connected as the api
+ * role's identity to a real nats-server with the mesh's generated identities
+ * and permissions: a slice-manager, orchestrator
  * (first-fit), infrastructure and telemetry agent, each as itself, and an
  * interpreter that answers over NATS. The page and its modules, the token on
  * the data routes, the live event stream from a request to `active`, the list
@@ -114,7 +115,7 @@ describe('the dashboard plugin on a real mesh', () => {
       agents.push(agent);
     }
     client = await nats.connectAs(clientIdentity('default'));
-    ({ app, url } = await startDashboard(await nats.connectAs('operator'), [reportsRoot]));
+    ({ app, url } = await startDashboard(await nats.connectAs('api'), [reportsRoot]));
   });
 
   afterAll(async () => {
@@ -263,6 +264,9 @@ describe('the dashboard plugin on a real mesh', () => {
     const unknown = await fetch(`${url}${DASHBOARD_API}/slices/nope`, { headers: auth });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown-slice' });
+    const badId = await fetch(`${url}${DASHBOARD_API}/slices/not%20an%20id`, { headers: auth });
+    expect(badId.status).toBe(400);
+    expect(await badId.json()).toMatchObject({ code: 'invalid-message' });
     const filter = await fetch(`${url}${DASHBOARD_API}/slices?state=sleeping`, { headers: auth });
     expect(filter.status).toBe(400);
     const cursor = await fetch(`${url}${DASHBOARD_API}/slices?cursor=not-a-cursor`, {
@@ -314,7 +318,7 @@ describe('the dashboard plugin on a real mesh', () => {
   });
 
   it('ends open event streams when the server closes', async () => {
-    const other = await startDashboard(await nats.connectAs('operator'), []);
+    const other = await startDashboard(await nats.connectAs('api'), []);
     const stream = await openSse(`${other.url}${DASHBOARD_API}/events?access_token=${TOKEN}`);
     await waitFor(() => stream.comments.includes('connected'), { what: 'the stream to open' });
     await other.app.close();
@@ -353,7 +357,7 @@ describe('the event hub', () => {
   });
 
   it('holds the subscription only while a client is connected', async () => {
-    const bus = await nats.connectAs('operator');
+    const bus = await nats.connectAs('api');
     const publisher = await nats.connectAs('slice-manager');
     const hub = new SliceEventHub(bus, silentLogger, {
       heartbeatMs: 60_000,
@@ -376,7 +380,7 @@ describe('the event hub', () => {
   });
 
   it('drops a client that does not read, and the others go on', async () => {
-    const bus = await nats.connectAs('operator');
+    const bus = await nats.connectAs('api');
     const publisher = await nats.connectAs('slice-manager');
     const hub = new SliceEventHub(bus, silentLogger, {
       heartbeatMs: 60_000,

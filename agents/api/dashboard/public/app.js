@@ -55,6 +55,7 @@ function SliceTable({ rows, selected, onSelect, filter }) {
     <thead>
       <tr>
         <th>slice</th>
+        <th>tenant</th>
         <th>state</th>
         <th>service</th>
         <th>site</th>
@@ -73,6 +74,7 @@ function SliceTable({ rows, selected, onSelect, filter }) {
             onClick=${() => onSelect(r.sliceId)}
           >
             <td><code>${r.sliceId}</code></td>
+            <td>${r.tenant ?? 'default'}</td>
             <td><${StateBadge} state=${r.state} /></td>
             <td>${r.serviceType ?? '–'}</td>
             <td>${r.site ?? '–'}</td>
