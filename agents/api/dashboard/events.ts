@@ -143,7 +143,7 @@ export class SliceEventHub {
   }
 
   #send(client: SseClient, chunk: string): void {
-    if (client.writableLength + chunk.length > this.#options.maxBufferedBytes) {
+    if (client.writableLength + Buffer.byteLength(chunk) > this.#options.maxBufferedBytes) {
       this.#dropped += 1;
       this.#logger.warn('dashboard: dropped an event stream client that does not keep up', {
         bufferedBytes: client.writableLength,
