@@ -4,13 +4,18 @@
  * (SLICEMESH_HTTP_PORT=0), its own NATS with generated credentials and the
  * file's Chroma. The page opens with the token the mesh generated, a request
  * made with `slicemesh request` appears in the table while the page stays
- * open (pushed by the event stream), and a click opens its timeline.
+ * open (pushed by the event stream), and a click opens its timeline; a
+ * finished replay's report is drawn as charts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../cli/replay/report.js';
+import { sliceResult } from '../../cli/replay/result.js';
+import { summarise } from '../../cli/replay/summary.js';
 import { readMeshFile } from '../../shared/runtime/embedded/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { useE2eServices } from './mesh.js';
@@ -139,4 +144,44 @@ describe('the dashboard in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it("draws a finished replay's charts", async () => {
+    const { config } = services();
+    const slices = ['r-1', 'r-2'].map((id, i) =>
+      sliceResult(id, {
+        sliceId: id,
+        state: 'active',
+        text: `request ${id}`,
+        served: i === 0,
+        observed: { latencyMs: 20 + 40 * i, cost: 30, reliabilityCost: i },
+        preference: { latency: 0.5, reliability: 0.3, economics: 0.1, throughput: 0.1 },
+        history: [
+          { state: 'requested', at: 1_000 + i },
+          { state: 'planning', at: 1_020 + i },
+          { state: 'active', at: 1_050 + i },
+        ],
+      }),
+    );
+    await writeReport(
+      join(config.mesh.dataDir, 'reports', 'two-slices'),
+      { scenario: 'two', method: 'first-fit', summary: summarise(slices), slices },
+      { source: 'two.yaml', seed: 1, speed: 'max', startedAt: 1_000, endedAt: 1_100 },
+    );
+    const page = await browser!.newPage();
+    await page.goto(`${apiUrl}/#token=${token}`);
+    await page.locator('.report-list button', { hasText: 'two-slices' }).click();
+    const report = page.getByTestId('report');
+    await report.waitFor({ timeout: 10_000 });
+    // Three states for each of the two slices on the timeline, one bar per slice per QoE figure.
+    await expect(
+      report.locator('svg[aria-label="Lifecycle per slice"] rect').count(),
+    ).resolves.toBe(6);
+    await expect(report.locator('svg[aria-label="latency (ms)"] rect').count()).resolves.toBe(2);
+    const colours = await report
+      .locator('svg[aria-label="latency (ms)"] rect')
+      .evaluateAll((rects) => rects.map((r) => r.getAttribute('fill')));
+    expect(colours).toEqual(['#31a354', '#de2d26']);
+    await expect(report.locator('svg.pref').count()).resolves.toBe(2);
+    await page.close();
+  }, 60_000);
 });
