@@ -315,6 +315,22 @@ describe('the dashboard plugin on a real mesh', () => {
     expect(
       (await fetch(`${url}${DASHBOARD_API}/reports/0-..%2F..%2Fetc`, { headers: auth })).status,
     ).toBe(404);
+
+    // A report written again is listed as it is now; one removed is gone.
+    await writeReport(
+      join(reportsRoot, 'latest'),
+      { scenario: 'demo-again', method: 'first-fit', summary: summarise(slices), slices },
+      { source: 'scenarios/demo.yaml', seed: 8, speed: 'max', startedAt: 1_000, endedAt: 1_100 },
+    );
+    const names = async () =>
+      (
+        (await (await fetch(`${url}${DASHBOARD_API}/reports`, { headers: auth })).json()) as {
+          reports: { scenario: string }[];
+        }
+      ).reports.map((r) => r.scenario);
+    expect(await names()).toEqual(['demo-again']);
+    rmSync(join(reportsRoot, 'latest'), { recursive: true });
+    expect(await names()).toEqual([]);
   });
 
   it('ends open event streams when the server closes', async () => {

@@ -22,7 +22,7 @@ import { fetchSlicePage } from '../../../shared/clients/slice-list.js';
 import type { Logger } from '../../../shared/runtime/logger.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
 import { DEFAULT_HUB_OPTIONS, SliceEventHub } from './events.js';
-import { findReports, readReport, reportSummary } from './reports.js';
+import { ReportSummaries, findReports, readReport, reportSummary } from './reports.js';
 import { sliceDetail, sliceRow } from './slices.js';
 
 export interface DashboardOptions {
@@ -91,6 +91,7 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
   const reportDirs = options.reportDirs ?? [join(options.dataDir, 'reports'), resolve('reports')];
   // Before the server stops listening: it waits for open connections, and an event
   // stream stays open until it is ended here.
+  const summaries = new ReportSummaries();
   app.addHook('preClose', async () => hub.close());
 
   // The only inline script is the import map; the policy allows exactly it.
@@ -220,15 +221,9 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
     request.log.debug({ clients: hub.clients }, 'dashboard event stream opened');
   });
 
-  app.get(`${DASHBOARD_API}/reports`, { preHandler: authenticate }, async () => {
-    const entries = await findReports(reportDirs);
-    const reports = [];
-    for (const entry of entries) {
-      const report = await readReport(entry);
-      if (report) reports.push(reportSummary(entry, report));
-    }
-    return { reports };
-  });
+  app.get(`${DASHBOARD_API}/reports`, { preHandler: authenticate }, async () => ({
+    reports: await summaries.list(reportDirs),
+  }));
 
   app.get<{ Params: { id: string } }>(
     `${DASHBOARD_API}/reports/:id`,

@@ -60,6 +60,7 @@ export interface ReportEntry {
   readonly name: string;
   readonly dir: string;
   readonly writtenAt: number;
+  readonly size: number;
 }
 
 /** Report dirs under `roots`, newest first. A root that does not exist has none. */
@@ -79,7 +80,13 @@ export async function findReports(roots: readonly string[]): Promise<ReportEntry
       try {
         const info = await stat(join(dir, REPORT_DATA_FILE));
         if (info.isFile() && info.size <= MAX_REPORT_BYTES) {
-          found.push({ id: `${index}-${name}`, name, dir, writtenAt: info.mtimeMs });
+          found.push({
+            id: `${index}-${name}`,
+            name,
+            dir,
+            writtenAt: info.mtimeMs,
+            size: info.size,
+          });
         }
       } catch {
         // no report data in this dir
@@ -112,4 +119,34 @@ export function reportSummary(entry: ReportEntry, report: ReportFile) {
     summary: report.result.summary,
     ...(report.context.warning === undefined ? {} : { warning: report.context.warning }),
   };
+}
+
+/**
+ * Listing summaries kept per report file while it is unchanged (same time and size): a
+ * listing reads only the reports written since the last one, not every file again.
+ */
+export class ReportSummaries {
+  readonly #cache = new Map<string, { key: string; summary: ReturnType<typeof reportSummary> }>();
+
+  async list(roots: readonly string[]): Promise<ReturnType<typeof reportSummary>[]> {
+    const entries = await findReports(roots);
+    const out: ReturnType<typeof reportSummary>[] = [];
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      seen.add(entry.dir);
+      const key = `${entry.writtenAt}:${entry.size}`;
+      const cached = this.#cache.get(entry.dir);
+      if (cached?.key === key) {
+        out.push({ ...cached.summary, id: entry.id });
+        continue;
+      }
+      const report = await readReport(entry);
+      if (!report) continue;
+      const summary = reportSummary(entry, report);
+      this.#cache.set(entry.dir, { key, summary });
+      out.push(summary);
+    }
+    for (const dir of this.#cache.keys()) if (!seen.has(dir)) this.#cache.delete(dir);
+    return out;
+  }
 }
