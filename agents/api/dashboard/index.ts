@@ -89,9 +89,9 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
     maxBufferedBytes: options.clientBufferBytes ?? DEFAULT_HUB_OPTIONS.maxBufferedBytes,
   });
   const reportDirs = options.reportDirs ?? [join(options.dataDir, 'reports'), resolve('reports')];
+  const summaries = new ReportSummaries();
   // Before the server stops listening: it waits for open connections, and an event
   // stream stays open until it is ended here.
-  const summaries = new ReportSummaries();
   app.addHook('preClose', async () => hub.close());
 
   // The only inline script is the import map; the policy allows exactly it.
