@@ -300,7 +300,7 @@ export function createIntentService(options: IntentServiceOptions): IntentServic
       try {
         const summary = await bus.request(
           ENDPOINTS.telemetrySummary,
-          { type: 'telemetry.summary.request.v1' },
+          { type: 'telemetry.summary.request.v1', sliceIds: [sliceId] },
           { timeoutMs },
         );
         return summary.slices.find((s) => s.sliceId === sliceId);

@@ -21,7 +21,9 @@ import {
   SliceEvent,
   SliceMeshError,
   SlaViolation,
+  SUMMARY_SLICES_LIMIT,
   type TelemetrySummary,
+  type TelemetrySummaryRequest,
   isSliceMeshError,
 } from '../../shared/contracts/index.js';
 import type { ModelConfig } from '../../shared/model/index.js';
@@ -196,6 +198,13 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
   };
 
   const snapshot = () => ledger.summary(clock.now());
+  /** The endpoint's answer: always one bounded page of the live slices. */
+  const summaryPage = (request: TelemetrySummaryRequest) =>
+    ledger.summary(clock.now(), {
+      ...(request.sliceIds === undefined ? {} : { sliceIds: request.sliceIds }),
+      ...(request.after === undefined ? {} : { after: request.after }),
+      limit: request.limit ?? SUMMARY_SLICES_LIMIT,
+    });
 
   const core: TelemetryCore & { start(): Promise<void>; stop(): Promise<void> } = {
     snapshot,
@@ -251,7 +260,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
       const queue = subjects.queueGroup('telemetry');
       r.subscriptions.push(
         subscribeKpis(bus, handleKpi),
-        bus.serve(ENDPOINTS.telemetrySummary, snapshot, { queue }),
+        bus.serve(ENDPOINTS.telemetrySummary, summaryPage, { queue }),
       );
       r.events = await bus.consume(
         subjects.eventStream,

@@ -61,6 +61,18 @@ interface LiveSlice {
 /** Ended slices remembered so a late event of theirs is not counted as a new request. */
 export const RECENTLY_ENDED_LIMIT = 1_000;
 
+/** Which live slices a summary lists (see TelemetrySummaryRequest). */
+export interface SummaryQuery {
+  readonly sliceIds?: readonly string[];
+  readonly after?: string;
+  readonly limit?: number;
+}
+
+/** Id order for pages: UTF-16 code units, the same on every machine (unlike localeCompare). */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** What a KPI sample led to. */
 export interface KpiOutcome {
   /** False when the slice's SLA is unknown (no slice event seen yet) or it has ended. */
@@ -242,30 +254,34 @@ export class TelemetryLedger {
     return this.#requests === 0 ? 0 : this.#served / this.#requests;
   }
 
-  summary(at: number): TelemetrySummary {
+  /**
+   * The totals and the QoE of live slices: those of `query.sliceIds`, or every live slice in
+   * id order after `query.after`, at most `query.limit` (all without one: in-process callers;
+   * the summary endpoint always pages). `nextAfter` is set when more follow.
+   */
+  summary(at: number, query: SummaryQuery = {}): TelemetrySummary {
     let sums = this.#endedFigures;
     for (const live of this.#live.values())
       if (live.countedServed && live.figures !== undefined) sums = addFigures(sums, live.figures);
     const mean = (total: number) => (sums.count === 0 ? null : total / sums.count);
-    const slices: SliceQoeSummary[] = [...this.#live.values()]
-      .sort((a, b) => a.sliceId.localeCompare(b.sliceId))
-      .map((live) => {
-        const entry: SliceQoeSummary = {
-          sliceId: live.sliceId,
-          state: live.state,
-          served: live.served,
-          violations: live.violations,
-        };
-        if (live.verdict !== undefined) {
-          entry.withinSla = live.verdict.withinSla;
-          entry.qoe = live.verdict.qoe;
-        }
-        if (live.lastSample !== undefined) {
-          entry.latencyMs = live.lastSample.latencyMs;
-          entry.load = live.lastSample.load;
-        }
-        return entry;
-      });
+    const { page, nextAfter } = this.#page(query);
+    const slices: SliceQoeSummary[] = page.map((live) => {
+      const entry: SliceQoeSummary = {
+        sliceId: live.sliceId,
+        state: live.state,
+        served: live.served,
+        violations: live.violations,
+      };
+      if (live.verdict !== undefined) {
+        entry.withinSla = live.verdict.withinSla;
+        entry.qoe = live.verdict.qoe;
+      }
+      if (live.lastSample !== undefined) {
+        entry.latencyMs = live.lastSample.latencyMs;
+        entry.load = live.lastSample.load;
+      }
+      return entry;
+    });
     return {
       type: 'telemetry.summary.v1',
       at,
@@ -284,7 +300,25 @@ export class TelemetryLedger {
       adaptations: this.#adaptations,
       kpiSamples: this.#kpiSamples,
       slices,
+      ...(nextAfter === undefined ? {} : { nextAfter }),
     };
+  }
+
+  #page(query: SummaryQuery): { page: LiveSlice[]; nextAfter?: string } {
+    if (query.sliceIds !== undefined) {
+      const named = [...new Set(query.sliceIds)].sort(compareIds);
+      return { page: named.flatMap((id) => this.#live.get(id) ?? []) };
+    }
+    const after = query.after;
+    const ordered = [...this.#live.values()]
+      .filter((live) => after === undefined || compareIds(live.sliceId, after) > 0)
+      .sort((a, b) => compareIds(a.sliceId, b.sliceId));
+    const limit = query.limit ?? ordered.length;
+    const page = ordered.slice(0, limit);
+    const last = page.at(-1);
+    return ordered.length > limit && last !== undefined
+      ? { page, nextAfter: last.sliceId }
+      : { page };
   }
 
   /** Everything `restore()` needs, as plain data (see checkpoint.ts). */

@@ -357,8 +357,21 @@ export const SlaViolation = z
 export type SlaViolation = z.infer<typeof SlaViolation>;
 
 /** Asks the telemetry agent for its running totals and per-slice QoE. */
+/** Most slices one summary reply lists, so the reply stays bounded however many are live. */
+export const SUMMARY_SLICES_LIMIT = 256;
+
+/**
+ * The totals, and the live slices' QoE: those named by `sliceIds`, or a page of every live
+ * slice in id order (after `after`, at most `limit`, default and most SUMMARY_SLICES_LIMIT;
+ * `limit: 0` for the totals alone).
+ */
 export const TelemetrySummaryRequest = z
-  .object({ type: z.literal('telemetry.summary.request.v1') })
+  .object({
+    type: z.literal('telemetry.summary.request.v1'),
+    sliceIds: z.array(Id).min(1).max(SUMMARY_SLICES_LIMIT).optional(),
+    after: Id.optional(),
+    limit: z.number().int().min(0).max(SUMMARY_SLICES_LIMIT).optional(),
+  })
   .strict();
 export type TelemetrySummaryRequest = z.infer<typeof TelemetrySummaryRequest>;
 
@@ -407,7 +420,9 @@ export const TelemetrySummary = z
     violations: z.number().int().nonnegative(),
     adaptations: z.number().int().nonnegative(),
     kpiSamples: z.number().int().nonnegative(),
-    slices: z.array(SliceQoeSummary),
+    slices: z.array(SliceQoeSummary).max(SUMMARY_SLICES_LIMIT),
+    /** Set when more live slices follow this page: pass it as `after` for the next. */
+    nextAfter: Id.optional(),
   })
   .strict();
 export type TelemetrySummary = z.infer<typeof TelemetrySummary>;

@@ -15,6 +15,7 @@ import {
   SliceEvent,
   SlaViolation,
   TelemetrySummary,
+  SUMMARY_SLICES_LIMIT,
   TelemetrySummaryRequest,
   TrafficLoad,
   type SliceProfile,
@@ -154,6 +155,44 @@ describe('telemetry agent', () => {
       client.publish(client.subjects.kpi('s1'), KpiSample, kpi('s1', 95, 60 + i));
     await waitFor(() => violations.length === 2, { what: 'the second episode' });
     expect(await storedViolations(client, 's1')).toBe(2);
+  });
+
+  it('pages the live slices of a summary, or lists the ones named, so no reply grows with the plant', async () => {
+    const bus = await nats.connectBus({ name: 'telemetry' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    const telemetry = await startTelemetry(bus);
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    for (const [i, id] of ids.entries())
+      await publishEvent(client, sliceEvent(id, 'active', 10 + i));
+    await waitFor(() => telemetry.snapshot().active === ids.length, { what: 'the slice events' });
+    const ask = (query: Partial<TelemetrySummaryRequest>) =>
+      client.request(
+        client.subjects.telemetrySummary(),
+        TelemetrySummaryRequest,
+        { type: 'telemetry.summary.request.v1', ...query },
+        TelemetrySummary,
+      );
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ask({ limit: 2, ...(after === undefined ? {} : { after }) });
+      expect(page.slices.length).toBeLessThanOrEqual(2);
+      expect(page.active).toBe(ids.length);
+      seen.push(...page.slices.map((x) => x.sliceId));
+      after = page.nextAfter;
+      pages += 1;
+    } while (after !== undefined);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(ids);
+    const named = await ask({ sliceIds: ['p4', 'unknown', 'p2'] });
+    expect(named.slices.map((x) => x.sliceId)).toEqual(['p2', 'p4']);
+    expect(named.nextAfter).toBeUndefined();
+    expect((await ask({ limit: 0 })).slices).toEqual([]);
+    // Beyond the largest page: a typed error, not a reply that would outgrow the bus.
+    await expect(ask({ limit: SUMMARY_SLICES_LIMIT + 1 })).rejects.toMatchObject({
+      code: 'invalid-message',
+    });
   });
 
   it('answers summary queries and serves Prometheus metrics', async () => {
