@@ -189,7 +189,8 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
           bus
             .request(
               ENDPOINTS.telemetrySummary,
-              { type: 'telemetry.summary.request.v1' },
+              // Only this slice's figures (a summary lists at most a page of live slices).
+              { type: 'telemetry.summary.request.v1', sliceIds: [request.params.id] },
               { timeoutMs: TELEMETRY_TIMEOUT_MS },
             )
             .catch((error: unknown): TelemetrySummary | null => {
