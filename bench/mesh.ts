@@ -36,6 +36,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { readCheckpointMetadata } from '../agents/orchestrator/index.js';
 import { roles } from '../cli/roles.js';
 import { localMesh } from '../cli/replay/local-mesh.js';
@@ -125,11 +126,69 @@ function cpuSnapshot(): Record<string, number | undefined> {
 
 const IDLE_SECONDS = 5;
 
-/** CPU ms per second, per process, over IDLE_SECONDS with nothing sent. */
-async function measureIdle(): Promise<Record<string, number | null>> {
+/** A subject with its ids left out: the kind of message it carries. */
+function subjectKind(subject: string, namespace: string): string {
+  const tokens = subject.split('.');
+  if (tokens[0] === namespace) {
+    // <ns>.slice.intake.<partition>.<verb>…: the verb says what it is.
+    if (tokens[1] === 'slice' && tokens[2] === 'intake')
+      return `${namespace}.slice.intake.${tokens[4]}`;
+    return tokens.slice(0, tokens[1] === 'svc' || tokens[1] === 'slice' ? 3 : 2).join('.');
+  }
+  if (tokens[0] === '$KV' || tokens[0] === '_INBOX') return tokens.slice(0, 2).join('.');
+  return tokens.slice(0, 3).join('.');
+}
+
+/**
+ * Over IDLE_SECONDS with nothing sent: CPU ms per second per process, and the messages per
+ * second on the server by kind (the busiest), which say what that CPU goes to.
+ */
+async function measureIdle(observer: Bus): Promise<{
+  cpuMsPerSecond: Record<string, number | null>;
+  messagesPerSecond: Record<string, number>;
+  consumerBacklog: Record<string, { before: number; after: number }>;
+}> {
+  const counts = new Map<string, number>();
+  const all = observer.connection.subscribe('>', {
+    callback: (_error, message) => {
+      const kind = subjectKind(message.subject, observer.namespace);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    },
+  });
+  await observer.flush();
+  const jsm = await jetstreamManager(observer.connection);
+  const consumersOf = async () => {
+    const out = new Map<string, { pending: number; delivered: number }>();
+    for (const stream of [observer.subjects.eventStream, observer.subjects.intakeStream])
+      for (const info of await jsm.consumers.list(stream).next())
+        out.set(`${stream}/${info.name}`, {
+          pending: info.num_pending + info.num_ack_pending,
+          delivered: info.delivered.stream_seq,
+        });
+    return out;
+  };
+  const consumersBefore = await consumersOf();
   const before = cpuSnapshot();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-  return cpuPerRequest(before, cpuSnapshot(), IDLE_SECONDS);
+  const cpuMsPerSecond = cpuPerRequest(before, cpuSnapshot(), IDLE_SECONDS);
+  all.unsubscribe();
+  const consumersAfter = await consumersOf();
+  const busiest = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  return {
+    cpuMsPerSecond,
+    messagesPerSecond: Object.fromEntries(busiest.map(([k, n]) => [k, round(n / IDLE_SECONDS)])),
+    // A durable still working off what the fill sent: its backlog at the start and the end.
+    consumerBacklog: Object.fromEntries(
+      [...consumersAfter]
+        .filter(
+          ([name, after]) => after.pending > 0 || (consumersBefore.get(name)?.pending ?? 0) > 0,
+        )
+        .map(([name, after]) => [
+          name,
+          { before: consumersBefore.get(name)?.pending ?? 0, after: after.pending },
+        ]),
+    ),
+  };
 }
 
 /** CPU ms per activated request, per process, between two snapshots. */
@@ -570,7 +629,7 @@ async function runConfiguration(
         fill = await fillTo(mesh, waiter, held, level);
       }
       progress(`${instances} @${held.count}: background load, ${IDLE_SECONDS} s without requests`);
-      const idle = await measureIdle();
+      const idle = await measureIdle(observer);
       progress(`${instances} @${held.count}: latency, ${LATENCY_REQUESTS} requests one at a time`);
       const levelLatency = await measureLatency(mesh, waiter);
       latency ??= levelLatency;
@@ -581,10 +640,10 @@ async function runConfiguration(
       levels.push({
         activeSlices: held.count,
         ...(fill ? { fill } : {}),
-        // CPU the held slices cost with no request in flight (KPI ticks, their judging,
-        // heartbeats, paced state writes), in ms per second per process: what every request at
-        // this level shares the machine with.
-        idleCpuMsPerSecond: idle,
+        // What the held slices cost with no request in flight (KPI ticks, their judging,
+        // heartbeats, paced state writes): CPU ms per second per process, which every request
+        // at this level shares the machine with, and the messages behind it.
+        idle,
         latencyMs: {
           p50: round(percentile(levelLatency.latencies, 50), 2),
           p99: round(percentile(levelLatency.latencies, 99), 2),

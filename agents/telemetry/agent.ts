@@ -73,6 +73,9 @@ interface Running {
   timer?: NodeJS.Timeout;
 }
 
+/** Slice events handled at once, all acknowledged by the ledger write that follows them. */
+const EVENTS_IN_FLIGHT = 256;
+
 export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig) {
   const { bus, clock, logger, tracer } = deps;
   const subjects = bus.subjects;
@@ -268,6 +271,11 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
         subjects.sliceEventsAll(),
         SliceEvent,
         handleSliceEvent,
+        // Events are applied to the ledger in stream order as they arrive (the handler's
+        // synchronous part), then wait for a ledger write that includes them: many in flight
+        // share one write. One at a time, each waited for its own write, and at a few hundred
+        // live slices telemetry fell thousands of events behind the mesh.
+        { concurrency: EVENTS_IN_FLIGHT },
       );
       const interval = config.checkpointIntervalMs ?? 5_000;
       r.timer = setInterval(() => {

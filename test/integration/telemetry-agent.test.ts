@@ -157,6 +157,33 @@ describe('telemetry agent', () => {
     expect(await storedViolations(client, 's1')).toBe(2);
   });
 
+  it('applies a burst of slice events with far fewer ledger writes than events (they share writes)', async () => {
+    const bus = await nats.connectBus({ name: 'telemetry' });
+    const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
+    // The events are in the stream before the agent starts: it reads them as one backlog.
+    const count = 300;
+    await client.ensureStreams();
+    for (let i = 0; i < count; i++)
+      await publishEvent(client, sliceEvent(`burst-${i}`, 'active', 10 + i));
+    let headWrites = 0;
+    const heads = client.connection.subscribe(
+      `$KV.${client.subjects.telemetryBucket}.ledger.head`,
+      { callback: () => void (headWrites += 1) },
+    );
+    await client.flush();
+    const telemetry = await startTelemetry(bus);
+    await waitFor(() => telemetry.snapshot().requests === count, { what: 'every event applied' });
+    const jsm = await jetstreamManager(client.connection);
+    await waitFor(
+      async () =>
+        (await jsm.consumers.info(client.subjects.eventStream, 'telemetry')).num_ack_pending === 0,
+      { what: 'every event acknowledged' },
+    );
+    heads.unsubscribe();
+    expect(headWrites).toBeGreaterThan(0);
+    expect(headWrites).toBeLessThan(count / 4);
+  });
+
   it('pages the live slices of a summary, or lists the ones named, so no reply grows with the plant', async () => {
     const bus = await nats.connectBus({ name: 'telemetry' });
     const client = await nats.connectBus({ name: 'client', namespace: bus.namespace });
