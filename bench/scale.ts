@@ -89,6 +89,14 @@ const median = (list: (number | undefined)[]) =>
       50,
     ),
   );
+// Why slices failed: the note of their `failed` transition, ids and figures left out.
+const failureNotes: Record<string, number> = {};
+for (const slice of run.result.slices) {
+  if (slice.finalState !== 'failed') continue;
+  const note = slice.history.findLast((h) => h.state === 'failed')?.note ?? '(no note)';
+  const kind = note.replace(/[0-9a-f]{6,}|\d+/g, 'N').slice(0, 120);
+  failureNotes[kind] = (failureNotes[kind] ?? 0) + 1;
+}
 const firstTenth = median(toActive.slice(0, tenth));
 const lastTenth = median(toActive.slice(-tenth));
 process.stdout.write(
@@ -100,6 +108,11 @@ process.stdout.write(
       seconds: round((Date.now() - started) / 1000),
       finalStates: states,
       failed: states.failed ?? 0,
+      failedBecause: Object.fromEntries(
+        Object.entries(failureNotes)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 8),
+      ),
       requestToActiveMs: {
         firstTenthP50: firstTenth,
         lastTenthP50: lastTenth,
