@@ -80,15 +80,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         const filters = filtersOf({ ...query, offset, limit } as ListQuery);
         const page: unknown[] = [];
         let total = 0;
+        // The walk ends at the first match past the page: counting every intent would read
+        // every slice of the mesh for each page. So the total is known, and sent, on the
+        // last page only (a full page without it says more follow).
+        let more = false;
         for await (const intent of service.list()) {
           if (!matches(intent, filters)) continue;
-          if (total >= offset && page.length < limit) page.push(project(intent, fields));
+          if (total >= offset + limit) {
+            more = true;
+            break;
+          }
+          if (total >= offset) page.push(project(intent, fields));
           total += 1;
         }
-        return reply
-          .header('x-total-count', String(total))
-          .header('x-result-count', String(page.length))
-          .send(page);
+        if (!more) reply.header('x-total-count', String(total));
+        return reply.header('x-result-count', String(page.length)).send(page);
       });
 
       api.get('/intent/:id', { schema: { params: IdParams } }, async (request) => {
