@@ -50,6 +50,7 @@ export function sliceManagerConfigFrom(config: AgentDeps['config']): SliceManage
     reconcileIntervalMs: s.reconcileIntervalMs,
     partitionLeaseMs: s.partitionLeaseMs,
     finishedRetentionMs: s.finishedRetentionMs,
+    preparingLimit: s.preparingLimit,
   };
 }
 

@@ -44,6 +44,7 @@ import { busActors } from './calls.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { PartitionLeases } from './partitions.js';
 import { SliceIndex } from './slice-index.js';
+import { AdmissionGate } from './admission.js';
 import { PlacementLock } from './placement-lock.js';
 import { resolveLimits, type LifecycleLimits } from './lifecycle/limits.js';
 import {
@@ -97,6 +98,11 @@ export interface SliceManagerOptions {
   partitionLeaseMs?: number;
   /** A finished slice's record is compacted away this long after it finished (ms); 0 = never. Default 1 h. */
   finishedRetentionMs?: number;
+  /**
+   * Slices on their way to active at once (default 64; see admission.ts): further requests
+   * wait in the intake.
+   */
+  preparingLimit?: number;
 }
 
 /** What went wrong how often, beyond the bus's own refusal counters. */
@@ -171,6 +177,7 @@ export class SliceManager {
       }),
   });
   readonly #queue = new KeyedSerialQueue();
+  readonly #admission: AdmissionGate;
   readonly #counters: SliceManagerCounters = {
     accepted: 0,
     duplicates: 0,
@@ -201,7 +208,9 @@ export class SliceManager {
       reconcilePageSize: options.reconcilePageSize ?? 100,
       partitionLeaseMs: options.partitionLeaseMs ?? 10_000,
       finishedRetentionMs: options.finishedRetentionMs ?? 3_600_000,
+      preparingLimit: options.preparingLimit ?? 64,
     };
+    this.#admission = new AdmissionGate(this.#options.preparingLimit);
     this.#reconciler = new Reconciler(
       deps.bus,
       deps.logger,
@@ -234,6 +243,7 @@ export class SliceManager {
       logger,
       queue: this.#queue,
       placementLock: this.#placementLock,
+      admission: this.#admission,
     };
     const machine = createLifecycleMachine({
       now: () => this.#deps.clock.now(),
@@ -751,6 +761,20 @@ export class SliceManager {
       await this.#queue.run(request.sliceId, () => existing.flush());
       return;
     }
+    // A place among the slices on their way to active: taken at once when one is free (no
+    // await, so the slice is registered before a change right behind it is handled), else
+    // waited for while the message stays unacknowledged in the intake (see admission.ts).
+    if (!this.#admission.tryAcquire(request.sliceId)) {
+      await this.#admission.acquire(request.sliceId);
+      // A copy delivered again while this one waited: the slice exists once.
+      const started = this.#runners.get(request.sliceId);
+      if (started) {
+        this.#assertSameTenant(started, request);
+        this.#counters.duplicates += 1;
+        await this.#queue.run(request.sliceId, () => started.flush());
+        return;
+      }
+    }
     // One slice request = one trace: this span (child of the intake message's
     // trace, if it had one) is the parent of every state span and call. It
     // covers the intake itself: creating the machine and storing it.
@@ -773,7 +797,13 @@ export class SliceManager {
         });
         // Registered before the first await, so a change right behind the
         // request never finds the slice missing.
-        const runner = SliceRunner.start(work.runnerDeps, request.sliceId, actor);
+        let runner: SliceRunner;
+        try {
+          runner = SliceRunner.start(work.runnerDeps, request.sliceId, actor);
+        } catch (error) {
+          this.#admission.release(request.sliceId); // no runner will ever release it
+          throw error;
+        }
         this.#remember(runner);
         this.#counters.accepted += 1;
         await this.#queue.run(request.sliceId, () => runner.flush());

@@ -43,6 +43,7 @@ import {
   resumeLifecycle,
   type PersistedLifecycle,
 } from './lifecycle/persistence.js';
+import type { AdmissionGate } from './admission.js';
 import type { PlacementLock } from './placement-lock.js';
 import type { KeyedSerialQueue } from './serial-queue.js';
 import type { SliceStore } from './store.js';
@@ -55,10 +56,19 @@ export interface RunnerDeps {
   queue: KeyedSerialQueue;
   /** Released as soon as the slice is no longer placing (see placement-lock.ts). */
   placementLock?: PlacementLock;
+  /** Released as soon as the slice is no longer on its way to active (see admission.ts). */
+  admission?: AdmissionGate;
 }
 
 /** Top-level states in which a slice views the network, plans or applies. */
 const PLACING_STATES: ReadonlySet<string> = new Set(['planning', 'deploying', 'adapting']);
+/** Top-level states of a slice on its way to active (what the admission gate counts). */
+const PREPARING_STATES: ReadonlySet<string> = new Set([
+  'requested',
+  'interpreting',
+  'planning',
+  'deploying',
+]);
 
 /** Causes after which a slice's deployment outcome is worth remembering. */
 const OUTCOME_CAUSES = new Set(['applied', 'adapted']);
@@ -259,10 +269,20 @@ export class SliceRunner {
 
   /** Whether the slice is in a state that may hold the placement lock. */
   isPlacing(): boolean {
-    if (this.#stopped || !this.#actor) return false;
-    const value = this.#actor.getSnapshot().value;
-    const top = typeof value === 'string' ? value : Object.keys(value)[0];
+    const top = this.#topState();
     return top !== undefined && PLACING_STATES.has(top);
+  }
+
+  /** Whether the slice is still on its way to active. */
+  isPreparing(): boolean {
+    const top = this.#topState();
+    return top !== undefined && PREPARING_STATES.has(top);
+  }
+
+  #topState(): string | undefined {
+    if (this.#stopped || !this.#actor) return undefined;
+    const value = this.#actor.getSnapshot().value;
+    return typeof value === 'string' ? value : Object.keys(value)[0];
   }
 
   /** Stops the actor without touching what is stored; in-flight calls are re-sent on resume. */
@@ -272,6 +292,7 @@ export class SliceRunner {
     clearTimeout(this.#countTimer);
     this.#countTimer = undefined;
     this.#deps.placementLock?.release(this.sliceId);
+    this.#deps.admission?.release(this.sliceId);
     this.#unsubscribe?.();
     this.#actor?.stop();
     this.#stateSpan?.span.end();
@@ -294,6 +315,7 @@ export class SliceRunner {
     if (this.#stopped || !this.#actor) return;
     const context = this.#actor.getSnapshot().context;
     if (!this.isPlacing()) this.#deps.placementLock?.release(this.sliceId);
+    if (!this.isPreparing()) this.#deps.admission?.release(this.sliceId);
     this.#openStateSpans(context);
     if (this.#flushQueued) return;
     this.#flushQueued = true;

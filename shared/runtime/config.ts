@@ -326,6 +326,11 @@ export const SECTIONS = {
       z.coerce.number().int().nonnegative().default(3_600_000),
       'how long a released, rejected or failed slice’s record stays queryable before it is compacted away (ms); 0 = kept for ever',
     ),
+    preparingLimit: setting(
+      'SLICEMESH_PREPARING_LIMIT',
+      positiveInt.default(64),
+      'slices one slice-manager instance takes on their way to active at once; further requests wait in the durable intake',
+    ),
   },
   memory: {
     maxEntries: setting(
