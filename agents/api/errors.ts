@@ -47,6 +47,7 @@ const REASONS: Readonly<Record<number, string>> = {
 export function statusOfCode(code: ErrorCode): number {
   switch (code) {
     case 'invalid-json':
+    case 'invalid-cursor':
       return 400;
     case 'invalid-message':
     case 'infeasible':

@@ -15,7 +15,7 @@ import {
   type SliceQoeSummary,
   type SliceRecord,
 } from '../../shared/contracts/messages.js';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/config.js';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig, slaLimits } from '../../shared/model/config.js';
 import { intentHref } from './intent.js';
 
 /** Whether a transition to this state makes a report. */
@@ -78,13 +78,7 @@ export function withReport(intent: StoredIntent, report: StoredReport): StoredIn
 
 /** The limits of the slice's profile, when the interpreter gave it one. */
 function limitsOf(record: SliceRecord, model: ModelConfig): StoredReport['limits'] {
-  const profile = record.profile;
-  if (!profile) return undefined;
-  return {
-    latencyMs: model.latencyLimitMs[profile.latency],
-    cost: model.costLimit[profile.cost],
-    sharing: model.sharingLimit[profile.reliability],
-  };
+  return record.profile ? slaLimits(record.profile, model) : undefined;
 }
 
 /** The TMF921 IntentReport of a stored report. */

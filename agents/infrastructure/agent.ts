@@ -136,9 +136,8 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   };
   const persist = () => running?.store?.save(record);
 
-  /** The current KPIs of `sliceIds` (those still held). */
-  const samplesOf = (sliceIds: Iterable<string>): KpiSample[] => {
-    const at = clock.now();
+  /** The KPIs of `sliceIds` (those still held) at `at`. */
+  const samplesOf = (sliceIds: Iterable<string>, at = clock.now()): KpiSample[] => {
     const loadOf = (id: string) => traffic.loadOf(id);
     const samples: KpiSample[] = [];
     for (const id of sliceIds) {
@@ -174,16 +173,10 @@ export function createInfrastructureCore(deps: InfrastructureDeps, config: Infra
   /** The periodic KPIs of every held slice, KpiBatch.limit per message, untraced. */
   const emitAll = () => {
     const at = clock.now();
-    for (const items of chunked(samplesOf(owner.sliceIds()), KpiBatch.limit)) {
+    for (const items of chunked(samplesOf(owner.sliceIds(), at), KpiBatch.limit)) {
       try {
-        bus.publish(
-          subjects.kpiBatch(),
-          KpiBatch.send,
-          { type: KpiBatch.type, at, items },
-          {
-            trace: false,
-          },
-        );
+        const batch = { type: KpiBatch.type, at, items };
+        bus.publish(subjects.kpiBatch(), KpiBatch.send, batch, { trace: false });
       } catch (error) {
         logger.warn('could not publish a KPI batch', { samples: items.length, error });
       }

@@ -751,28 +751,30 @@ export class SliceManager {
     );
   }
 
+  /**
+   * A redelivery or a resubmission: the slice exists once. Make sure it is stored before
+   * the message is acknowledged.
+   */
+  async #onDuplicate(runner: SliceRunner, request: SliceRequest): Promise<void> {
+    this.#assertSameTenant(runner, request);
+    this.#counters.duplicates += 1;
+    await this.#queue.run(request.sliceId, () => runner.flush());
+  }
+
   async #onRequest(work: Work, request: SliceRequest, ctx: MessageContext): Promise<void> {
     const existing = this.#runners.get(request.sliceId);
-    if (existing) {
-      this.#assertSameTenant(existing, request);
-      // A redelivery or a resubmission: the slice exists once. Make sure it is
-      // stored before the message is acknowledged.
-      this.#counters.duplicates += 1;
-      await this.#queue.run(request.sliceId, () => existing.flush());
-      return;
-    }
+    if (existing) return this.#onDuplicate(existing, request);
     // A place among the slices on their way to active: taken at once when one is free (no
     // await, so the slice is registered before a change right behind it is handled), else
     // waited for while the message stays unacknowledged in the intake (see admission.ts).
     if (!this.#admission.tryAcquire(request.sliceId)) {
       await this.#admission.acquire(request.sliceId);
-      // A copy delivered again while this one waited: the slice exists once.
+      // A copy delivered again may have started the slice while this one waited. The place
+      // is the slice's (one per id): give it back unless the slice is still preparing.
       const started = this.#runners.get(request.sliceId);
       if (started) {
-        this.#assertSameTenant(started, request);
-        this.#counters.duplicates += 1;
-        await this.#queue.run(request.sliceId, () => started.flush());
-        return;
+        if (!started.isPreparing()) this.#admission.release(request.sliceId);
+        return this.#onDuplicate(started, request);
       }
     }
     // One slice request = one trace: this span (child of the intake message's

@@ -110,7 +110,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
       throw error;
     }
   };
-  let writer = new PacedWriter(writeLedger);
+  const writer = new PacedWriter(writeLedger);
   const checkpoint = (): Promise<void> => writer.request();
 
   /** A checkpoint whose failure is only logged (the next one carries the same state). */
@@ -203,11 +203,7 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
   const snapshot = () => ledger.summary(clock.now());
   /** The endpoint's answer: always one bounded page of the live slices. */
   const summaryPage = (request: TelemetrySummaryRequest) =>
-    ledger.summary(clock.now(), {
-      ...(request.sliceIds === undefined ? {} : { sliceIds: request.sliceIds }),
-      ...(request.after === undefined ? {} : { after: request.after }),
-      limit: request.limit ?? SUMMARY_SLICES_LIMIT,
-    });
+    ledger.summary(clock.now(), { ...request, limit: request.limit ?? SUMMARY_SLICES_LIMIT });
 
   const core: TelemetryCore & { start(): Promise<void>; stop(): Promise<void> } = {
     snapshot,
@@ -224,7 +220,6 @@ export function createTelemetryCore(deps: TelemetryDeps, config: TelemetryConfig
         LEDGER_KEY,
         StoredLedger,
       );
-      writer = new PacedWriter(writeLedger);
       ledger = new TelemetryLedger(ledgerOptions);
       lastSeq = 0;
       dirty = false;

@@ -3,26 +3,11 @@
  * the case-study model's parameter set: latency limit per latency class,
  * sharing limit per reliability class, cost limit per cost class.
  */
-import type { KpiSample, PreferenceVector, SliceProfile } from '../../shared/contracts/index.js';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../shared/model/index.js';
+import type { KpiSample, PreferenceVector } from '../../shared/contracts/index.js';
+import type { SlaLimits } from '../../shared/model/index.js';
 
-export interface SlaLimits {
-  readonly latencyMs: number;
-  /** Most slices one node of the path may carry. */
-  readonly sharing: number;
-  readonly cost: number;
-}
-
-export function slaLimits(
-  profile: SliceProfile,
-  config: ModelConfig = DEFAULT_MODEL_CONFIG,
-): SlaLimits {
-  return {
-    latencyMs: config.latencyLimitMs[profile.latency],
-    sharing: config.sharingLimit[profile.reliability],
-    cost: config.costLimit[profile.cost],
-  };
-}
+// The limits themselves live with the model's parameter set (the api's reports use them too).
+export { slaLimits, type SlaLimits } from '../../shared/model/index.js';
 
 export type SlaDimension = 'latency' | 'reliability' | 'cost';
 

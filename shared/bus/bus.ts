@@ -186,6 +186,37 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     }
   };
 
+  /**
+   * A subscription whose messages are decoded with `schema` in a receive span: an invalid
+   * one is counted, recorded and, when someone waits for a reply, answered with its error;
+   * a valid one goes to `onValue`.
+   */
+  const listenDecoded = <S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    subOptions: SubscribeOptions,
+    onValue: (value: z.output<S>, m: Msg, span: Span, context: Context) => Promise<void>,
+  ): Subscription => {
+    const limit = subOptions.maxPayloadBytes ?? maxPayloadBytes;
+    const traced = subOptions.trace !== false;
+    return listen(subject, subOptions, async (m) => {
+      const { span, context } = handlerSpan(traced, SpanKind.CONSUMER, SPAN.busReceive, subject, m);
+      try {
+        const decoded = decodeMessage(schema, m.data, limit);
+        if (!decoded.ok) {
+          noteInvalid(subject, decoded.error, m.subject);
+          recordError(span, decoded.error);
+          // Someone waits for an answer: tell them why, rather than letting them time out.
+          if (m.reply) respondError(m, decoded.error);
+          return;
+        }
+        await onValue(decoded.value, m, span, context);
+      } finally {
+        span.end();
+      }
+    });
+  };
+
   /** Shared plumbing of subscribe() and serve(): one NATS subscription, in-flight tracking, stop(). */
   const listen = (
     subject: string,
@@ -431,32 +462,11 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       handler: Handler<z.output<S>>,
       subOptions: SubscribeOptions = {},
     ) {
-      const limit = subOptions.maxPayloadBytes ?? maxPayloadBytes;
-      const traced = subOptions.trace !== false;
-      return listen(subject, subOptions, async (m) => {
-        const { span, context } = handlerSpan(
-          traced,
-          SpanKind.CONSUMER,
-          SPAN.busReceive,
-          subject,
-          m,
+      return listenDecoded(subject, schema, subOptions, async (value, m, span, context) => {
+        span.setAttributes(messageAttributes(value));
+        await runHandler(subject, m, span, context, () =>
+          handler(value, messageContext(m, span, context)),
         );
-        try {
-          const decoded = decodeMessage(schema, m.data, limit);
-          if (!decoded.ok) {
-            noteInvalid(subject, decoded.error, m.subject);
-            recordError(span, decoded.error);
-            // Someone waits for an answer: tell them why, rather than letting them time out.
-            if (m.reply) respondError(m, decoded.error);
-            return;
-          }
-          span.setAttributes(messageAttributes(decoded.value));
-          await runHandler(subject, m, span, context, () =>
-            handler(decoded.value, messageContext(m, span, context)),
-          );
-        } finally {
-          span.end();
-        }
       });
     },
 
@@ -466,26 +476,13 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       handler: Handler<z.output<T>>,
       subOptions: SubscribeOptions = {},
     ) {
-      const limit = subOptions.maxPayloadBytes ?? maxPayloadBytes;
-      const traced = subOptions.trace !== false;
       const itemKey = `${subject}#item`;
-      return listen(subject, subOptions, async (m) => {
-        const { span, context } = handlerSpan(
-          traced,
-          SpanKind.CONSUMER,
-          SPAN.busReceive,
-          subject,
-          m,
-        );
-        try {
-          const decoded = decodeMessage(batch.envelope, m.data, limit);
-          if (!decoded.ok) {
-            noteInvalid(subject, decoded.error, m.subject);
-            recordError(span, decoded.error);
-            return;
-          }
+      return listenDecoded(
+        subject,
+        batch.envelope,
+        subOptions,
+        async ({ items }, m, span, context) => {
           const ctx = messageContext(m, span, context);
-          const { items } = decoded.value;
           span.setAttribute(ATTR.batchItems, items.length);
           for (const [index, raw] of items.entries()) {
             const item = batch.item.safeParse(raw);
@@ -501,10 +498,8 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
             }
             await runHandler(subject, m, span, context, () => handler(item.data, ctx));
           }
-        } finally {
-          span.end();
-        }
-      });
+        },
+      );
     },
 
     request,

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { SliceMeshError } from '../contracts/index.js';
 import type { Bus, TypedKv } from './types.js';
-import { describeIssues } from './wire.js';
+import { decodeMessage, describeIssues } from './wire.js';
 
 /** Characters of JSON text per chunk: well under the bus's payload limit once escaped. */
 export const DEFAULT_CHUNK_CHARS = 96 * 1024;
@@ -116,19 +116,11 @@ export class ChunkedRecord<S extends z.ZodType> {
     const where = `record ${this.#key} (slot ${head.slot}, ${head.chunks} chunks)`;
     if (parts.some((part) => part === null) || text.length !== head.chars)
       throw new SliceMeshError('invalid-message', `stored ${where} is incomplete`);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new SliceMeshError('invalid-json', `stored ${where}: ${(error as Error).message}`);
-    }
-    const parsed = this.#schema.safeParse(json);
-    if (!parsed.success)
-      throw new SliceMeshError(
-        'invalid-message',
-        `stored ${where}: ${describeIssues(parsed.error)}`,
-      );
-    return parsed.data;
+    // A stored record is ours, however large: no size limit, only its schema.
+    const decoded = decodeMessage(this.#schema, Buffer.from(text), Number.POSITIVE_INFINITY);
+    if (!decoded.ok)
+      throw new SliceMeshError(decoded.error.code, `stored ${where}: ${decoded.error.message}`);
+    return decoded.value;
   }
 
   /** Saves `value` (checked against the schema) as the current record. */

@@ -11,6 +11,7 @@ import {
   type LatencyClass,
   type ReliabilityClass,
   type ServiceType,
+  type SliceProfile,
 } from '../contracts/common.js';
 
 /** Inclusive integer range. */
@@ -117,4 +118,23 @@ export { SERVICE_TYPES, PRIORITY_CLASSES, COST_CLASSES };
 /** Longest VNF chain of any service type under `config`. */
 export function maxChainLength(config: ModelConfig): number {
   return Math.max(...SERVICE_TYPES.map((t) => config.chainLength[t]));
+}
+
+/** The limits a slice of `profile` is held to: its classes' entries in the parameter set. */
+export interface SlaLimits {
+  readonly latencyMs: number;
+  /** Most slices one node of the path may carry. */
+  readonly sharing: number;
+  readonly cost: number;
+}
+
+export function slaLimits(
+  profile: SliceProfile,
+  config: ModelConfig = DEFAULT_MODEL_CONFIG,
+): SlaLimits {
+  return {
+    latencyMs: config.latencyLimitMs[profile.latency],
+    sharing: config.sharingLimit[profile.reliability],
+    cost: config.costLimit[profile.cost],
+  };
 }

@@ -20,6 +20,7 @@ import {
 } from '../../../shared/contracts/index.js';
 import { fetchSlicePage } from '../../../shared/clients/slice-list.js';
 import type { Logger } from '../../../shared/runtime/logger.js';
+import { statusOfCode } from '../errors.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
 import { DEFAULT_HUB_OPTIONS, SliceEventHub } from './events.js';
 import { ReportSummaries, findReports, readReport, reportSummary } from './reports.js';
@@ -54,24 +55,14 @@ const MESH_TIMEOUT_MS = 5_000;
 /** The telemetry summary is optional in a detail: waited on less. */
 const TELEMETRY_TIMEOUT_MS = 2_000;
 
-/** The HTTP status of a mesh error (what a route answers when the bus call failed). */
+/**
+ * The HTTP status of a mesh error (what a route answers when the bus call failed): the
+ * api's mapping, except that an invalid message is a bad query here (400), not an intent
+ * that could not be understood (422).
+ */
 export function httpStatusOf(error: unknown): number {
   if (!isSliceMeshError(error)) return 500;
-  switch (error.code) {
-    case 'unknown-slice':
-      return 404;
-    case 'invalid-cursor':
-    case 'invalid-message':
-    case 'invalid-json':
-      return 400;
-    case 'forbidden':
-      return 403;
-    case 'timeout':
-    case 'unavailable':
-      return 503;
-    default:
-      return 500;
-  }
+  return error.code === 'invalid-message' ? 400 : statusOfCode(error.code);
 }
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {

@@ -10,7 +10,7 @@ import {
   type SliceRecord,
   type TelemetrySummary,
 } from '../../../shared/contracts/index.js';
-import { DEFAULT_MODEL_CONFIG } from '../../../shared/model/config.js';
+import { slaLimits } from '../../../shared/model/index.js';
 
 /** Longest request text a row carries (the detail view has all of it). */
 export const ROW_TEXT_LIMIT = 160;
@@ -116,25 +116,23 @@ function qoeChecks(record: SliceRecord): QoeCheck[] {
   const unmet = new Set(record.violations ?? []);
   const met = (dimension: QoeCheck['dimension']) =>
     observed === undefined ? null : !unmet.has(dimension);
+  // The limits telemetry judges the slice's samples by (the case-study model's classes).
+  const limits = profile ? slaLimits(profile) : undefined;
   return [
     {
       dimension: 'latency',
       observed: observed?.latencyMs ?? null,
-      limit: profile ? DEFAULT_MODEL_CONFIG.latencyLimitMs[profile.latency] : null,
+      limit: limits?.latencyMs ?? null,
       unit: 'ms',
-      limitText: profile
-        ? `≤ ${DEFAULT_MODEL_CONFIG.latencyLimitMs[profile.latency]} ms (${profile.latency})`
-        : null,
+      limitText: profile && limits ? `≤ ${limits.latencyMs} ms (${profile.latency})` : null,
       met: met('latency'),
     },
     {
       dimension: 'cost',
       observed: observed?.cost ?? null,
-      limit: profile ? DEFAULT_MODEL_CONFIG.costLimit[profile.cost] : null,
+      limit: limits?.cost ?? null,
       unit: '',
-      limitText: profile
-        ? `≤ ${DEFAULT_MODEL_CONFIG.costLimit[profile.cost]} (${profile.cost})`
-        : null,
+      limitText: profile && limits ? `≤ ${limits.cost} (${profile.cost})` : null,
       met: met('cost'),
     },
     {
@@ -142,11 +140,10 @@ function qoeChecks(record: SliceRecord): QoeCheck[] {
       // observed is the reliability cost, the shared nodes on the slice's path.
       dimension: 'reliability',
       observed: observed?.reliabilityCost ?? null,
-      limit: profile ? DEFAULT_MODEL_CONFIG.sharingLimit[profile.reliability] : null,
+      limit: limits?.sharing ?? null,
       unit: 'shared nodes',
-      limitText: profile
-        ? `≤ ${DEFAULT_MODEL_CONFIG.sharingLimit[profile.reliability]} slices per node (${profile.reliability})`
-        : null,
+      limitText:
+        profile && limits ? `≤ ${limits.sharing} slices per node (${profile.reliability})` : null,
       met: met('reliability'),
     },
   ];
